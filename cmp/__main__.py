@@ -1,0 +1,3 @@
+from cmp.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""What `render` and `generate` share: flags, and turning a RenderResult into stdout, stderr and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from cmp.exitcodes import ExitCode
+from cmp.findings import Severity
+from cmp.log import logger
+from cmp.pipeline.run import RenderResult
+
+
+def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kube-version", metavar="V",
+        help="Kubernetes version for .Capabilities.KubeVersion, e.g. 1.30.2 (in the sidecar: KUBE_VERSION)",
+    )
+    parser.add_argument(
+        "--api-versions", metavar="LIST",
+        help="comma-separated API versions for .Capabilities.APIVersions, e.g."
+        " monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor (in the sidecar: KUBE_API_VERSIONS)",
+    )
+
+
+def finish(result: RenderResult, app: str, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Write findings to stderr; write the stream to stdout only when nothing blocks it."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    for finding in result.findings:
+        print(finding.format(), file=err)
+    errors = sum(1 for f in result.findings if f.severity is Severity.ERROR)
+    logger().info(
+        "render", app=app or result.release, env=result.env, release=result.release, namespace=result.namespace,
+        objects=result.objects, findings=len(result.findings), blocked=bool(errors),
+        duration_ms=round(result.seconds * 1000, 1), digest=result.digest,
+    )
+    if errors:
+        print(f"gitops-cmp: error: {errors} policy violation(s); nothing was emitted", file=err)
+        return ExitCode.POLICY
+    out.write(result.stream)
+    out.flush()
+    return ExitCode.OK

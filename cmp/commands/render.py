@@ -1,0 +1,83 @@
+"""`gitops-cmp render`: the sidecar's pipeline on a laptop, from a chart + env or from an Application."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from cmp import application
+from cmp.commands.common import add_cluster_flags, finish
+from cmp.context import (RenderRequest, check_env_name, find_repo_root, parse_api_versions,
+                         parse_kube_version)
+from cmp.errors import InputError
+
+HELP = "render a chart for an environment, or an Application, exactly as the Argo CD plugin would"
+DESCRIPTION = """\
+Render CHART_DIR with values/<ENV>.yaml (then each --values file, in order), run every policy
+check, and print the manifests on stdout. Nothing is printed on stdout unless everything passed.
+
+  gitops-cmp render charts/webapp --env prod
+  gitops-cmp render --app apps/webapp/prod.yaml    # byte-identical to what `generate` emits for it
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("render", help=HELP, description=DESCRIPTION,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("chart", nargs="?", metavar="CHART_DIR", help="the chart directory")
+    parser.add_argument("--env", help="environment name; selects values/<ENV>.yaml")
+    parser.add_argument("--values", "-f", action="append", default=[], metavar="FILE",
+                        help="extra value file, applied after values/<ENV>.yaml (repeatable)")
+    parser.add_argument("--release", help="release name (default: <chart name>-<env>)")
+    parser.add_argument("--namespace", "-n", help="namespace (default: <chart name>-<env>)")
+    parser.add_argument("--app", metavar="APPLICATION.yaml",
+                        help="render this Argo CD Application instead of CHART_DIR/--env")
+    parser.add_argument("--repo", metavar="ROOT",
+                        help="repository root (default: nearest dir with .gitops-cmp.yaml or .git)")
+    add_cluster_flags(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    request = from_app(args) if args.app else from_chart(args)
+    from cmp.pipeline.run import render
+
+    return finish(render(request), request.app)
+
+
+def from_chart(args: argparse.Namespace) -> RenderRequest:
+    if not args.chart or not args.env:
+        raise InputError("render needs CHART_DIR and --env ENV (or --app APPLICATION.yaml)")
+    chart = Path(args.chart)
+    root = Path(args.repo).resolve() if args.repo else find_repo_root(chart)
+    return RenderRequest(
+        repo_root=root,
+        chart_dir=chart.resolve(),
+        env=check_env_name(args.env, "--env"),
+        release=args.release,
+        namespace=args.namespace,
+        value_files=tuple(Path(v).absolute() for v in args.values),
+        kube_version=parse_kube_version(args.kube_version, "--kube-version"),
+        api_versions=parse_api_versions(args.api_versions, "--api-versions"),
+        app=args.release or "",
+    )
+
+
+def from_app(args: argparse.Namespace) -> RenderRequest:
+    if args.chart or args.env or args.values or args.release or args.namespace:
+        raise InputError("--app takes the chart, env, values, release and namespace from the Application; drop the other flags")
+    path = Path(args.app)
+    root = Path(args.repo).resolve() if args.repo else find_repo_root(path.parent)
+    shown = str(path)
+    apps = [d for d in application.read(path, shown) if application.is_application(d)]
+    if len(apps) != 1:
+        raise InputError(f"{shown}: expected exactly one Argo CD Application, found {len(apps)}")
+    parsed = application.parse(apps[0], shown)
+    if isinstance(parsed, application.Skipped):
+        raise InputError(f"{shown}: Application {parsed.name!r} cannot be rendered: {parsed.reason}")
+    return application.to_request(
+        parsed, root,
+        parse_kube_version(args.kube_version, "--kube-version"),
+        parse_api_versions(args.api_versions, "--api-versions"),
+    )

@@ -1,0 +1,160 @@
+"""The render request: everything one render needs, parsed once at the edge and frozen.
+
+Three edges build it: CLI flags (`render CHART --env`), an Application manifest (`render --app`,
+`parity`) and the Argo CD plugin environment (`generate`). The pipeline sees only RenderRequest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cmp.config import CONFIG_NAME
+from cmp.errors import InputError
+
+ENV_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
+KUBE_VERSION = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?")
+API_VERSION = re.compile(r"(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v\d+[a-z0-9]*(?:/[A-Za-z][A-Za-z0-9]*)?")
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    repo_root: Path
+    chart_dir: Path
+    env: str
+    release: str | None  # None: `<chart name>-<env>`, known once Chart.yaml is read
+    namespace: str | None  # None: same as the release default
+    value_files: tuple[Path, ...] = ()  # extra files after values/<env>.yaml, in order
+    kube_version: str | None = None
+    api_versions: tuple[str, ...] = ()
+    app: str = ""  # what logs call this render (the Application name when there is one)
+
+
+def find_repo_root(start: Path) -> Path:
+    """The nearest directory at or above `start` holding .gitops-cmp.yaml or .git, else `start`."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / CONFIG_NAME).is_file():
+            return directory
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def check_env_name(env: str, source: str) -> str:
+    # Env names become file names (values/<env>.yaml): never a path, never shell syntax.
+    if not ENV_NAME.fullmatch(env) or ".." in env:
+        raise InputError(
+            f"{source}: invalid environment name {env!r}: use letters, digits, '.', '_' or '-'"
+        )
+    return env
+
+
+def parse_kube_version(value: str | None, source: str) -> str | None:
+    if not value:
+        return None
+    if not KUBE_VERSION.fullmatch(value.strip()):
+        raise InputError(f"{source}: {value!r} is not a Kubernetes version (expected e.g. 1.30.2)")
+    return value.strip()
+
+
+def parse_api_versions(value: str | None, source: str) -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    for item in items:
+        if not API_VERSION.fullmatch(item):
+            raise InputError(
+                f"{source}: {item!r} is not an API version (expected group/version or group/version/Kind)"
+            )
+    return items
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """A list from a plugin env var: comma- or newline-separated, blanks dropped."""
+    return tuple(part.strip() for part in re.split(r"[,\n]", value) if part.strip())
+
+
+def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
+    """The request `generate` serves: cwd is the app dir inside the copy of the repo Argo CD sent."""
+    app_name = environ.get("ARGOCD_APP_NAME", "")
+    if not app_name:
+        raise InputError(
+            "ARGOCD_APP_NAME is not set: `gitops-cmp generate` runs inside the Argo CD sidecar;"
+            " on a laptop use `gitops-cmp render --app apps/<svc>/<env>.yaml`"
+        )
+    namespace = environ.get("ARGOCD_APP_NAMESPACE", "")
+    if not namespace:
+        raise InputError("ARGOCD_APP_NAMESPACE is not set or empty: the Application needs spec.destination.namespace")
+    env = environ.get("ARGOCD_ENV_ENVIRONMENT", "")
+    extra = [*split_list(environ.get("ARGOCD_ENV_VALUE_FILES", "")), *_param_value_files(environ)]
+    if env:
+        check_env_name(env, "ARGOCD_ENV_ENVIRONMENT")
+    elif not extra:
+        raise InputError(
+            "ARGOCD_ENV_ENVIRONMENT is empty and no value files were given: set"
+            " spec.source.plugin.env [{name: ENVIRONMENT, value: <env>}] in the Application"
+        )
+    return RenderRequest(
+        repo_root=_repo_root_from_source_path(cwd, environ.get("ARGOCD_APP_SOURCE_PATH", "")),
+        chart_dir=cwd,
+        env=env,
+        release=release_name(app_name),
+        namespace=namespace,
+        value_files=tuple(cwd / f for f in extra),
+        kube_version=parse_kube_version(environ.get("KUBE_VERSION"), "KUBE_VERSION"),
+        api_versions=parse_api_versions(environ.get("KUBE_API_VERSIONS"), "KUBE_API_VERSIONS"),
+        app=app_name,
+    )
+
+
+def release_name(app_name: str) -> str:
+    """Argo CD names apps outside its own namespace `<namespace>_<name>`; Helm gets `<name>`."""
+    return app_name.rpartition("_")[2]
+
+
+def _repo_root_from_source_path(cwd: Path, source_path: str) -> Path:
+    # Argo CD unpacks the repo and runs us in <root>/<source path>: strip that many components.
+    parts = [p for p in Path(source_path).parts if p not in ("", ".", "/")]
+    if not parts or ".." in parts:
+        return find_repo_root(cwd)
+    cwd = cwd.resolve()
+    if tuple(cwd.parts[-len(parts):]) != tuple(parts):
+        return find_repo_root(cwd)
+    return cwd.parents[len(parts) - 1]
+
+
+def _param_value_files(environ: Mapping[str, str]) -> list[str]:
+    raw = environ.get("ARGOCD_APP_PARAMETERS", "")
+    if not raw.strip():
+        return []
+    try:
+        params = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"ARGOCD_APP_PARAMETERS: not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if params is None:  # Argo CD marshals "no parameters" as null
+        return []
+    if not isinstance(params, list):
+        raise InputError("ARGOCD_APP_PARAMETERS: expected a JSON array of parameters")
+    files: list[str] = []
+    for param in params:
+        if isinstance(param, dict) and param.get("name") == "valueFiles":
+            files.extend(_param_strings(param))
+    return files
+
+
+def _param_strings(param: dict[str, Any]) -> list[str]:
+    if isinstance(param.get("array"), list):
+        values = param["array"]
+    elif isinstance(param.get("string"), str):
+        values = list(split_list(param["string"]))
+    else:
+        raise InputError("ARGOCD_APP_PARAMETERS: valueFiles must be an array or a string")
+    if not all(isinstance(v, str) for v in values):
+        raise InputError("ARGOCD_APP_PARAMETERS: valueFiles entries must be strings")
+    return [v for v in values if v.strip()]

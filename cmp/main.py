@@ -1,0 +1,66 @@
+"""`gitops-cmp`: parse argv, dispatch to one command module, map every outcome to the exit-code table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from cmp import __version__
+from cmp.commands import generate, init, render
+from cmp.errors import CmpError
+from cmp.exitcodes import ExitCode
+
+COMMANDS = (render, generate, init)
+
+EPILOG = """\
+exit codes: 0 ok · 1 policy violation · 2 bad input or usage · 3 render failure · 4 internal error
+stdout carries only manifests, and only when every check passed; reasons and logs go to stderr.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gitops-cmp",
+        description="Render Helm charts for Argo CD with values-only environments and no secrets; fail closed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_log_format(parser, "auto")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    for subparser in subparsers.choices.values():
+        _add_log_format(subparser, argparse.SUPPRESS)  # accepted after the command too
+    return parser
+
+
+def _add_log_format(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--log-format", choices=("auto", "json", "console"), default=default,
+                        help="stderr log format (default: json unless stderr is a terminal)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
+        return int(exc.code or 0) and ExitCode.INPUT
+    from cmp import log
+
+    log.configure(None if args.log_format == "auto" else args.log_format == "json")
+    try:
+        return int(args.run(args))
+    except CmpError as exc:
+        print(f"gitops-cmp: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gitops-cmp: interrupted; nothing was emitted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except Exception:
+        print("gitops-cmp: internal error (a bug; please report it with this output); nothing was emitted",
+              file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        return ExitCode.INTERNAL

@@ -1,0 +1,103 @@
+"""Stage 3: Helm, in-process, as Argo CD's native Helm source runs it.
+
+The only module that imports helm_python. `Chart.render` does not expose kube_version and
+api_versions, so `render` calls the library's native render entry point with the full options;
+tests/pipeline/helm_test.py pins that behaviour against the pinned wheel.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cmp.errors import InputError, RenderError
+
+# Statuses `helm dependency list` reports for a dependency whose chart is present in charts/.
+_PRESENT = {"ok", "unpacked"}
+
+
+def render(
+    chart_dir: Path,
+    values: dict[str, Any],
+    *,
+    release: str,
+    namespace: str,
+    kube_version: str | None,
+    api_versions: tuple[str, ...],
+    shown: str,
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """(template path -> rendered text, CRDs from crds/ of the chart and its subcharts)."""
+    import helm_python
+    from helm_python import _native
+
+    check_release_name(release)
+    check_dependencies(chart_dir, shown)
+    options: dict[str, Any] = {"name": release, "namespace": namespace}
+    if kube_version:
+        options["kube_version"] = kube_version
+    if api_versions:
+        options["api_versions"] = list(api_versions)
+    try:
+        payload = json.dumps(values, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"values for {shown} cannot be passed to Helm: {exc}") from None
+    try:
+        with helm_python.Chart.load(chart_dir) as chart:
+            rendered = _native.call_string("helm_render", chart._raw(), payload, json.dumps(options))
+            crds: list[dict[str, str]] = chart.crds
+    except helm_python.HelmChartLoadError as exc:
+        raise InputError(f"{shown}: Helm cannot load the chart", exc.detail) from None
+    except helm_python.HelmInvalidArgError as exc:
+        raise InputError(f"{shown}: Helm rejected the render options", exc.detail) from None
+    except helm_python.HelmValuesError as exc:
+        raise InputError(f"{shown}: Helm rejected the values", exc.detail) from None
+    except helm_python.HelmError as exc:
+        raise RenderError(f"{shown}: Helm failed to render the chart", exc.detail) from None
+    templates: dict[str, str] = json.loads(rendered)
+    return templates, crds
+
+
+def check_release_name(release: str) -> None:
+    import helm_python
+
+    try:
+        helm_python.validate_release_name(release)
+    except helm_python.HelmError as exc:
+        raise InputError(f"invalid release name {release!r}", exc.detail) from None
+
+
+def check_dependencies(chart_dir: Path, shown: str) -> None:
+    """Helm renders silently without a declared-but-absent subchart; Argo CD would fail. So do we."""
+    import helm_python
+
+    try:
+        deps = helm_python.dependency_list(chart_dir)
+    except helm_python.HelmError as exc:
+        raise InputError(f"{shown}: cannot read the chart's dependencies", exc.detail) from None
+    for dep in deps:
+        if dep.get("status") not in _PRESENT:
+            raise RenderError(
+                f"{shown}: dependency {dep.get('name')!r} ({dep.get('repository') or 'no repository'},"
+                f" version {dep.get('version')}) is {dep.get('status')} in {shown}/charts/;"
+                f" vendor it with `gitops-cmp init` (or `helm dependency build`) and commit charts/"
+            )
+
+
+def vendor_dependencies(chart_dir: Path, shown: str) -> list[str]:
+    """`helm dependency build` (or `update` when there is no Chart.lock); the names vendored."""
+    import helm_python
+
+    deps = helm_python.dependency_list(chart_dir)
+    missing = [d["name"] for d in deps if d.get("status") not in _PRESENT]
+    if not missing:
+        return []
+    try:
+        if (chart_dir / "Chart.lock").is_file():
+            helm_python.dependency_build(chart_dir)
+        else:
+            helm_python.dependency_update(chart_dir)
+    except helm_python.HelmError as exc:
+        raise RenderError(f"{shown}: cannot vendor dependencies {', '.join(missing)}", exc.detail) from None
+    check_dependencies(chart_dir, shown)
+    return missing

@@ -1,0 +1,169 @@
+"""Stage 1: read the chart and every value file, confined to the repo, bounded, strictly parsed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cmp import yamlio
+from cmp.config import RepoConfig
+from cmp.context import RenderRequest
+from cmp.errors import InputError
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    display: str  # repo-relative, what findings and errors name
+    text: str
+
+
+@dataclass(frozen=True)
+class ValueFile(SourceFile):
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    request: RenderRequest
+    config: RepoConfig
+    chart_dir: Path
+    chart_name: str
+    chart_meta: dict[str, Any]
+    release: str
+    namespace: str
+    base_values: ValueFile | None  # the chart's values.yaml, which Helm applies itself
+    value_files: tuple[ValueFile, ...]  # values/<env>.yaml, then extra files, in order
+    templates: tuple[SourceFile, ...]  # everything under templates/, sorted by path
+
+    @property
+    def user_values(self) -> dict[str, Any]:
+        """The value files merged as `helm template -f a -f b` merges them."""
+        merged: dict[str, Any] = {}
+        for value_file in self.value_files:
+            merged = merge_values(merged, value_file.data)
+        return merged
+
+
+def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
+    root = request.repo_root.resolve()
+    limit = config.limits.max_file_bytes
+    if config.environments and request.env and request.env not in config.environments:
+        raise InputError(
+            f"environment {request.env!r} is not one of {', '.join(config.environments)}"
+            f" (environments in {config.source})"
+        )
+    chart_dir = confine(request.chart_dir, root, "chart directory")
+    if not chart_dir.is_dir():
+        raise InputError(f"{display(chart_dir, root)}: chart directory not found")
+    meta = _chart_meta(chart_dir, root, limit)
+    name = str(meta["name"])
+    files = [*_env_values(request, chart_dir), *request.value_files]
+    default = f"{name}-{request.env}" if request.env else name
+    return Inputs(
+        request=request,
+        config=config,
+        chart_dir=chart_dir,
+        chart_name=name,
+        chart_meta=meta,
+        release=request.release or default,
+        namespace=request.namespace or default,
+        base_values=_optional_values(chart_dir / "values.yaml", root, limit),
+        value_files=tuple(read_values(f, root, limit) for f in files),
+        templates=tuple(_templates(chart_dir, root, config)),
+    )
+
+
+def _env_values(request: RenderRequest, chart_dir: Path) -> list[Path]:
+    if not request.env:
+        return []
+    path = chart_dir / "values" / f"{request.env}.yaml"
+    if not path.exists():
+        raise InputError(
+            f"no values file for environment {request.env!r}: expected"
+            f" {display(chart_dir, request.repo_root.resolve())}/values/{request.env}.yaml"
+        )
+    return [path]
+
+
+def confine(path: Path, root: Path, what: str) -> Path:
+    """`path` resolved (symlinks followed); an InputError unless it stays inside `root`."""
+    resolved = path.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise InputError(f"{what} {os.fspath(path)!r} resolves outside the repository ({root})")
+    return resolved
+
+
+def display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return os.fspath(path)
+
+
+def read_values(path: Path, root: Path, limit: int) -> ValueFile:
+    resolved = confine(path, root, "value file")
+    shown = display(resolved, root)
+    text = yamlio.read_text(resolved, shown, limit)
+    data = yamlio.load_one(text, shown)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"{shown}: a values file must be a mapping, found {type(data).__name__}")
+    return ValueFile(resolved, shown, text, data)
+
+
+def _optional_values(path: Path, root: Path, limit: int) -> ValueFile | None:
+    return read_values(path, root, limit) if path.exists() else None
+
+
+def _chart_meta(chart_dir: Path, root: Path, limit: int) -> dict[str, Any]:
+    path = chart_dir / "Chart.yaml"
+    shown = display(path, root)
+    if not path.is_file():
+        raise InputError(f"{shown}: missing; {display(chart_dir, root)} is not a Helm chart")
+    meta = yamlio.load_one(yamlio.read_text(confine(path, root, "Chart.yaml"), shown, limit), shown)
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise InputError(f"{shown}: must be a mapping with a 'name'")
+    if meta.get("type") == "library":
+        raise InputError(f"{shown}: {meta['name']!r} is a library chart; library charts cannot be rendered")
+    return meta
+
+
+def _templates(chart_dir: Path, root: Path, config: RepoConfig) -> list[SourceFile]:
+    """Every file of the chart is checked for escapes; templates/ files are read for the scanners."""
+    found: list[SourceFile] = []
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(chart_dir, followlinks=False):
+        here = Path(dirpath)
+        dirnames.sort()
+        for name in [*dirnames, *sorted(filenames)]:
+            path = here / name
+            if path.is_symlink():
+                confine(path, root, "chart file")
+        for name in sorted(filenames):
+            path = here / name
+            total += path.stat().st_size
+            if total > config.limits.max_chart_bytes:
+                raise InputError(
+                    f"{display(chart_dir, root)}: chart is over the {config.limits.max_chart_bytes}-byte limit"
+                )
+            rel = path.relative_to(chart_dir)
+            if rel.parts[0] == "templates":
+                shown = display(path, root)
+                text = yamlio.read_text(path, shown, config.limits.max_file_bytes)
+                found.append(SourceFile(path, shown, text))
+    return found
+
+
+def merge_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Helm's mergeMaps: maps merge key by key, anything else in `override` replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_values(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,111 @@
+"""Stage 4: split Helm's output into Kubernetes objects, in a stable order.
+
+Each document keeps the text Helm rendered (that is what Argo CD gets) and the parsed object
+(what the rules read). Ordering follows `helm template`: CRDs, then Helm's install order by kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cmp import yamlio
+from cmp.errors import InputError, RenderError
+
+# Helm's releaseutil.SplitManifests separator, so documents split exactly where Helm splits them.
+_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+
+# Helm's kind_sorter InstallOrder; unknown kinds come after, by name.
+INSTALL_ORDER = (
+    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
+    "PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList",
+    "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
+    "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
+    "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service",
+    "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress",
+    "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+)
+_RANK = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    source: str  # the template (or crds/ file) Helm rendered it from, as `# Source:` names it
+    index: int  # document index within that source
+    text: str
+    obj: dict[str, Any]
+    is_crd_file: bool = False
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind", ""))
+
+    @property
+    def is_hook(self) -> bool:
+        annotations = (self.obj.get("metadata") or {}).get("annotations") or {}
+        return isinstance(annotations, dict) and "helm.sh/hook" in annotations
+
+    def objects(self) -> Iterator[dict[str, Any]]:
+        """The object itself, or the items of a `List`."""
+        if self.kind.endswith("List") and isinstance(self.obj.get("items"), list):
+            yield from self.obj["items"]
+        else:
+            yield self.obj
+
+    def sort_key(self) -> tuple[int, int, str, str, int]:
+        rank = _RANK.get(self.kind, len(INSTALL_ORDER))
+        return (0 if self.is_crd_file else 1, rank, self.kind if rank == len(INSTALL_ORDER) else "",
+                self.source, self.index)
+
+
+def signature(obj: dict[str, Any]) -> str:
+    """`group/version/Kind namespace/name`: how reports name one resource."""
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace") or ""
+    name = meta.get("name") or meta.get("generateName") or ""
+    return f"{obj.get('apiVersion', '')}/{obj.get('kind', '')} {ns + '/' if ns else ''}{name}"
+
+
+def is_notes(path: str) -> bool:
+    return path.endswith("NOTES.txt")
+
+
+def collect(templates: dict[str, str], crds: list[dict[str, str]]) -> list[Manifest]:
+    """Every object Helm rendered, NOTES and partials dropped, in `helm template` order."""
+    found: list[Manifest] = []
+    for crd in crds:
+        found.extend(split(crd["filename"], crd["data"], is_crd_file=True))
+    for path in sorted(templates):
+        if not is_notes(path):
+            found.extend(split(path, templates[path]))
+    return sorted(found, key=Manifest.sort_key)
+
+
+def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Manifest]:
+    for index, doc in enumerate(d for d in _SEPARATOR.split(text) if d.strip()):
+        try:
+            parsed = yamlio.load_all(doc, source)
+        except InputError as exc:
+            raise RenderError(f"{source}: rendered document {index} is not valid YAML", str(exc)) from None
+        if not parsed or parsed[0] is None:
+            continue  # comments only: Argo CD skips it too
+        obj = parsed[0]
+        check_object(obj, source, index)
+        yield Manifest(source, index, doc.strip("\n"), obj, is_crd_file)
+
+
+def check_object(obj: Any, source: str, index: int) -> None:
+    if not isinstance(obj, dict):
+        raise RenderError(
+            f"{source}: rendered document {index} is a {type(obj).__name__}, not a Kubernetes object"
+        )
+    for field in ("apiVersion", "kind"):
+        if not obj.get(field) or not isinstance(obj[field], str):
+            raise RenderError(f"{source}: rendered document {index} has no {field}; every document must be a Kubernetes object")
+    if obj["kind"].endswith("List") and isinstance(obj.get("items"), list):
+        for i, item in enumerate(obj["items"]):
+            if not isinstance(item, dict) or not item.get("apiVersion") or not item.get("kind"):
+                raise RenderError(f"{source}: rendered document {index}: {obj['kind']} item {i} has no apiVersion/kind")

@@ -1,0 +1,64 @@
+"""Stages 2 and 5: run the registered rules, then apply the repo's allowlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from cmp.config import AllowEntry
+from cmp.findings import Finding, Severity
+from cmp.pipeline.inputs import Inputs
+from cmp.pipeline.manifests import Manifest
+from cmp.rules import RULES
+
+
+def check_inputs(inputs: Inputs) -> list[Finding]:
+    return [f for rule in RULES.values() if rule.check_inputs for f in rule.check_inputs(inputs)]
+
+
+def prepare_values(inputs: Inputs) -> dict[str, Any]:
+    values = inputs.user_values
+    for rule in RULES.values():
+        if rule.prepare_values:
+            values = rule.prepare_values(inputs, values)
+    return values
+
+
+def check_output(inputs: Inputs, manifests: list[Manifest]) -> list[Finding]:
+    return [
+        f for rule in RULES.values() if rule.check_output for f in rule.check_output(inputs, manifests)
+    ]
+
+
+@dataclass(frozen=True)
+class Allowed:
+    kept: tuple[Finding, ...]
+    silenced: tuple[tuple[Finding, AllowEntry], ...]
+
+
+def apply_allowlist(findings: list[Finding], entries: tuple[AllowEntry, ...]) -> Allowed:
+    kept: list[Finding] = []
+    silenced: list[tuple[Finding, AllowEntry]] = []
+    for finding in findings:
+        entry = next((e for e in entries if matches(e, finding)), None)
+        if entry is None:
+            kept.append(finding)
+        else:
+            silenced.append((finding, entry))
+    return Allowed(tuple(sorted(kept)), tuple(silenced))
+
+
+def matches(entry: AllowEntry, finding: Finding) -> bool:
+    if entry.rule != finding.rule or not fnmatchcase(finding.path, entry.path):
+        return False
+    return entry.fingerprint is None or entry.fingerprint == finding.fingerprint
+
+
+def stale_entries(entries: tuple[AllowEntry, ...], used: tuple[AllowEntry, ...], source: str) -> list[Finding]:
+    """Allowlist entries that matched nothing: reported so the allowlist cannot rot silently."""
+    return [
+        Finding(source, 0, 0, "stale-allow", Severity.WARNING,
+                f"allow entry for rule {e.rule!r} at {e.path!r} matched nothing; remove it")
+        for e in entries if e not in used
+    ]

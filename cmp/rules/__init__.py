@@ -1,0 +1,63 @@
+"""The rule registry. A rule is a module with ID, a docstring that is its user documentation, and
+any of these hooks:
+
+- `check_inputs(inputs)`: before Helm runs (templates, value files);
+- `prepare_values(inputs, values) -> values`: may rewrite the values Helm gets (e.g. strip mode);
+- `check_output(inputs, manifests)`: on the rendered objects;
+- `check_repo(repo_root, config)`: over a whole repository, for `gitops-cmp check` (Applications, ...).
+
+Rules never decide severity or exit codes: they yield Findings, the runner applies the repo
+config (allowlist, strict environments) and the command decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from cmp.rules import pinned_images
+
+if TYPE_CHECKING:
+    from cmp.config import RepoConfig
+    from cmp.findings import Finding
+    from cmp.pipeline.inputs import Inputs
+    from cmp.pipeline.manifests import Manifest
+
+InputCheck = Callable[["Inputs"], Iterable["Finding"]]
+OutputCheck = Callable[["Inputs", "list[Manifest]"], Iterable["Finding"]]
+ValuesHook = Callable[["Inputs", "dict[str, Any]"], "dict[str, Any]"]
+RepoCheck = Callable[[Path, "RepoConfig"], Iterable["Finding"]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    doc: str
+    check_inputs: InputCheck | None = None
+    check_output: OutputCheck | None = None
+    prepare_values: ValuesHook | None = None
+    check_repo: RepoCheck | None = None
+
+
+def _rule(module: ModuleType) -> Rule:
+    return Rule(
+        id=module.ID,
+        doc=(module.__doc__ or "").strip(),
+        check_inputs=getattr(module, "check_inputs", None),
+        check_output=getattr(module, "check_output", None),
+        prepare_values=getattr(module, "prepare_values", None),
+        check_repo=getattr(module, "check_repo", None),
+    )
+
+
+RULES: dict[str, Rule] = {r.id: r for r in map(_rule, (pinned_images,))}
+
+
+def get(rule_id: str) -> Rule:
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(sorted(RULES))})") from None

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from support import EXAMPLE, Run
+
+from cmp.main import main
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run `gitops-cmp ARGV...` in-process; returns exit code, stdout and stderr."""
+
+    def run(*argv: str) -> Run:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A private copy of examples/gitops-repo that a test may change."""
+    dest = tmp_path / "gitops-repo"
+    shutil.copytree(EXAMPLE, dest)
+    return dest
+
+
+@pytest.fixture
+def argocd_env(monkeypatch: pytest.MonkeyPatch):
+    """Set exactly the given Argo CD build env (and nothing else of it) for an in-process generate."""
+
+    def apply(**env: str) -> None:
+        for key in list(os.environ):
+            if key.startswith(("ARGOCD_", "KUBE_")):
+                monkeypatch.delenv(key)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+
+    return apply
