@@ -92,7 +92,8 @@ def confine(path: Path, root: Path, what: str) -> Path:
     """`path` resolved (symlinks followed); an InputError unless it stays inside `root`."""
     resolved = path.resolve()
     if resolved != root and root not in resolved.parents:
-        raise InputError(f"{what} {os.fspath(path)!r} resolves outside the repository ({root})")
+        shown = display(path.absolute(), root)
+        raise InputError(f"{shown}: {what} resolves outside the repository (to {resolved})")
     return resolved
 
 

@@ -89,7 +89,7 @@ def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Mani
         try:
             parsed = yamlio.load_all(doc, source)
         except InputError as exc:
-            raise RenderError(f"{source}: rendered document {index} is not valid YAML", str(exc)) from None
+            raise RenderError(f"{source}: rendered document {index + 1} is not valid YAML", str(exc)) from None
         if not parsed or parsed[0] is None:
             continue  # comments only: Argo CD skips it too
         obj = parsed[0]
@@ -100,12 +100,12 @@ def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Mani
 def check_object(obj: Any, source: str, index: int) -> None:
     if not isinstance(obj, dict):
         raise RenderError(
-            f"{source}: rendered document {index} is a {type(obj).__name__}, not a Kubernetes object"
+            f"{source}: rendered document {index + 1} is a {type(obj).__name__}, not a Kubernetes object"
         )
     for field in ("apiVersion", "kind"):
         if not obj.get(field) or not isinstance(obj[field], str):
-            raise RenderError(f"{source}: rendered document {index} has no {field}; every document must be a Kubernetes object")
+            raise RenderError(f"{source}: rendered document {index + 1} has no {field}; every document must be a Kubernetes object")
     if obj["kind"].endswith("List") and isinstance(obj.get("items"), list):
         for i, item in enumerate(obj["items"]):
             if not isinstance(item, dict) or not item.get("apiVersion") or not item.get("kind"):
-                raise RenderError(f"{source}: rendered document {index}: {obj['kind']} item {i} has no apiVersion/kind")
+                raise RenderError(f"{source}: rendered document {index + 1}: {obj['kind']} item {i} has no apiVersion/kind")
