@@ -88,7 +88,12 @@ def vendor_dependencies(chart_dir: Path, shown: str) -> list[str]:
     """`helm dependency build` (or `update` when there is no Chart.lock); the names vendored."""
     import helm_python
 
-    deps = helm_python.dependency_list(chart_dir)
+    if not (chart_dir / "Chart.yaml").is_file():
+        raise InputError(f"{shown}: no Chart.yaml; run init in the chart directory")
+    try:
+        deps = helm_python.dependency_list(chart_dir)
+    except helm_python.HelmError as exc:
+        raise InputError(f"{shown}: cannot read the chart's dependencies", exc.detail) from None
     missing = [d["name"] for d in deps if d.get("status") not in _PRESENT]
     if not missing:
         return []

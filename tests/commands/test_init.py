@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_chart_with_file_dependency(root: Path) -> Path:
+    sub = root / "libs" / "redis"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: redis\nversion: 1.0.0\n")
+    (sub / "templates" / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {{ .Release.Name }}-redis\n")
+    chart = root / "charts" / "app"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "values").mkdir()
+    (chart / "values" / "prod.yaml").write_text("{}\n")
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: file://../../libs/redis\n")
+    (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n")
+    (root / ".gitops-cmp.yaml").write_text("{}\n")
+    return chart
+
+
+def test_init_vendors_a_file_dependency_then_render_includes_it(tmp_path: Path, cli, monkeypatch):
+    chart = write_chart_with_file_dependency(tmp_path)
+    before = cli("render", str(chart), "--env", "prod")
+    assert before.code == 3 and before.out == ""
+    assert "dependency 'redis'" in before.err and "gitops-cmp init" in before.err
+
+    monkeypatch.chdir(chart)
+    init = cli("init")
+    assert init.code == 0, init.err
+    assert init.out == ""
+    assert "vendored redis" in init.err
+    assert sorted(p.name for p in (chart / "charts").iterdir()) == ["redis-1.0.0.tgz"]
+
+    after = cli("render", str(chart), "--env", "prod")
+    assert after.code == 0, after.err
+    assert "name: app-prod-redis" in after.out
+
+
+def test_init_is_a_no_op_when_vendored(example_repo: Path, cli, monkeypatch):
+    monkeypatch.chdir(example_repo / "charts" / "webapp")
+    result = cli("init")
+    assert (result.code, result.out, result.err) == (0, "", "")
+
+
+def test_init_outside_a_chart_is_an_input_error(tmp_path: Path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("init")
+    assert result.code == 2 and "no Chart.yaml" in result.err

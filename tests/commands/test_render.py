@@ -1,0 +1,79 @@
+"""`render --app` renders exactly what `generate` emits for the same Application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+APPS = [
+    ("apps/webapp/prod.yaml", "charts/webapp", {"ARGOCD_APP_NAME": "webapp-prod", "ARGOCD_APP_NAMESPACE": "webapp-prod", "ARGOCD_ENV_ENVIRONMENT": "prod"}),
+    ("apps/webapp/dev.yaml", "charts/webapp", {"ARGOCD_APP_NAME": "argocd_webapp-dev", "ARGOCD_APP_NAMESPACE": "webapp-dev", "ARGOCD_ENV_ENVIRONMENT": "dev"}),
+    # The seed's native helm.valueFiles shape renders as the plugin would with ENVIRONMENT=prod.
+    ("apps/monitoring/prod.yaml", "charts/monitoring", {"ARGOCD_APP_NAME": "monitoring-prod", "ARGOCD_APP_NAMESPACE": "monitoring-prod", "ARGOCD_ENV_ENVIRONMENT": "prod"}),
+]
+CLUSTER = {"KUBE_VERSION": "1.30.2", "KUBE_API_VERSIONS": "monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor,v1"}
+
+
+@pytest.mark.parametrize(("app", "path", "env"), APPS, ids=[a[0] for a in APPS])
+def test_render_app_is_byte_identical_to_generate(example_repo: Path, cli, argocd_env, monkeypatch, app, path, env):
+    rendered = cli("render", "--app", str(example_repo / app), "--kube-version", CLUSTER["KUBE_VERSION"],
+                   "--api-versions", CLUSTER["KUBE_API_VERSIONS"])
+    assert rendered.code == 0, rendered.err
+
+    argocd_env(**env, **CLUSTER, ARGOCD_APP_PARAMETERS="null", ARGOCD_APP_SOURCE_PATH=path)
+    monkeypatch.chdir(example_repo / path)
+    generated = cli("generate")
+
+    assert generated.code == 0, generated.err
+    assert rendered.out == generated.out
+    assert rendered.out.startswith("---\n# Source: ")
+
+
+def test_render_app_with_extra_value_files_matches_generate(example_repo: Path, cli, argocd_env, monkeypatch):
+    chart = example_repo / "charts" / "webapp"
+    (chart / "values" / "canary.yaml").write_text("replicaCount: 5\nautoscaling: {enabled: false}\n")
+    app = example_repo / "apps" / "webapp" / "canary.yaml"
+    app.write_text((example_repo / "apps" / "webapp" / "prod.yaml").read_text().replace(
+        "          value: prod\n",
+        "          value: prod\n      parameters:\n        - name: valueFiles\n          array: [values/canary.yaml]\n"))
+    rendered = cli("render", "--app", str(app))
+    argocd_env(ARGOCD_APP_NAME="webapp-prod", ARGOCD_APP_NAMESPACE="webapp-prod", ARGOCD_ENV_ENVIRONMENT="prod",
+               ARGOCD_APP_PARAMETERS='[{"name":"valueFiles","array":["values/canary.yaml"]}]')
+    monkeypatch.chdir(chart)
+    generated = cli("generate")
+    assert rendered.code == generated.code == 0, rendered.err + generated.err
+    assert "replicas: 5" in rendered.out
+    assert rendered.out == generated.out
+
+
+def test_render_is_identical_across_runs(cli):
+    from support import EXAMPLE
+
+    first = cli("render", str(EXAMPLE / "charts" / "webapp"), "--env", "prod")
+    second = cli("render", str(EXAMPLE / "charts" / "webapp"), "--env", "prod")
+    assert first.out == second.out and first.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["render"], "render needs CHART_DIR and --env ENV", id="nothing"),
+        pytest.param(["render", "charts/webapp"], "render needs CHART_DIR and --env ENV", id="no-env"),
+        pytest.param(["render", "--app", "apps/webapp/prod.yaml", "--env", "dev"], "--app takes the chart", id="app-and-env"),
+        pytest.param(["render", "--app", "apps/app-of-apps.yaml"], "cannot be rendered: neither a gitops-helm plugin source", id="directory-app"),
+        pytest.param(["render", "--app", "charts/webapp/values.yaml"], "expected exactly one Argo CD Application, found 0", id="not-an-app"),
+        pytest.param(["render", "charts/webapp", "--env", "staging"], "environment 'staging' is not one of dev, prod", id="unknown-env"),
+        pytest.param(["render", "charts/webapp", "--env", "prod", "--values", "/etc/hostname"], "value file resolves outside the repository", id="values-outside"),
+        pytest.param(["render", "charts/webapp", "--env", "prod", "--values", "../../outside.yaml"], "value file resolves outside the repository", id="dotdot-escape"),
+        pytest.param(["render", "charts/webapp", "--env", "prod", "--kube-version", "banana"], "--kube-version: 'banana' is not a Kubernetes version", id="kube-version"),
+    ],
+)
+def test_usage_and_input_errors(example_repo: Path, cli, monkeypatch, argv, message):
+    monkeypatch.chdir(example_repo)
+    (example_repo.parent / "outside.yaml").write_text("a: 1\n")
+    result = cli(*argv)
+    assert result.code == 2
+    assert result.out == ""
+    assert message in result.err
+    assert "Traceback" not in result.err

@@ -1,0 +1,137 @@
+"""Pins the Helm adapter against the pinned helm-python-sdk wheel: if a new wheel changes any of
+this, these tests say so before a render silently changes."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import helm_python
+import pytest
+import yaml
+from support import ROOT
+
+from cmp.errors import InputError, RenderError
+from cmp.pipeline import helm
+
+CAPS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}
+  namespace: {{ .Release.Namespace }}
+data:
+  version: {{ .Capabilities.KubeVersion.Version | quote }}
+  groupVersion: {{ .Capabilities.APIVersions.Has "example.com/v1" | quote }}
+  kind: {{ .Capabilities.APIVersions.Has "example.com/v1/Widget" | quote }}
+  value: {{ .Values.value | quote }}
+"""
+
+
+def make_chart(root: Path, templates: dict[str, str], meta: str = "") -> Path:
+    chart = root / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: pin\nversion: 0.1.0\n{meta}")
+    (chart / "values.yaml").write_text("value: default\n")
+    for name, text in templates.items():
+        (chart / "templates" / name).write_text(text)
+    return chart
+
+
+def render(chart: Path, values=None, **kw):
+    options = {"release": "rel", "namespace": "ns", "kube_version": None, "api_versions": (), "shown": "chart"}
+    options.update(kw)
+    return helm.render(chart, values or {}, **options)
+
+
+def data(templates: dict[str, str]) -> dict[str, str]:
+    return yaml.safe_load(templates["pin/templates/cm.yaml"])["data"]
+
+
+def test_wheel_is_the_pinned_one():
+    pin = re.search(r'"helm-python-sdk==([^"]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert helm_python.__version__ == pin
+    assert helm_python.helm_sdk_version().startswith("v4.2.")  # Argo CD 3.5 bundles Helm 4.2.x
+
+
+def test_kube_version_and_api_versions_reach_capabilities(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS})
+    templates, _ = render(chart, kube_version="1.30.2", api_versions=("example.com/v1", "example.com/v1/Widget"))
+    assert data(templates) == {"version": "v1.30.2", "groupVersion": "true", "kind": "true", "value": "default"}
+
+
+def test_without_cluster_info_helm_uses_its_defaults(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS})
+    templates, _ = render(chart, values={"value": "user"})
+    assert data(templates) == {"version": "v1.36.0", "groupVersion": "false", "kind": "false", "value": "user"}
+
+
+def test_release_and_namespace_are_passed(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS})
+    templates, _ = render(chart, release="webapp-prod", namespace="webapp-prod")
+    meta = yaml.safe_load(templates["pin/templates/cm.yaml"])["metadata"]
+    assert meta == {"name": "webapp-prod", "namespace": "webapp-prod"}
+
+
+def test_helm_returns_notes_and_omits_partials_so_manifests_must_drop_notes(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS, "NOTES.txt": "hello", "_h.tpl": '{{ define "x" }}y{{ end }}'})
+    templates, _ = render(chart)
+    assert sorted(templates) == ["pin/templates/NOTES.txt", "pin/templates/cm.yaml"]
+
+
+def test_crds_come_back_separately_with_their_file_names(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS})
+    (chart / "crds").mkdir()
+    (chart / "crds" / "w.yaml").write_text("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: w}\n")
+    templates, crds = render(chart)
+    assert [c["filename"] for c in crds] == ["pin/crds/w.yaml"]
+    assert not any("crds" in t for t in templates)
+
+
+def test_a_garbage_kube_version_is_an_input_error(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS})
+    with pytest.raises(InputError, match="Helm rejected the render options") as exc:
+        render(chart, kube_version="not-a-version")
+    assert "not-a-version" in exc.value.detail
+
+
+def test_fail_message_reaches_the_user_verbatim(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": '{{ fail "set image.tag in values/prod.yaml" }}'})
+    with pytest.raises(RenderError) as exc:
+        render(chart)
+    assert exc.value.detail == "execution error at (pin/templates/cm.yaml:1:3): set image.tag in values/prod.yaml"
+
+
+def test_helm_renders_without_a_missing_dependency_so_the_adapter_refuses(tmp_path: Path):
+    meta = "dependencies:\n  - name: redis\n    version: 1.0.0\n    repository: file://../redis\n"
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS}, meta)
+    assert helm_python.dependency_list(chart)[0]["status"] == "missing"
+    with pytest.raises(RenderError, match=r"dependency 'redis' .* is missing .*gitops-cmp init"):
+        render(chart)
+
+
+def test_vendor_dependencies_builds_a_file_dependency(tmp_path: Path):
+    sub = tmp_path / "redis"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: redis\nversion: 1.0.0\n")
+    (sub / "templates" / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: redis}\n")
+    meta = "dependencies:\n  - name: redis\n    version: 1.0.0\n    repository: file://../redis\n"
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS}, meta)
+
+    assert helm.vendor_dependencies(chart, "chart") == ["redis"]
+    assert helm.vendor_dependencies(chart, "chart") == []  # vendored: a no-op
+    templates, _ = render(chart)
+    assert "pin/charts/redis/templates/sa.yaml" in templates
+
+
+def test_invalid_release_name_is_an_input_error(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS})
+    with pytest.raises(InputError, match="invalid release name"):
+        render(chart, release="Bad_Name!")
+
+
+def test_values_that_json_cannot_carry_are_an_input_error(tmp_path: Path):
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS})
+    with pytest.raises(InputError, match="cannot be passed to Helm"):
+        render(chart, values={"value": float("nan")})

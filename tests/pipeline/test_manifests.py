@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from cmp.errors import RenderError
+from cmp.pipeline import emit, manifests
+
+
+def kinds(found):
+    return [(m.kind, m.obj["metadata"]["name"]) for m in found]
+
+
+def test_documents_split_where_helm_splits_them():
+    text = "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\n# comment only\n---  \napiVersion: v1\nkind: B\nmetadata: {name: b}\n"
+    found = list(manifests.split("c/templates/x.yaml", text))
+    assert kinds(found) == [("A", "a"), ("B", "b")]
+    assert [m.index for m in found] == [0, 2]
+
+
+def test_order_is_crds_then_helm_install_order_then_unknown_kinds_by_name():
+    templates = {
+        "c/templates/z.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n",
+        "c/templates/a.yaml": "apiVersion: x/v1\nkind: Zebra\nmetadata: {name: z}\n---\napiVersion: x/v1\nkind: Alpha\nmetadata: {name: al}\n",
+        "c/templates/m.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n",
+        "c/templates/NOTES.txt": "not yaml: [",
+    }
+    crds = [{"filename": "c/crds/w.yaml", "data": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: w}\n"}]
+    found = manifests.collect(templates, crds)
+    assert kinds(found) == [("CustomResourceDefinition", "w"), ("Namespace", "n"), ("Service", "s"),
+                            ("Deployment", "d"), ("Alpha", "al"), ("Zebra", "z")]
+
+
+def test_list_items_are_objects():
+    text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n"
+    (found,) = manifests.split("c/templates/l.yaml", text)
+    assert [o["metadata"]["name"] for o in found.objects()] == ["a", "b"]
+
+
+def test_hooks_are_recognised_by_annotation():
+    text = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: {helm.sh/hook: pre-install}\n"
+    (found,) = manifests.split("c/templates/j.yaml", text)
+    assert found.is_hook
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("kind: ConfigMap\nmetadata: {name: a}\n", "document 1 has no apiVersion", id="no-apiVersion"),
+        pytest.param("apiVersion: v1\nmetadata: {name: a}\n", "document 1 has no kind", id="no-kind"),
+        pytest.param("just a string\n", "document 1 is a str, not a Kubernetes object", id="scalar"),
+        pytest.param("apiVersion: v1\nkind: List\nitems: [{a: 1}]\n", "List item 0 has no apiVersion/kind", id="bad-list-item"),
+        pytest.param("apiVersion: v1\nkind: A\nkind: B\n", "not valid YAML", id="duplicate-key"),
+    ],
+)
+def test_non_objects_are_render_errors(text: str, message: str):
+    with pytest.raises(RenderError, match=message):
+        list(manifests.split("c/templates/x.yaml", text))
+
+
+def test_stream_is_helm_template_format_and_deterministic():
+    rendered = {"c/templates/b.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: b}\n",
+                "c/templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"}
+    text = emit.stream(manifests.collect(rendered, []))
+    assert text == ("---\n# Source: c/templates/b.yaml\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\n"
+                    "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    reordered = dict(reversed(list(rendered.items())))
+    assert emit.stream(manifests.collect(reordered, [])) == text
+    assert emit.digest(text) == "sha256:" + __import__("hashlib").sha256(text.encode()).hexdigest()[:16]
+
+
+def test_signature_names_a_resource():
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "prod"}}
+    assert manifests.signature(obj) == "apps/v1/Deployment prod/web"

@@ -1,0 +1,84 @@
+"""The Argo CD environment -> RenderRequest, from plain dicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cmp.context import from_argocd_env, parse_api_versions, parse_kube_version, release_name
+from cmp.errors import InputError
+
+BASE = {"ARGOCD_APP_NAME": "webapp-prod", "ARGOCD_APP_NAMESPACE": "webapp-prod", "ARGOCD_ENV_ENVIRONMENT": "prod"}
+
+
+def request(tmp_path: Path, **env: str):
+    app_dir = tmp_path / "repo" / "charts" / "webapp"
+    app_dir.mkdir(parents=True, exist_ok=True)
+    return from_argocd_env({**BASE, "ARGOCD_APP_SOURCE_PATH": "charts/webapp", **env}, app_dir)
+
+
+def test_full_environment(tmp_path: Path):
+    req = request(tmp_path, ARGOCD_APP_NAME="apps_webapp-prod", KUBE_VERSION="1.30.2",
+                  KUBE_API_VERSIONS="apps/v1,apps/v1/Deployment,v1,v1/Pod",
+                  ARGOCD_ENV_VALUE_FILES="values/a.yaml, values/b.yaml",
+                  ARGOCD_APP_PARAMETERS='[{"name":"valueFiles","array":["values/c.yaml"]},{"name":"other","string":"x"}]')
+    app_dir = tmp_path / "repo" / "charts" / "webapp"
+    assert req.release == "webapp-prod"
+    assert req.namespace == "webapp-prod"
+    assert req.env == "prod"
+    assert req.repo_root == (tmp_path / "repo").resolve()
+    assert req.kube_version == "1.30.2"
+    assert req.api_versions == ("apps/v1", "apps/v1/Deployment", "v1", "v1/Pod")
+    assert req.value_files == tuple(app_dir / f"values/{n}.yaml" for n in "abc")
+
+
+@pytest.mark.parametrize("params", ["null", "", "[]"])
+def test_no_parameters(tmp_path: Path, params: str):
+    assert request(tmp_path, ARGOCD_APP_PARAMETERS=params).value_files == ()
+
+
+def test_value_files_parameter_as_string(tmp_path: Path):
+    req = request(tmp_path, ARGOCD_APP_PARAMETERS='[{"name":"valueFiles","string":"values/a.yaml,values/b.yaml"}]')
+    assert [p.name for p in req.value_files] == ["a.yaml", "b.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        pytest.param({"ARGOCD_APP_NAME": ""}, "ARGOCD_APP_NAME is not set", id="no-app-name"),
+        pytest.param({"ARGOCD_APP_NAMESPACE": ""}, "ARGOCD_APP_NAMESPACE is not set", id="no-namespace"),
+        pytest.param({"ARGOCD_ENV_ENVIRONMENT": ""}, "ARGOCD_ENV_ENVIRONMENT is empty and no value files", id="no-env"),
+        pytest.param({"ARGOCD_ENV_ENVIRONMENT": "../prod"}, "invalid environment name '../prod'", id="env-path"),
+        pytest.param({"ARGOCD_ENV_ENVIRONMENT": "prod;rm -rf /"}, "invalid environment name", id="env-shell"),
+        pytest.param({"ARGOCD_ENV_ENVIRONMENT": "prod/x"}, "invalid environment name", id="env-separator"),
+        pytest.param({"ARGOCD_APP_PARAMETERS": "[{"}, "ARGOCD_APP_PARAMETERS: not valid JSON", id="bad-json"),
+        pytest.param({"ARGOCD_APP_PARAMETERS": '{"name":"x"}'}, "expected a JSON array", id="not-array"),
+        pytest.param({"ARGOCD_APP_PARAMETERS": '[{"name":"valueFiles","map":{}}]'}, "valueFiles must be an array or a string", id="bad-param"),
+        pytest.param({"KUBE_VERSION": "latest"}, "KUBE_VERSION: 'latest' is not a Kubernetes version", id="kube-version"),
+        pytest.param({"KUBE_API_VERSIONS": "apps/v1,<script>"}, "KUBE_API_VERSIONS: '<script>' is not an API version", id="api-versions"),
+    ],
+)
+def test_bad_environment_is_an_input_error(tmp_path: Path, env: dict[str, str], message: str):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        request(tmp_path, **env)
+
+
+def test_empty_env_is_fine_with_value_files(tmp_path: Path):
+    req = request(tmp_path, ARGOCD_ENV_ENVIRONMENT="", ARGOCD_ENV_VALUE_FILES="values/only.yaml")
+    assert req.env == "" and len(req.value_files) == 1
+
+
+@pytest.mark.parametrize(("name", "release"), [("webapp-prod", "webapp-prod"), ("team-a_webapp-prod", "webapp-prod")])
+def test_release_name_drops_the_namespace_prefix(name: str, release: str):
+    assert release_name(name) == release
+
+
+@pytest.mark.parametrize("value", ["1.30.2", "v1.30.2", "1.30", "1.30.2+k3s1", "v1.29.0-eks-1234"])
+def test_kube_versions_argo_cd_sends(value: str):
+    assert parse_kube_version(value, "KUBE_VERSION") == value
+
+
+def test_api_versions_include_core_and_kinds():
+    assert parse_api_versions("v1,v1/Pod,apps/v1,monitoring.coreos.com/v1/ServiceMonitor", "X") == (
+        "v1", "v1/Pod", "apps/v1", "monitoring.coreos.com/v1/ServiceMonitor")

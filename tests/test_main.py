@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from support import EXAMPLE, ROOT
+
+from cmp import __version__
+from cmp.commands import render
+from cmp.exitcodes import ExitCode
+
+
+def test_python_dash_m_cmp_renders(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "cmp", "render", str(EXAMPLE / "charts/webapp"), "--env", "dev"],
+                            capture_output=True, text=True, cwd=tmp_path, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "kind: Deployment" in result.stdout
+
+
+def test_help_explains_every_command(cli):
+    result = cli("--help")
+    assert result.code == 0
+    for command in ("render", "generate", "init"):
+        assert command in result.out
+    assert "exit codes" in result.out
+
+
+def test_render_help_shows_examples(cli):
+    result = cli("render", "--help")
+    assert result.code == 0
+    assert "gitops-cmp render --app apps/webapp/prod.yaml" in result.out
+
+
+def test_version(cli):
+    assert cli("--version").out.strip() == f"gitops-cmp {__version__}"
+
+
+@pytest.mark.parametrize("argv", [[], ["nope"], ["render", "--bogus"]])
+def test_usage_errors_exit_2(cli, argv):
+    result = cli(*argv)
+    assert result.code == ExitCode.INPUT
+    assert result.out == ""
+
+
+def test_a_bug_is_an_internal_error_with_its_own_exit_code(cli, monkeypatch):
+    def broken(args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(render, "run", broken)  # the handler is under test here, not render
+    result = cli("render", "x", "--env", "prod")
+    assert result.code == ExitCode.INTERNAL
+    assert result.out == ""
+    assert "internal error" in result.err and "ZeroDivisionError" in result.err
+
+
+def test_log_format_is_accepted_before_and_after_the_command(cli):
+    before = cli("--log-format", "console", "render", str(EXAMPLE / "charts/webapp"), "--env", "prod")
+    after = cli("render", str(EXAMPLE / "charts/webapp"), "--env", "prod", "--log-format", "json")
+    assert before.code == after.code == 0
+    assert "[info     ] render" in before.err
+    assert after.err.startswith('{"app": "webapp-prod"')
+
+
+def test_render_event_carries_app_env_count_duration_and_digest(cli):
+    import json
+
+    result = cli("render", str(EXAMPLE / "charts/webapp"), "--env", "prod", "--log-format", "json")
+    event = json.loads(result.err.splitlines()[-1])
+    assert event["event"] == "render"
+    assert (event["app"], event["env"], event["objects"]) == ("webapp-prod", "prod", 4)
+    assert event["duration_ms"] > 0
+    import hashlib
+
+    assert event["digest"] == "sha256:" + hashlib.sha256(result.out.encode()).hexdigest()[:16]
+
+
+def test_console_script_is_declared():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'gitops-cmp = "cmp.main:main"' in text

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cmp import yamlio
+from cmp.errors import InputError
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"b{i}: &b{i} [{', '.join([('*a' if i == 0 else f'*b{i - 1}')] * 10)}]\n" for i in range(7)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a: 1\n", [{"a": 1}], id="mapping"),
+        pytest.param("d: 2024-01-01\n", [{"d": "2024-01-01"}], id="timestamps-stay-strings"),
+        pytest.param("a: &x {b: 1}\nc:\n  <<: *x\n  b: 2\n", [{"a": {"b": 1}, "c": {"b": 2}}], id="merge-key-override-is-not-a-duplicate"),
+        pytest.param("a: 1\n---\nb: 2\n", [{"a": 1}, {"b": 2}], id="multi-document"),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_loads(text: str, expected: list):
+    assert yamlio.load_all(text, "f.yaml") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("a: 1\nb:\n  c: 1\n  c: 2\n", r"f\.yaml:4:3: duplicate key 'c' \(first defined on line 3\)", id="duplicate-key"),
+        pytest.param("a: !!python/object/apply:os.system [id]\n", r"f\.yaml:1:4: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'", id="python-tag"),
+        pytest.param("a: [1,\n", r"f\.yaml:2:1: ", id="broken"),
+        pytest.param(BOMB, r"f\.yaml:\d+: YAML expands to more than 1000000 nodes", id="billion-laughs"),
+        pytest.param("a: " + "[" * 300 + "]" * 300 + "\n", r"f\.yaml: YAML nested (deeper than 200 levels|too deeply)", id="deep-nesting"),
+        pytest.param("a: 1\n\tb: 2\n", r"f\.yaml:2:1: ", id="tab-indent"),
+    ],
+)
+def test_rejects_with_file_line_and_reason(text: str, message: str):
+    with pytest.raises(InputError, match=message):
+        yamlio.load_all(text, "f.yaml")
+
+
+def test_read_text_is_bounded_and_strict_utf8(tmp_path: Path):
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * 100 + "\n")
+    with pytest.raises(InputError, match=r"big.yaml: 104 bytes is over the 50-byte limit"):
+        yamlio.read_text(big, "big.yaml", 50)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"a: 1\nb: caf\xe9\n")
+    with pytest.raises(InputError, match=r"latin.yaml:2: not valid UTF-8"):
+        yamlio.read_text(latin, "latin.yaml", 1000)
+    with pytest.raises(InputError, match="missing.yaml: file not found"):
+        yamlio.read_text(tmp_path / "missing.yaml", "missing.yaml", 1000)
