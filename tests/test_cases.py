@@ -47,8 +47,11 @@ def test_case(case: Path, tmp_path: Path, cli, argocd_env, monkeypatch: pytest.M
         (work / ".gitops-cmp.yaml").write_text("{}\n")
     argocd_env(**{k: str(v) for k, v in (spec.get("env") or {}).items()})
     monkeypatch.chdir(work / spec.get("cwd", "."))
+    before = _snapshot(work)
 
     result = cli(*[str(a) for a in spec["args"]])
+
+    assert _snapshot(work) == before, "a render must not change the repository"
 
     err = "".join(line for line in result.err.splitlines(keepends=True) if not line.startswith("{"))
     expected_code = spec.get("exit", 0)
@@ -57,6 +60,10 @@ def test_case(case: Path, tmp_path: Path, cli, argocd_env, monkeypatch: pytest.M
     _compare(case, "expected.yaml", "got.yaml", result.out)
     _compare(case, "expected_stderr.txt", "got_stderr.txt", err)
     assert result.code == expected_code, result.err
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in root.rglob("*")}
 
 
 def _compare(case: Path, expected_name: str, got_name: str, got: str) -> None:

@@ -9,6 +9,7 @@ from typing import TextIO
 from cmp.exitcodes import ExitCode
 from cmp.findings import Severity
 from cmp.log import logger
+from cmp.context import RenderRequest
 from cmp.pipeline.run import RenderResult
 
 
@@ -22,6 +23,18 @@ def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
         help="comma-separated API versions for .Capabilities.APIVersions, e.g."
         " monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor (in the sidecar: KUBE_API_VERSIONS)",
     )
+
+
+def render_within_deadline(request: RenderRequest) -> RenderResult:
+    """The pipeline, under the repo's deadline, interruptible by SIGTERM/SIGINT."""
+    from cmp import config
+    from cmp.deadline import call_with_deadline, terminate_on_signals
+    from cmp.pipeline.run import render
+
+    cfg = config.load(request.repo_root)
+    with terminate_on_signals():
+        return call_with_deadline(lambda: render(request, cfg), cfg.limits.deadline_seconds,
+                                  f"render of {request.app or request.chart_dir.name}")
 
 
 def finish(result: RenderResult, app: str, out: TextIO | None = None, err: TextIO | None = None) -> int:

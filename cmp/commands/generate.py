@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cmp.commands.common import finish
+from cmp.commands.common import finish, render_within_deadline
 from cmp.context import from_argocd_env
 
 HELP = "the Argo CD plugin's generate step: render the app in the current directory from the Argo CD env"
@@ -28,6 +28,4 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     request = from_argocd_env(os.environ, Path.cwd())
-    from cmp.pipeline.run import render
-
-    return finish(render(request), request.app)
+    return finish(render_within_deadline(request), request.app)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cmp import application
-from cmp.commands.common import add_cluster_flags, finish
+from cmp.commands.common import add_cluster_flags, finish, render_within_deadline
 from cmp.context import (RenderRequest, check_env_name, find_repo_root, parse_api_versions,
                          parse_kube_version)
 from cmp.errors import InputError
@@ -41,9 +41,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     request = from_app(args) if args.app else from_chart(args)
-    from cmp.pipeline.run import render
-
-    return finish(render(request), request.app)
+    return finish(render_within_deadline(request), request.app)
 
 
 def from_chart(args: argparse.Namespace) -> RenderRequest:

@@ -91,10 +91,13 @@ def _env_values(request: RenderRequest, chart_dir: Path) -> list[Path]:
 def confine(path: Path, root: Path, what: str) -> Path:
     """`path` resolved (symlinks followed); an InputError unless it stays inside `root`."""
     resolved = path.resolve()
-    if resolved != root and root not in resolved.parents:
-        shown = display(path.absolute(), root)
-        raise InputError(f"{shown}: {what} resolves outside the repository (to {resolved})")
-    return resolved
+    if resolved == root or root in resolved.parents:
+        return resolved
+    shown = display(path.absolute(), root)
+    lexical = Path(os.path.normpath(path.absolute()))
+    if lexical != root and root not in lexical.parents:
+        raise InputError(f"{shown}: {what} path leads outside the repository ({root.name}/)")
+    raise InputError(f"{shown}: {what} is a symlink that resolves outside the repository (to {resolved})")
 
 
 def display(path: Path, root: Path) -> str:

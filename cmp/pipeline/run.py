@@ -32,9 +32,9 @@ class RenderResult:
         return not has_errors(self.findings)
 
 
-def render(request: RenderRequest) -> RenderResult:
+def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None) -> RenderResult:
     started = time.monotonic()
-    cfg = repo_config.load(request.repo_root)
+    cfg = cfg or repo_config.load(request.repo_root)
     gathered = inputs.gather(request, cfg)
     findings = policy.check_inputs(gathered)
     shown = inputs.display(gathered.chart_dir, request.repo_root.resolve())

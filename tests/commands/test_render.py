@@ -64,8 +64,8 @@ def test_render_is_identical_across_runs(cli):
         pytest.param(["render", "--app", "apps/app-of-apps.yaml"], "cannot be rendered: neither a gitops-helm plugin source", id="directory-app"),
         pytest.param(["render", "--app", "charts/webapp/values.yaml"], "expected exactly one Argo CD Application, found 0", id="not-an-app"),
         pytest.param(["render", "charts/webapp", "--env", "staging"], "environment 'staging' is not one of dev, prod", id="unknown-env"),
-        pytest.param(["render", "charts/webapp", "--env", "prod", "--values", "/etc/hostname"], "value file resolves outside the repository", id="values-outside"),
-        pytest.param(["render", "charts/webapp", "--env", "prod", "--values", "../../outside.yaml"], "value file resolves outside the repository", id="dotdot-escape"),
+        pytest.param(["render", "charts/webapp", "--env", "prod", "--values", "/etc/hostname"], "value file path leads outside the repository", id="values-outside"),
+        pytest.param(["render", "charts/webapp", "--env", "prod", "--values", "../../outside.yaml"], "value file path leads outside the repository", id="dotdot-escape"),
         pytest.param(["render", "charts/webapp", "--env", "prod", "--kube-version", "banana"], "--kube-version: 'banana' is not a Kubernetes version", id="kube-version"),
     ],
 )

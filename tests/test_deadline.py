@@ -1,0 +1,74 @@
+"""A runaway render fails with a message before Argo CD's deadline; SIGTERM stops it at once.
+Both leave stdout empty. Real processes, a real Helm loop."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cmp.deadline import DeadlineExceeded, call_with_deadline
+from cmp.exitcodes import ExitCode
+
+RUNAWAY = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: runaway}
+data:
+  x: "{{- range $i := until 100000 }}{{- range until 100000 }}{{- end }}{{- end }}"
+"""
+
+
+def runaway_chart(root: Path, deadline: float) -> Path:
+    chart = root / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "values").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: runaway\nversion: 0.1.0\n")
+    (chart / "values" / "prod.yaml").write_text("{}\n")
+    (chart / "templates" / "cm.yaml").write_text(RUNAWAY)
+    (root / ".gitops-cmp.yaml").write_text(f"limits: {{deadlineSeconds: {deadline}}}\n")
+    return chart
+
+
+def start(chart: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "cmp", "render", str(chart), "--env", "prod"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_runaway_render_fails_with_a_message_at_the_deadline(tmp_path: Path):
+    proc = start(runaway_chart(tmp_path, 1.5))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitCode.RENDER
+    assert out == ""
+    assert "gave up after 1.5 s (deadline 1.5 s, limits.deadlineSeconds" in err
+
+
+def test_sigterm_during_a_render_exits_promptly_with_nothing_on_stdout(tmp_path: Path):
+    proc = start(runaway_chart(tmp_path, 30))
+    time.sleep(1.0)  # inside Helm's loop by now
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    elapsed = time.monotonic() - sent
+    assert proc.returncode == ExitCode.INTERRUPTED
+    assert out == ""
+    assert "stopped by SIGTERM; nothing was emitted" in err
+    assert elapsed < 5, f"Argo CD sends SIGKILL 5 s after SIGTERM; we took {elapsed:.1f} s"
+
+
+def test_the_worker_outcome_reaches_the_caller():
+    assert call_with_deadline(lambda: 42, 5, "x") == 42
+    with pytest.raises(ZeroDivisionError):
+        call_with_deadline(lambda: 1 / 0, 5, "x")
+    with pytest.raises(DeadlineExceeded, match="x: gave up after"):
+        call_with_deadline(lambda: time.sleep(2), 0.1, "x")
+
+
+def test_default_deadline_is_below_argo_cds_default_timeout():
+    from cmp.config import Limits
+
+    assert Limits().deadline_seconds < 60
