@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from cmp.errors import InputError
 
 MAX_EXPANDED_NODES = 1_000_000
-MAX_DEPTH = 200
+MAX_DEPTH = 1000  # libyaml refuses deeper documents itself
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -33,20 +33,19 @@ class _Loader(yaml.CSafeLoader):
     }
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
+        # Compare scalar keys as written (resolved tag + text): no second construction of every key.
+        seen: dict[tuple[str, str], Node] = {}
         for key_node, _ in node.value:
             if key_node.tag == _MERGE_TAG or not isinstance(key_node, ScalarNode):
                 continue
-            key = self.construct_object(key_node)
-            line = key_node.start_mark.line + 1
+            key = (key_node.tag, key_node.value)
             if key in seen:
+                first = seen[key].start_mark.line + 1
                 raise DuplicateKeyError(
-                    None,
-                    None,
-                    f"duplicate key {key_node.value!r} (first defined on line {seen[key]})",
+                    None, None, f"duplicate key {key_node.value!r} (first defined on line {first})",
                     key_node.start_mark,
                 )
-            seen[key] = line
+            seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
 
 
@@ -85,13 +84,15 @@ def _children(node: Node) -> list[Node]:
 def load_all(text: str, source: str) -> list[Any]:
     """Every document of `text`; `source` names the file in error messages."""
     loader = _Loader(text)
+    has_anchors = "&" in text
     docs: list[Any] = []
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 break
-            _check_budget(node, source)
+            if has_anchors:  # without an anchor there is no alias, so nothing can expand
+                _check_budget(node, source)
             docs.append(loader.construct_document(node))
     except yaml.MarkedYAMLError as exc:
         raise _input_error(exc, source) from None

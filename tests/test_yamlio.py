@@ -33,7 +33,8 @@ def test_loads(text: str, expected: list):
         pytest.param("a: !!python/object/apply:os.system [id]\n", r"f\.yaml:1:4: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'", id="python-tag"),
         pytest.param("a: [1,\n", r"f\.yaml:2:1: ", id="broken"),
         pytest.param(BOMB, r"f\.yaml:\d+: YAML expands to more than 1000000 nodes", id="billion-laughs"),
-        pytest.param("a: " + "[" * 300 + "]" * 300 + "\n", r"f\.yaml: YAML nested (deeper than 200 levels|too deeply)", id="deep-nesting"),
+        pytest.param("a: " + "[" * 1500 + "]" * 1500 + "\n", r"f\.yaml:1:\d+: exceeded maximum nesting depth", id="deep-nesting"),
+        pytest.param("a: &x " + "[" * 1001 + "]" * 1001 + "\nb: *x\n", r"f\.yaml: YAML nested deeper than 1000 levels|nesting depth", id="deep-nesting-with-anchor"),
         pytest.param("a: 1\n\tb: 2\n", r"f\.yaml:2:1: ", id="tab-indent"),
     ],
 )

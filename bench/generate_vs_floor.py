@@ -1,0 +1,54 @@
+"""generate vs floor: whole-process `gitops-cmp generate` against the least a render can cost.
+
+The floor is a bare Python process in the same venv that loads the same Helm engine, renders the
+same chart with the same values and parses the output with libyaml. Both run as whole processes,
+interleaved, median of ROUNDS. Target: ratio <= 1.3 for the small and the large chart.
+
+    python bench/generate_vs_floor.py [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from _common import PYTHON, argocd_env, example_repo, interleaved, machine, median_ms, run, table, tempdir
+
+FLOOR = r"""
+import json, sys
+import helm_python, yaml
+from helm_python import _native
+chart_dir, values_file, release = sys.argv[1:4]
+values = yaml.load(open(values_file).read(), Loader=yaml.CSafeLoader) or {}
+with helm_python.Chart.load(chart_dir) as chart:
+    out = json.loads(_native.call_string("helm_render", chart._raw(), json.dumps(values),
+                     json.dumps({"name": release, "namespace": release, "kube_version": "1.30.2"})))
+docs = [d for text in out.values() for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d]
+sys.stdout.write("".join(out.values()))
+"""
+
+CASES = {"small (example webapp, prod)": ("webapp-prod", "charts/webapp", "prod"),
+         "large (400 ConfigMaps)": ("large-prod", "charts/large", "prod")}
+
+
+def main(rounds: int) -> None:
+    repo = example_repo(tempdir())
+    rows = []
+    for label, (app, path, env) in CASES.items():
+        chart = repo / path
+        environ = argocd_env(app, path, env)
+        size = len(run([PYTHON, "-m", "cmp", "generate"], chart, environ)[1])
+        commands = {
+            "generate": lambda: run([PYTHON, "-m", "cmp", "generate"], chart, environ)[0],
+            "floor": lambda: run([PYTHON, "-c", FLOOR, str(chart), str(chart / "values" / f"{env}.yaml"), app], chart, environ)[0],
+        }
+        times = interleaved(commands, rounds)
+        gen, floor = median_ms(times["generate"]), median_ms(times["floor"])
+        rows.append([label, f"{size / 1e6:.2f} MB", f"{gen:.0f}", f"{floor:.0f}", f"{gen / floor:.2f}"])
+    print(f"generate vs floor, median of {rounds} interleaved runs ({machine()})\n")
+    print(table(["chart", "output", "generate ms", "floor ms", "ratio"], rows))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
