@@ -1,0 +1,242 @@
+"""env-conditional: templates never branch on the environment's name; values files carry every difference.
+
+The chart's templates (everything under templates/, `_*.tpl` helpers and NOTES.txt included, and
+any file a template passes to `tpl` with `.Files.Get`) are parsed as Go templates and followed
+the way Helm runs them. A finding is a place where the output depends on WHICH environment
+renders the chart through template logic:
+
+- a comparison or test (`eq`, `ne`, `has`, `hasPrefix`, `hasSuffix`, `contains`, `regexMatch`, ...)
+  between an environment identity and anything, or between a value and an env-name literal
+  (`envWords`: "prod", "staging", "dev", ...); wherever its result goes (`if`, `ternary`, a variable);
+- config selected by environment: `index`/`pluck`/`get`/`dig`/`hasKey` keyed by an identity;
+- a flag named after an environment (`isProd`, `production`, `global.isProduction`) used as a condition.
+
+Environment identity: the values keys in `envIdentityKeys` at any nesting (`.Values.env`,
+`.Values.global.env`), `.Release.Namespace` and `.Release.Name` (those two only against an
+env-name literal: `contains $name .Release.Name` is Helm's own fullname helper), and anything
+derived from them: variables, string functions, `include`d helpers, dict fields passed to helpers.
+
+FAIL: `{{ if eq .Values.env "prod" }}`, `{{ $e := .Values.global.env }}{{ if ne $e "dev" }}`,
+      `{{ .Values.environment | hasPrefix "prod" }}`, `{{ index .Values.replicas .Values.env }}`,
+      `{{ if hasSuffix "-prod" .Release.Namespace }}`, `{{ if .Values.isProd }}`,
+      `{{ if eq (include "app.env" .) "production" }}`
+PASS: `{{ range .Values.env }}` (container env vars), `{{ .Values.extraEnv }}`, `envFrom`,
+      `env: {{ .Values.env }}` (printed, not branched on), `{{ eq .Values.service.type "LoadBalancer" }}`,
+      `{{ eq .Values.server.mode "dev" }}` (a mode, not an env), `"letsencrypt-production"`,
+      env words in comments and plain text, `.Capabilities` checks
+
+Modes (`envConditionalMode` in .gitops-cmp.yaml): `block` (default) fails the render; `warn`
+reports without failing; `strip` blanks every `envIdentityKeys` value before Helm sees it, so
+those conditionals take the same branch in every environment (their findings become warnings),
+while release-name, literal and flag findings, which stripping cannot neutralise, still block.
+NOTES.txt findings are always warnings: NOTES changes no manifest.
+
+Allow one place with a reason, in the template, right before the action:
+`{{/* gitops-cmp:allow env-conditional reason="legacy ingress, JIRA-123" */}}`
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cmp import yamlio
+from cmp.config import EnvConditionalMode, RepoConfig
+from cmp.errors import InputError
+from cmp.findings import Finding, Severity
+from cmp.pipeline.inputs import Inputs, merge_values
+from cmp.templates.nodes import Action, Branch, Comment, Define, Node, Template, Tree
+from cmp.templates.scan import Hit, ScanResult, Settings, scan
+
+ID = "env-conditional"
+HINTS = {
+    "compare": "put what differs into values/<env>.yaml and branch on that setting"
+               " (e.g. `replicaCount`, `ingress.enabled`), not on the environment's name",
+    "select": "set the selected config directly in each values/<env>.yaml instead of selecting it"
+              " by environment",
+    "flag": "name the setting after what it switches (e.g. `highAvailability.enabled`) and set it"
+            " in each values/<env>.yaml",
+}
+ALLOW = re.compile(r"\s*gitops-cmp:allow\s+(?P<rule>[\w.-]+)(?P<rest>.*)", re.S)
+REASON = re.compile(r'reason\s*=\s*"(?P<reason>[^"]*)"')
+STRIPPED = ""  # the value every identity key gets in strip mode: the same in every environment
+
+
+def check_inputs(inputs: Inputs) -> Iterator[Finding]:
+    result = scan_chart(inputs)
+    mode = inputs.config.env_conditional_mode
+    allows = list(allow_comments(result))
+    silenced = {id(hit) for allow in allows if allow.reason for hit in allow.silences}
+    for hit in result.hits:
+        if id(hit) not in silenced:
+            yield finding(hit, result.trees[hit.file], mode)
+    for allow in allows:
+        yield from allow.findings(mode)
+
+
+def prepare_values(inputs: Inputs, values: dict[str, Any]) -> dict[str, Any]:
+    """Strip mode: every identity key that holds a scalar is blanked (set to ""), in the chart's
+    values.yaml too (the values given to Helm are then the merge of both, which Helm would make).
+
+    Blank, not deleted: a deleted key reaches the template as nil, and `hasPrefix`/`index` fail
+    on nil, while "" takes the same "not this environment" branch in every environment."""
+    if inputs.config.env_conditional_mode is not EnvConditionalMode.STRIP:
+        return values
+    base = inputs.base_values.data if inputs.base_values else {}
+    out = merge_values(base, values)
+    for path in list(identity_paths(out, settings(inputs.config).identity_keys)):
+        out = set_path(out, path, STRIPPED)
+    return out
+
+
+# ---- scanning -------------------------------------------------------------------------------
+
+
+def settings(config: RepoConfig) -> Settings:
+    return Settings.of(config.env_words, config.env_identity_keys)
+
+
+def scan_chart(inputs: Inputs) -> ScanResult:
+    files = [(t.display, t.text) for t in inputs.templates]
+    return scan(files, settings(inputs.config), lambda path: tpl_file(inputs, path))
+
+
+def tpl_file(inputs: Inputs, path: str) -> tuple[str, str] | None:
+    """A chart file that a template renders with `tpl (.Files.Get path)`: a template too."""
+    chart = inputs.chart_dir
+    target = (chart / path).resolve()
+    if chart not in target.parents or not target.is_file() or target.relative_to(chart).parts[0] == "templates":
+        return None  # Helm's .Files holds only the chart's own files, templates/ excluded
+    root = inputs.request.repo_root.resolve()
+    shown = target.relative_to(root).as_posix() if root in target.parents else target.as_posix()
+    try:
+        return shown, yamlio.read_text(target, shown, inputs.config.limits.max_file_bytes)
+    except InputError:
+        return None  # Helm would not render it either; the render reports the problem
+
+
+def finding(hit: Hit, tree: Tree, mode: EnvConditionalMode) -> Finding:
+    line, column = tree.source.where(hit.offset)
+    if hit.kind == "syntax":
+        message = (f"cannot scan this template: {hit.why} (Go template syntax); Helm refuses it too")
+    else:
+        message = f"`{hit.expression}` branches on the environment: {hit.why}; {HINTS[hit.kind]}"
+        if mode is EnvConditionalMode.STRIP and not hit.neutralisable:
+            message += " (strip mode cannot neutralise it)"
+    return Finding(hit.file, line, column, ID, severity(hit, mode), message)
+
+
+def severity(hit: Hit, mode: EnvConditionalMode) -> Severity:
+    if is_notes(hit.file) or mode is EnvConditionalMode.WARN:
+        return Severity.WARNING
+    if mode is EnvConditionalMode.STRIP and hit.neutralisable:
+        return Severity.WARNING
+    return Severity.ERROR
+
+
+def is_notes(path: str) -> bool:
+    return path.endswith("/NOTES.txt") or path == "NOTES.txt"
+
+
+# ---- inline allow comments --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allow:
+    file: str
+    line: int
+    column: int
+    reason: str
+    silences: tuple[Hit, ...]
+
+    def findings(self, mode: EnvConditionalMode) -> Iterator[Finding]:
+        if not self.reason:
+            level = Severity.WARNING if mode is EnvConditionalMode.WARN or is_notes(self.file) else Severity.ERROR
+            yield Finding(self.file, self.line, self.column, ID, level,
+                          'allow comment without a reason silences nothing: write'
+                          ' {{/* gitops-cmp:allow env-conditional reason="why" */}}')
+        elif not self.silences:
+            yield Finding(self.file, self.line, self.column, ID, Severity.WARNING,
+                          "allow comment silences nothing (no finding in the action after it); remove it")
+
+
+def allow_comments(result: ScanResult) -> Iterator[Allow]:
+    """Each allow comment covers the findings of the first action that follows it."""
+    by_file: dict[str, list[Hit]] = {}
+    for hit in result.hits:
+        if hit.kind != "syntax":
+            by_file.setdefault(hit.file, []).append(hit)
+    for name, tree in result.trees.items():
+        spans = sorted(action_spans(tree.nodes))
+        for comment in comments(tree.nodes):
+            match = ALLOW.match(comment.body)
+            if not match or match.group("rule") != ID:
+                continue
+            reason = REASON.search(match.group("rest"))
+            span = next(((s, e) for s, e in spans if s >= comment.end), None)
+            hits = tuple(h for h in by_file.get(name, []) if span and span[0] <= h.offset < span[1])
+            line, column = tree.source.where(comment.pos)
+            yield Allow(name, line, column, reason.group("reason").strip() if reason else "", hits)
+
+
+def action_spans(nodes: tuple[Node, ...]) -> Iterator[tuple[int, int]]:
+    for node in nodes:
+        if isinstance(node, Action):
+            yield node.pos, node.end
+        elif isinstance(node, Branch):
+            yield node.pos, node.header_end
+            yield from action_spans(node.body)
+            yield from action_spans(node.else_body or ())
+        elif isinstance(node, Template):
+            yield node.pos, node.pipe.end if node.pipe else node.end
+            yield from action_spans(node.body or ())
+        elif isinstance(node, Define):
+            yield from action_spans(node.body)
+
+
+def comments(nodes: tuple[Node, ...]) -> Iterator[Comment]:
+    for node in nodes:
+        if isinstance(node, Comment):
+            yield node
+        elif isinstance(node, Branch):
+            yield from comments(node.body)
+            yield from comments(node.else_body or ())
+        elif isinstance(node, Template):
+            yield from comments(node.body or ())
+        elif isinstance(node, Define):
+            yield from comments(node.body)
+
+
+# ---- strip mode --------------------------------------------------------------------------------
+
+
+def identity_paths(values: Any, keys: tuple[tuple[str, ...], ...],
+                   path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Paths to scalar values whose key path ends with an identity key (lists walked through)."""
+    if isinstance(values, dict):
+        for key, value in values.items():
+            yield from identity_paths(value, keys, (*path, str(key)))
+    elif isinstance(values, list):
+        for index, value in enumerate(values):
+            yield from identity_paths(value, keys, (*path, index))
+    elif path and values != STRIPPED:
+        names = tuple(p for p in path if isinstance(p, str))
+        if isinstance(path[-1], str) and any(names[-len(k):] == k for k in keys if len(names) >= len(k)):
+            yield path
+
+
+def set_path(values: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    """A copy of `values` with `value` at `path`; the maps and lists on the way are copied."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(head, int):
+        items = list(values) if isinstance(values, list) else []
+        if head < len(items):
+            items[head] = set_path(items[head], rest, value)
+        return items
+    mapping = dict(values) if isinstance(values, dict) else {}
+    mapping[head] = set_path(mapping.get(head), rest, value)
+    return mapping

@@ -1,0 +1,258 @@
+"""Go text/template's lexer (text/template/parse/lex.go), with Helm's `{{ }}` delimiters.
+
+It yields Tokens with offsets. It never raises: the first problem becomes an ERROR token (whose
+`value` is the message) and ends the stream, as Go's lexer does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    TEXT = "text"
+    LEFT = "{{"
+    RIGHT = "}}"
+    COMMENT = "comment"
+    FIELD = "field"
+    VARIABLE = "variable"
+    IDENTIFIER = "identifier"
+    KEYWORD = "keyword"
+    STRING = "string"
+    RAW_STRING = "raw string"
+    CHAR_CONSTANT = "character constant"
+    NUMBER = "number"
+    BOOL = "bool"
+    NIL = "nil"
+    DOT = "."
+    DECLARE = ":="
+    ASSIGN = "="
+    PIPE = "|"
+    LEFT_PAREN = "("
+    RIGHT_PAREN = ")"
+    CHAR = "character"  # any other printable ASCII character (`,` in range declarations)
+    EOF = "EOF"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: Kind
+    start: int
+    end: int
+    value: str
+    spaced: bool = False  # whitespace came right before it (Go's itemSpace, folded in)
+
+
+KEYWORDS = frozenset({"block", "break", "continue", "define", "else", "end", "if", "range",
+                      "template", "with"})
+LEFT, RIGHT = "{{", "}}"
+LEFT_COMMENT, RIGHT_COMMENT = "/*", "*/"
+_SPACE = " \t\r\n"
+_SPACE_CHARS = frozenset(_SPACE)
+
+_SPACES = re.compile(r"[ \t\r\n]+")
+_WORD = re.compile(r"\w+")
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"')
+_CHAR_CONST = re.compile(r"'(?:[^'\\\n]|\\[^\n])*'")
+_NUMBER = re.compile(
+    r"[+-]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]+)?"
+    r"|0[oO][0-7_]*|0[bB][01_]*"
+    r"|[0-9_]*(?:\.[0-9_]*)?(?:(?<=[0-9_.])[eE][+-]?[0-9_]+)?)i?"
+)
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "a": "\a", "b": "\b",
+            "f": "\f", "v": "\v", "0": "\0"}
+
+
+def lex(text: str) -> Iterator[Token]:
+    """Tokens of `text`, ending with EOF or with the first ERROR."""
+    pos = 0
+    size = len(text)
+    while True:
+        start = text.find(LEFT, pos)
+        if start < 0:
+            if pos < size:
+                yield Token(Kind.TEXT, pos, size, text[pos:])
+            yield Token(Kind.EOF, size, size, "")
+            return
+        if start > pos:
+            yield Token(Kind.TEXT, pos, start, text[pos:start])
+        pos = yield from _action(text, start)
+        if pos < 0:
+            return
+
+
+def _action(text: str, start: int) -> Generator[Token, None, int]:
+    """Tokens of one `{{ ... }}`; returns the offset after it, or -1 after an ERROR."""
+    pos = start + len(LEFT)
+    after_marker = 2 if _left_trim(text, pos) else 0
+    if text.startswith(LEFT_COMMENT, pos + after_marker):
+        return (yield from _comment(text, start, pos + after_marker))
+    yield Token(Kind.LEFT, start, pos + after_marker, LEFT)
+    pos += after_marker
+    depth = 0
+    spaced = False
+    size = len(text)
+    while True:
+        right = _right_delim(text, pos)
+        if right:
+            if depth:
+                yield _error(pos, "unclosed left paren")
+                return -1
+            yield Token(Kind.RIGHT, pos, pos + right, RIGHT, spaced)
+            return pos + right
+        if pos >= size:
+            yield _error(pos, "unclosed action")
+            return -1
+        ch = text[pos]
+        if ch in _SPACE:
+            pos = _SPACES.match(text, pos).end()  # type: ignore[union-attr]
+            spaced = True
+            if text.startswith("-" + RIGHT, pos):  # ` -}}` after a run of spaces: back to the last one
+                pos -= 1
+            continue
+        token = _inside(text, pos, ch, spaced)
+        yield token
+        if token.kind is Kind.ERROR:
+            return -1
+        if token.kind is Kind.LEFT_PAREN:
+            depth += 1
+        elif token.kind is Kind.RIGHT_PAREN:
+            depth -= 1
+            if depth < 0:
+                yield _error(pos, "unexpected right paren")
+                return -1
+        pos = token.end
+        spaced = False
+
+
+def _inside(text: str, pos: int, ch: str, spaced: bool) -> Token:
+    if ch == ":":
+        if text.startswith(":=", pos):
+            return Token(Kind.DECLARE, pos, pos + 2, ":=", spaced)
+        return _error(pos, "expected :=")
+    simple = _SIMPLE.get(ch)
+    if simple is not None:
+        return Token(simple, pos, pos + 1, ch, spaced)
+    if ch == '"':
+        return _quoted(text, pos, _QUOTED, Kind.STRING, "unterminated quoted string", spaced)
+    if ch == "'":
+        return _quoted(text, pos, _CHAR_CONST, Kind.CHAR_CONSTANT, "unterminated character constant", spaced)
+    if ch == "`":
+        close = text.find("`", pos + 1)
+        if close < 0:
+            return _error(pos, "unterminated raw quoted string")
+        return Token(Kind.RAW_STRING, pos, close + 1, text[pos + 1:close], spaced)
+    if ch == "$" or (ch == "." and not text[pos + 1:pos + 2].isdigit()):
+        return _field_or_variable(text, pos, ch, spaced)
+    if ch in "+-." or ch.isdigit():
+        return _number(text, pos, spaced)
+    if ch == "_" or ch.isalnum():
+        return _identifier(text, pos, spaced)
+    if ch.isascii() and ch.isprintable():
+        return Token(Kind.CHAR, pos, pos + 1, ch, spaced)
+    return _error(pos, f"unrecognized character in action: {ch!r}")
+
+
+_SIMPLE = {"=": Kind.ASSIGN, "|": Kind.PIPE, "(": Kind.LEFT_PAREN, ")": Kind.RIGHT_PAREN}
+
+
+def _quoted(text: str, pos: int, pattern: re.Pattern[str], kind: Kind, problem: str, spaced: bool) -> Token:
+    match = pattern.match(text, pos)
+    if match is None:
+        return _error(pos, problem)
+    return Token(kind, pos, match.end(), _unquote(match.group()[1:-1]), spaced)
+
+
+def _unquote(body: str) -> str:
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            out.append(_ESCAPES.get(body[i + 1], body[i + 1]))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _field_or_variable(text: str, pos: int, ch: str, spaced: bool) -> Token:
+    word = _WORD.match(text, pos + 1)
+    end = word.end() if word else pos + 1
+    if word is None:
+        if not _at_terminator(text, pos + 1):
+            return _error(pos + 1, f"bad character {text[pos + 1]!r}")
+        return Token(Kind.DOT if ch == "." else Kind.VARIABLE, pos, pos + 1, ch, spaced)
+    if not _at_terminator(text, end):
+        return _error(end, f"bad character {text[end]!r}")
+    if ch == "$":
+        return Token(Kind.VARIABLE, pos, end, text[pos:end], spaced)
+    return Token(Kind.FIELD, pos, end, text[pos + 1:end], spaced)
+
+
+def _identifier(text: str, pos: int, spaced: bool) -> Token:
+    end = _WORD.match(text, pos).end()  # type: ignore[union-attr]
+    if not _at_terminator(text, end):
+        return _error(end, f"bad character {text[end]!r}")
+    word = text[pos:end]
+    if word in KEYWORDS:
+        return Token(Kind.KEYWORD, pos, end, word, spaced)
+    if word in ("true", "false"):
+        return Token(Kind.BOOL, pos, end, word, spaced)
+    if word == "nil":
+        return Token(Kind.NIL, pos, end, word, spaced)
+    return Token(Kind.IDENTIFIER, pos, end, word, spaced)
+
+
+def _number(text: str, pos: int, spaced: bool) -> Token:
+    end = _NUMBER.match(text, pos).end()  # type: ignore[union-attr]
+    if end < len(text) and (text[end] == "_" or text[end].isalnum()):
+        return _error(pos, f"bad number syntax: {text[pos:end + 1]!r}")
+    if end == pos:
+        return _error(pos, f"bad number syntax: {text[pos]!r}")
+    return Token(Kind.NUMBER, pos, end, text[pos:end], spaced)
+
+
+def _comment(text: str, start: int, pos: int) -> Generator[Token, None, int]:
+    body_start = pos + len(LEFT_COMMENT)
+    close = text.find(RIGHT_COMMENT, body_start)
+    if close < 0:
+        yield _error(start, "unclosed comment")
+        return -1
+    right = _right_delim(text, close + len(RIGHT_COMMENT))
+    if not right:
+        yield _error(close, "comment ends before closing delimiter")
+        return -1
+    end = close + len(RIGHT_COMMENT) + right
+    yield Token(Kind.COMMENT, start, end, text[body_start:close])
+    return end
+
+
+def _left_trim(text: str, pos: int) -> bool:
+    return text.startswith("-", pos) and text[pos + 1:pos + 2] in _SPACE_CHARS
+
+
+def _right_delim(text: str, pos: int) -> int:
+    """Length of the right delimiter at `pos` (` -}}` with its trim marker, or `}}`), else 0."""
+    if text.startswith(RIGHT, pos):
+        return len(RIGHT)
+    if text[pos:pos + 1] in _SPACE_CHARS and text.startswith("-" + RIGHT, pos + 1):
+        return 2 + len(RIGHT)
+    return 0
+
+
+def _at_terminator(text: str, pos: int) -> bool:
+    if pos >= len(text):
+        return True
+    return text[pos] in " \t\r\n.,|:()" or text.startswith(RIGHT, pos)
+
+
+def _error(pos: int, message: str) -> Token:
+    return Token(Kind.ERROR, pos, pos, message)

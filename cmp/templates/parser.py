@@ -1,0 +1,358 @@
+"""Go text/template's parser (text/template/parse/parse.go): tokens to a Tree of nodes.
+
+`parse(text)` never raises. What Go's parser rejects becomes `Tree.error` (offset and message);
+`Tree.nodes` then keeps the top-level nodes that parsed before the error. Function names are not
+checked (Helm adds Sprig's and its own); variables are, as Go does.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from cmp.templates.lexer import Kind, Token, lex
+from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
+                                 Identifier, LoopControl, Nil, Node, Number, Operand, ParseError, Pipe,
+                                 Source, String, Template, Text, Tree, Variable)
+
+MAX_DEPTH = 100  # nesting of control structures and parentheses; real charts stay far below
+_OPERAND_START = frozenset({Kind.BOOL, Kind.CHAR_CONSTANT, Kind.DOT, Kind.FIELD, Kind.IDENTIFIER,
+                            Kind.NUMBER, Kind.NIL, Kind.RAW_STRING, Kind.STRING, Kind.VARIABLE,
+                            Kind.LEFT_PAREN})
+
+
+class _Stop(Exception):
+    def __init__(self, offset: int, message: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+
+
+def parse(text: str) -> Tree:
+    source = Source.of(text)
+    parser = _Parser(text)
+    try:
+        parser.parse_top()
+    except _Stop as stop:
+        return Tree(source, tuple(parser.top), ParseError(stop.offset, stop.message))
+    return Tree(source, tuple(parser.top))
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = lex(text)
+        self.lookahead: list[Token] = []
+        self.top: list[Node] = []
+        self.vars: list[str] = ["$"]
+        self.depth = 0
+        self.range_depth = 0
+        self.last_end = 0  # offset after the token that closed the last pipeline
+
+    # ---- tokens ---------------------------------------------------------------------------
+
+    def next(self) -> Token:
+        token = self.lookahead.pop() if self.lookahead else next(self.tokens)
+        if token.kind is Kind.ERROR:
+            raise _Stop(token.start, token.value)
+        return token
+
+    def peek(self) -> Token:
+        if not self.lookahead:
+            self.lookahead.append(self.next())
+        return self.lookahead[-1]
+
+    def backup(self, token: Token) -> None:
+        self.lookahead.append(token)
+
+    def expect(self, kind: Kind, context: str) -> Token:
+        token = self.next()
+        if token.kind is not kind:
+            self.unexpected(token, context)
+        return token
+
+    def unexpected(self, token: Token, context: str) -> NoReturn:
+        if token.kind is Kind.EOF:
+            raise _Stop(token.start, f"unexpected EOF in {context}")
+        shown = token.value if token.kind is not Kind.STRING else f'"{token.value}"'
+        raise _Stop(token.start, f"unexpected {shown or token.kind.value!s} in {context}")
+
+    # ---- lists ----------------------------------------------------------------------------
+
+    def parse_top(self) -> None:
+        while self.peek().kind is not Kind.EOF:
+            token = self.next()
+            if token.kind is Kind.LEFT and self.peek().kind is Kind.KEYWORD and self.peek().value == "define":
+                self.next()
+                self.top.append(self.define(token))
+                continue
+            self.backup(token)
+            node, stop = self.text_or_action()
+            if stop is not None:
+                raise _Stop(stop.pos, f"unexpected {{{{{stop.keyword}}}}}")
+            if node is not None:
+                self.top.append(node)
+
+    def item_list(self, context: str) -> tuple[tuple[Node, ...], LoopControl]:
+        """Nodes up to `{{end}}` or `{{else}}`, which is returned as a LoopControl marker."""
+        nodes: list[Node] = []
+        while self.peek().kind is not Kind.EOF:
+            node, stop = self.text_or_action()
+            if stop is not None:
+                return tuple(nodes), stop
+            if node is not None:
+                nodes.append(node)
+        raise _Stop(self.peek().start, f"unexpected EOF: {context} has no {{{{end}}}}")
+
+    def text_or_action(self) -> tuple[Node | None, LoopControl | None]:
+        token = self.next()
+        if token.kind is Kind.TEXT:
+            return Text(token.start, token.end), None
+        if token.kind is Kind.COMMENT:
+            return Comment(token.start, token.end, token.value), None
+        if token.kind is Kind.LEFT:
+            return self.action(token)
+        self.unexpected(token, "input")
+
+    def action(self, left: Token) -> tuple[Node | None, LoopControl | None]:
+        token = self.peek()
+        if token.kind is Kind.KEYWORD:
+            self.next()
+            keyword = token.value
+            if keyword in ("end", "else"):
+                return None, self.end_or_else(left, keyword)
+            if keyword in ("if", "with", "range"):
+                return self.branch(left, keyword), None
+            if keyword in ("break", "continue"):
+                return self.loop_control(left, keyword), None
+            if keyword == "template":
+                return self.template(left), None
+            if keyword == "block":
+                return self.block(left), None
+            raise _Stop(token.start, "{{define}} is only allowed at the top level")
+        pipe = self.pipeline("command", Kind.RIGHT)
+        return Action(left.start, self.last_end, pipe), None
+
+    def end_or_else(self, left: Token, keyword: str) -> LoopControl:
+        if keyword == "end":
+            end = self.expect(Kind.RIGHT, "end")
+            return LoopControl(left.start, end.end, "end")
+        following = self.peek()
+        if following.kind is Kind.KEYWORD and following.value in ("if", "with"):
+            return LoopControl(left.start, following.start, "else " + following.value)
+        end = self.expect(Kind.RIGHT, "else")
+        return LoopControl(left.start, end.end, "else")
+
+    # ---- control structures -----------------------------------------------------------------
+
+    def enter(self, offset: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Stop(offset, f"nested more than {MAX_DEPTH} levels deep")
+
+    def branch(self, left: Token, keyword: str) -> Branch:
+        self.enter(left.start)
+        saved = len(self.vars)
+        if keyword == "range":
+            self.range_depth += 1
+        pipe = self.pipeline(keyword, Kind.RIGHT)
+        header_end = self.last_end
+        body, stop = self.item_list(keyword)
+        else_body: tuple[Node, ...] | None = None
+        if stop.keyword.startswith("else "):
+            nested_keyword = stop.keyword.split()[1]
+            if nested_keyword != keyword:  # Go allows only `else if` in if, `else with` in with
+                raise _Stop(stop.pos, f"{{{{else {nested_keyword}}}}} is not allowed in {{{{{keyword}}}}}")
+            self.next()  # the `if`/`with` keyword; the nested branch consumes our {{end}}
+            nested = self.branch(Token(Kind.LEFT, stop.pos, stop.end, "{{"), nested_keyword)
+            else_body = (nested,)
+            end = nested.end
+        elif stop.keyword == "else":
+            if keyword == "range":
+                self.range_depth -= 1  # {{break}} in a range's else is outside the loop
+            else_body, stop = self.item_list(keyword)
+            if keyword == "range":
+                self.range_depth += 1
+            if stop.keyword != "end":
+                raise _Stop(stop.pos, f"expected {{{{end}}}}; found {{{{{stop.keyword}}}}}")
+            end = stop.end
+        else:
+            end = stop.end
+        if keyword == "range":
+            self.range_depth -= 1
+        del self.vars[saved:]
+        self.depth -= 1
+        return Branch(left.start, end, keyword, pipe, body, else_body, header_end)
+
+    def loop_control(self, left: Token, keyword: str) -> LoopControl:
+        end = self.expect(Kind.RIGHT, keyword)
+        if not self.range_depth:
+            raise _Stop(left.start, f"{{{{{keyword}}}}} outside {{{{range}}}}")
+        return LoopControl(left.start, end.end, keyword)
+
+    def template_name(self, context: str) -> str:
+        token = self.next()
+        if token.kind not in (Kind.STRING, Kind.RAW_STRING):
+            self.unexpected(token, context)
+        return token.value
+
+    def template(self, left: Token) -> Template:
+        name = self.template_name("template clause")
+        pipe = None
+        if self.peek().kind is not Kind.RIGHT:
+            pipe = self.pipeline("template clause", Kind.RIGHT)
+        else:
+            self.last_end = self.next().end
+        return Template(left.start, self.last_end, name, pipe)
+
+    def block(self, left: Token) -> Template:
+        name = self.template_name("block clause")
+        pipe = self.pipeline("block clause", Kind.RIGHT)
+        body = self.definition_body("block")
+        return Template(left.start, self.last_end, name, pipe, body)
+
+    def define(self, left: Token) -> Define:
+        name = self.template_name("define clause")
+        self.expect(Kind.RIGHT, "define clause")
+        body = self.definition_body("define")
+        return Define(left.start, self.last_end, name, body)
+
+    def definition_body(self, context: str) -> tuple[Node, ...]:
+        saved_vars, saved_range = self.vars, self.range_depth
+        self.vars, self.range_depth = ["$"], 0
+        self.enter(self.peek().start)
+        body, stop = self.item_list(context)
+        if stop.keyword != "end":
+            raise _Stop(stop.pos, f"unexpected {{{{{stop.keyword}}}}} in {context}")
+        self.depth -= 1
+        self.vars, self.range_depth = saved_vars, saved_range
+        self.last_end = stop.end
+        return body
+
+    # ---- pipelines ------------------------------------------------------------------------
+
+    def pipeline(self, context: str, end_kind: Kind) -> Pipe:
+        start = self.peek().start
+        decls, is_assign = self.declarations(context)
+        commands: list[Command] = []
+        while True:
+            token = self.next()
+            if token.kind is end_kind:
+                self.last_end = token.end
+                self.check_pipeline(commands, context, token)
+                return Pipe(start, token.start, tuple(decls), is_assign, tuple(commands))
+            if token.kind not in _OPERAND_START:
+                self.unexpected(token, context)
+            self.backup(token)
+            commands.append(self.command())
+
+    def declarations(self, context: str) -> tuple[list[Variable], bool]:
+        first = self.peek()
+        if first.kind is not Kind.VARIABLE:
+            return [], False
+        self.next()
+        after = self.peek()
+        if after.kind in (Kind.DECLARE, Kind.ASSIGN):
+            self.next()
+            return [self.declare(first, after.kind is Kind.ASSIGN)], after.kind is Kind.ASSIGN
+        if after.kind is Kind.CHAR and after.value == "," and context == "range":
+            self.next()
+            second = self.expect(Kind.VARIABLE, "range declaration")
+            op = self.next()
+            if op.kind not in (Kind.DECLARE, Kind.ASSIGN):
+                self.unexpected(op, "range declaration")
+            assign = op.kind is Kind.ASSIGN
+            return [self.declare(first, assign), self.declare(second, assign)], assign
+        self.backup(first)
+        return [], False
+
+    def declare(self, token: Token, assign: bool) -> Variable:
+        if assign:
+            self.use_variable(token)
+        else:
+            self.vars.append(token.value)
+        return Variable(token.start, token.end, token.value)
+
+    def use_variable(self, token: Token) -> None:
+        if token.value not in self.vars:
+            raise _Stop(token.start, f"undefined variable {token.value!r}")
+
+    def check_pipeline(self, commands: list[Command], context: str, end: Token) -> None:
+        if not commands:
+            raise _Stop(end.start, f"missing value for {context}")
+        for i, command in enumerate(commands[1:], start=2):
+            first = command.args[0]
+            if isinstance(first, (Bool, Dot, Nil, Number, String)):
+                raise _Stop(first.pos, f"non executable command in pipeline stage {i}")
+
+    def command(self) -> Command:
+        args: list[Operand] = []
+        while True:
+            operand = self.operand()
+            if operand is not None:
+                args.append(operand)
+            token = self.peek()
+            if token.kind in (Kind.RIGHT, Kind.RIGHT_PAREN):
+                break
+            if token.kind is Kind.PIPE:
+                self.next()
+                break
+            if token.kind not in _OPERAND_START or not token.spaced:
+                self.unexpected(token, "operand")
+        if not args:
+            raise _Stop(self.peek().start, "empty command")
+        return Command(args[0].pos, args[-1].end, tuple(args))
+
+    def operand(self) -> Operand | None:
+        node = self.term()
+        if node is None:
+            return None
+        fields: list[str] = []
+        end = node.end
+        while self.peek().kind is Kind.FIELD and not self.peek().spaced:
+            field = self.next()
+            fields.append(field.value)
+            end = field.end
+        if not fields:
+            return node
+        if isinstance(node, Field):
+            return Field(node.pos, end, (*node.names, *fields))
+        if isinstance(node, Variable):
+            return Variable(node.pos, end, node.name, (*node.fields, *fields))
+        if isinstance(node, (Bool, String, Number, Nil, Dot)):
+            raise _Stop(node.end, "unexpected . after term")
+        return Chain(node.pos, end, node, tuple(fields))
+
+    def term(self) -> Operand | None:
+        token = self.next()
+        kind = token.kind
+        if kind is Kind.IDENTIFIER:
+            return Identifier(token.start, token.end, token.value)
+        if kind is Kind.DOT:
+            return Dot(token.start, token.end)
+        if kind is Kind.NIL:
+            return Nil(token.start, token.end)
+        if kind is Kind.VARIABLE:
+            self.use_variable(token)
+            return Variable(token.start, token.end, token.value)
+        if kind is Kind.FIELD:
+            return Field(token.start, token.end, (token.value,))
+        if kind is Kind.BOOL:
+            return Bool(token.start, token.end, token.value == "true")
+        if kind in (Kind.NUMBER, Kind.CHAR_CONSTANT):
+            return self.number(token)
+        if kind in (Kind.STRING, Kind.RAW_STRING):
+            return String(token.start, token.end, token.value)
+        if kind is Kind.LEFT_PAREN:
+            self.enter(token.start)
+            pipe = self.pipeline("parenthesized pipeline", Kind.RIGHT_PAREN)
+            self.depth -= 1
+            return Pipe(token.start, self.last_end, pipe.decls, pipe.is_assign, pipe.commands)
+        self.backup(token)
+        return None
+
+    def number(self, token: Token) -> Number:
+        text = token.value
+        if token.kind is Kind.NUMBER and not any(c.isdigit() for c in text):
+            raise _Stop(token.start, f"illegal number syntax: {text!r}")
+        if token.kind is Kind.CHAR_CONSTANT and len(text) != 1:
+            raise _Stop(token.start, "malformed character constant")
+        return Number(token.start, token.end, text)

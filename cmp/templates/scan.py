@@ -1,0 +1,513 @@
+"""Where a chart's output depends on WHICH environment renders it, found on the template AST.
+
+A small abstract interpreter walks every template of a chart as Helm would run it: dot, `$` and
+variables hold abstract values (the root context, a `.Values` path, a `.Release` field, a dict
+built with `dict`, a literal, a helper's output). Identities (configured `.Values` keys at any
+nesting, `.Release.Name`, `.Release.Namespace`) flow through variables, string functions,
+`include`d helpers and dict fields. A Hit is recorded where template logic decides on them:
+
+- compare: `eq`/`ne`/`has`/`hasPrefix`/`regexMatch`/... between an identity and anything, or
+  between a dynamic value and an env-name literal (release fields only against env literals);
+- select: `index`/`pluck`/`get`/`dig`/`hasKey`/... keyed by an identity;
+- flag: a value named after an environment (`isProd`, `production`) used as a condition.
+
+It never raises on any input; a template that does not parse is a `syntax` Hit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
+                                 Identifier, Nil, Node, Number, Operand, Pipe, Source, String,
+                                 Template, Tree, Variable)
+from cmp.templates.parser import parse
+
+COMPARE = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+NEEDLE_FIRST = frozenset({"hasPrefix", "hasSuffix", "contains", "has", "mustHas"})
+REGEX = frozenset({"regexMatch", "mustRegexMatch", "regexFind", "mustRegexFind", "regexFindAll",
+                   "mustRegexFindAll"})
+LOGIC = frozenset({"and", "or", "not"})
+# Functions whose result is (a piece of) their string arguments: identity flows through them.
+DERIVE = frozenset({
+    "default", "coalesce", "lower", "upper", "title", "untitle", "trim", "trimAll", "trimPrefix",
+    "trimSuffix", "trunc", "quote", "squote", "toString", "printf", "print", "println", "cat",
+    "replace", "nospace", "kebabcase", "snakecase", "camelcase", "substr", "abbrev", "required",
+    "first", "last", "mustFirst", "mustLast", "splitList", "split", "join", "regexReplaceAll",
+    "regexReplaceAllLiteral", "ternary",
+})
+# Keys whose values are enumerations of something else that shares words with env names:
+# `eq .Values.server.mode "dev"` is a dev *mode*, not the dev environment.
+NON_ENV_KEY_WORDS = frozenset({"mode", "type", "kind", "level", "method", "driver", "format",
+                               "strategy", "provider", "policy", "flavor", "flavour", "edition",
+                               "variant", "channel"})
+FLAG_AFFIXES = frozenset({"is", "in", "env", "environment", "mode", "enabled", "cluster", "only",
+                          "use"})
+AMBIGUOUS_FLAG_WORDS = frozenset({"test"})  # `.Values.test.enabled` is about `helm test`
+RELEASE_IDENTITIES = frozenset({"Name", "Namespace"})
+MAX_CALL_DEPTH = 30
+MAX_CONTEXTS = 16  # distinct contexts one helper is analysed with
+
+
+@dataclass(frozen=True)
+class Settings:
+    env_words: frozenset[str]
+    identity_keys: tuple[tuple[str, ...], ...]
+
+    @staticmethod
+    def of(env_words: Iterable[str], identity_keys: Iterable[str]) -> Settings:
+        return Settings(frozenset(w.lower() for w in env_words),
+                        tuple(tuple(k.split(".")) for k in identity_keys if k))
+
+
+@dataclass(frozen=True)
+class Hit:
+    file: str
+    offset: int
+    end: int
+    kind: str  # compare | select | flag | syntax
+    expression: str  # as written, on one line
+    why: str
+    neutralisable: bool  # only configured values keys are involved: strip mode makes it constant
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    hits: tuple[Hit, ...]
+    trees: dict[str, Tree]  # every file scanned (templates and tpl'd files), by name
+
+
+# ---- abstract values --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Val:
+    kind: str  # root | values | release | files | dict | lit | const | file | any
+    path: tuple[str, ...] = ()
+    items: tuple[tuple[str, Val], ...] = ()
+    lits: tuple[str, ...] = ()
+    origins: frozenset[str] = frozenset()  # identities this value derives from
+    flag: str = ""  # set when named after an environment (`.Values.isProd`)
+    key: str = ""  # the last key it was read from, for NON_ENV_KEY_WORDS
+
+    @property
+    def dynamic(self) -> bool:
+        return self.kind not in ("lit", "const")
+
+    @property
+    def empty(self) -> bool:
+        return self.kind == "const" and self.path == ("nil",) or self.kind == "lit" and self.lits == ("",)
+
+
+ROOT = Val("root")
+ANY = Val("any")
+CONST = Val("const")
+
+
+def derive(values: Sequence[Val]) -> Val:
+    """A value computed from `values` by a string function: identities and flags flow through."""
+    if not any(v.dynamic for v in values):
+        return CONST
+    keyed = [v.key for v in values if v.key and v.dynamic]
+    return Val("any", origins=frozenset().union(*(v.origins for v in values)),
+               flag=next((v.flag for v in values if v.flag), ""), key=keyed[-1] if keyed else "")
+
+
+def split_words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+
+
+# ---- the scanner ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Frame:
+    file: str
+    source: Source
+    dot: Val
+    vars: dict[str, Val]
+    printed: list[Val] = field(default_factory=list)
+    depth: int = 0
+
+
+FileLoader = Callable[[str], "tuple[str, str] | None"]  # .Files.Get path -> (name, text)
+
+
+def scan(files: Sequence[tuple[str, str]], settings: Settings, load: FileLoader | None = None) -> ScanResult:
+    """Scan a chart's templates (name, text), as one template set. `load` reads a file that a
+    template passes to `tpl` with `.Files.Get "path"`; such a file is a template too."""
+    scanner = _Scanner(settings, load)
+    for name, text in files:
+        scanner.add(name, text)
+    scanner.run()
+    return ScanResult(tuple(sorted(scanner.hits.values(), key=lambda h: (h.file, h.offset, h.kind))),
+                      scanner.trees)
+
+
+class _Scanner:
+    def __init__(self, settings: Settings, load: FileLoader | None) -> None:
+        self.settings = settings
+        self.load = load
+        self.trees: dict[str, Tree] = {}
+        self.defines: dict[str, tuple[str, Source, tuple[Node, ...]]] = {}
+        self.helper_output: dict[tuple[str, Val], Val] = {}
+        self.contexts: dict[str, int] = {}
+        self.running: set[tuple[str, Val]] = set()
+        self.hits: dict[tuple[str, int, str], Hit] = {}
+        self.order: list[str] = []
+
+    def add(self, name: str, text: str) -> Tree:
+        tree = parse(text)
+        self.trees[name] = tree
+        self.order.append(name)
+        if tree.error is not None:
+            line_end = text.find("\n", tree.error.offset)
+            self.record(name, tree.source, tree.error.offset, line_end if line_end >= 0 else len(text),
+                        "syntax", tree.error.message, False)
+        self.collect_defines(name, tree.source, tree.nodes)
+        return tree
+
+    def collect_defines(self, name: str, source: Source, nodes: Iterable[Node]) -> None:
+        for node in nodes:
+            if isinstance(node, Define):
+                self.defines[node.name] = (name, source, node.body)
+                self.collect_defines(name, source, node.body)
+            elif isinstance(node, Template) and node.body is not None:
+                self.defines[node.name] = (name, source, node.body)
+                self.collect_defines(name, source, node.body)
+            elif isinstance(node, Branch):
+                self.collect_defines(name, source, node.body)
+                self.collect_defines(name, source, node.else_body or ())
+
+    def run(self) -> None:
+        for name in list(self.order):
+            tree = self.trees[name]
+            self.walk(tree.nodes, _Frame(name, tree.source, ROOT, {"$": ROOT}))
+        for name in list(self.defines):
+            if not self.contexts.get(name):  # never included here: assume the chart's root context
+                self.helper(name, ROOT, 0)
+
+    # ---- hits ---------------------------------------------------------------------------
+
+    def record(self, file: str, source: Source, start: int, end: int, kind: str, why: str,
+               neutralisable: bool) -> None:
+        key = (file, start, kind)
+        if key not in self.hits:
+            self.hits[key] = Hit(file, start, end, kind, source.snippet(start, end), why, neutralisable)
+
+    def hit(self, frame: _Frame, start: int, end: int, kind: str, why: str, neutralisable: bool) -> None:
+        self.record(frame.file, frame.source, start, end, kind, why, neutralisable)
+
+    # ---- statements ---------------------------------------------------------------------
+
+    def walk(self, nodes: Iterable[Node], frame: _Frame) -> None:
+        for node in nodes:
+            if isinstance(node, Action):
+                value = self.pipe(node.pipe, frame)
+                if not node.pipe.decls:
+                    frame.printed.append(value)
+            elif isinstance(node, Branch):
+                self.branch(node, frame)
+            elif isinstance(node, Template):
+                ctx = self.pipe(node.pipe, frame) if node.pipe else CONST
+                self.helper(node.name, ctx, frame.depth + 1)
+
+    def branch(self, node: Branch, frame: _Frame) -> None:
+        if node.keyword == "range":
+            value = self.commands(node.pipe, frame)
+            element = self.element(value)
+            names = [d.name for d in node.pipe.decls]
+            if len(names) == 2:
+                frame.vars[names[0]] = Val("any", key="")
+            if names:
+                frame.vars[names[-1]] = element
+            self.walk(node.body, replace_dot(frame, element))
+        else:
+            value = self.pipe(node.pipe, frame)
+            last = node.pipe.commands[-1]
+            self.condition(value, frame, self.site_start(node.pipe, last), last.end)
+            inner = replace_dot(frame, value) if node.keyword == "with" else frame
+            self.walk(node.body, inner)
+        if node.else_body:
+            self.walk(node.else_body, frame)
+
+    # ---- expressions --------------------------------------------------------------------
+
+    def pipe(self, pipe: Pipe, frame: _Frame) -> Val:
+        value = self.commands(pipe, frame)
+        for decl in pipe.decls:
+            old = frame.vars.get(decl.name)
+            frame.vars[decl.name] = merge(old, value) if pipe.is_assign and old else value
+        return value
+
+    def commands(self, pipe: Pipe, frame: _Frame) -> Val:
+        value: Val | None = None
+        for command in pipe.commands:
+            value = self.command(command, value, frame, self.site_start(pipe, command))
+        return value or ANY
+
+    @staticmethod
+    def site_start(pipe: Pipe, command: Command) -> int:
+        """A piped command is shown with what feeds it: `.Values.env | eq "prod"`."""
+        return pipe.commands[0].pos if command is not pipe.commands[0] else command.pos
+
+    def command(self, command: Command, piped: Val | None, frame: _Frame, start: int) -> Val:
+        first = command.args[0]
+        if isinstance(first, Identifier):
+            args = [self.operand(a, frame) for a in command.args[1:]]
+            if piped is not None:
+                args.append(piped)
+            return self.call(first.name, args, command, frame, start)
+        if len(command.args) > 1 or piped is not None:  # a method: `.Files.Get "x"`, `.Capabilities.APIVersions.Has "x"`
+            args = [self.operand(a, frame) for a in command.args[1:]]
+            if piped is not None:
+                args.append(piped)
+            return self.method(first, args, (frame, start, command.end))
+        return self.operand(first, frame)
+
+    def operand(self, node: Operand, frame: _Frame) -> Val:
+        if isinstance(node, Field):
+            return self.resolve(frame.dot, node.names)
+        if isinstance(node, Variable):
+            return self.resolve(frame.vars.get(node.name, ANY), node.fields)
+        if isinstance(node, Dot):
+            return frame.dot
+        if isinstance(node, String):
+            return Val("lit", lits=(node.value,))
+        if isinstance(node, Nil):
+            return Val("const", path=("nil",))
+        if isinstance(node, (Bool, Number)):
+            return CONST
+        if isinstance(node, Pipe):
+            return self.commands(node, frame) if not node.decls else self.pipe(node, frame)
+        if isinstance(node, Chain):
+            return self.resolve(self.operand(node.node, frame), node.fields)
+        return self.call(node.name, [], Command(node.pos, node.end, (node,)), frame, node.pos)
+
+    def method(self, first: Operand, args: list[Val], site: tuple[_Frame, int, int]) -> Val:
+        frame = site[0]
+        if isinstance(first, (Field, Variable)):
+            names = first.names if isinstance(first, Field) else first.fields
+            base = frame.dot if isinstance(first, Field) else frame.vars.get(first.name, ANY)
+            if names[-1:] in (("Get",), ("Glob",)) and self.resolve(base, names[:-1]).kind == "files":
+                self.select(f".Files.{names[-1]}", args[:1], site)  # a file picked by environment
+                if names[-1] == "Get" and args and args[0].kind == "lit":
+                    return Val("file", lits=args[0].lits)
+        return ANY
+
+    # ---- fields -------------------------------------------------------------------------
+
+    def resolve(self, value: Val, names: Sequence[str]) -> Val:
+        for name in names:
+            value = self.field(value, name)
+        return value
+
+    def field(self, value: Val, name: str) -> Val:
+        if value.kind == "values":
+            return self.values_path((*value.path, name))
+        if value.kind == "release":
+            if name in RELEASE_IDENTITIES:
+                return Val("any", origins=frozenset({f".Release.{name}"}), key=name)
+            return ANY
+        if value.kind == "dict":
+            for key, item in value.items:
+                if key == name:
+                    return item
+        if value.kind in ("root", "any", "dict"):
+            # `.Values` of an unknown context (a helper's dot, a merged dict) is the chart's values.
+            special = {"Values": Val("values"), "Release": Val("release"), "Files": Val("files")}
+            if name in special:
+                return special[name]
+        return Val("any", key=name, flag=("." + name) if self.flag_named(name) else "")
+
+    def values_path(self, path: tuple[str, ...]) -> Val:
+        shown = ".Values." + ".".join(p for p in path if p != "[]")
+        if self.is_identity(path):
+            return Val("values", path, origins=frozenset({shown}), key=path[-1])
+        return Val("values", path, key=path[-1], flag=shown if self.flag_named(path[-1]) else "")
+
+    def is_identity(self, path: tuple[str, ...]) -> bool:
+        return any(len(path) >= len(k) and path[-len(k):] == k for k in self.settings.identity_keys)
+
+    def flag_named(self, name: str) -> bool:
+        words = split_words(name)
+        env = [w for w in words if w in self.settings.env_words]
+        if not env or any(w not in self.settings.env_words and w not in FLAG_AFFIXES for w in words):
+            return False
+        if self.is_identity((name,)):
+            return False
+        return not set(env) <= AMBIGUOUS_FLAG_WORDS or "is" in words
+
+    @staticmethod
+    def element(value: Val) -> Val:
+        if value.kind == "values":
+            return Val("values", (*value.path, "[]"))
+        if value.kind == "lit":
+            return value
+        return ANY
+
+    # ---- calls --------------------------------------------------------------------------
+
+    def call(self, name: str, args: list[Val], command: Command, frame: _Frame, start: int) -> Val:
+        site = (frame, start, command.end)
+        if name in COMPARE:
+            others = args[1:] if name == "eq" else args[1:2]  # `eq x a b` is x == a || x == b
+            for other in others:
+                self.compare(name, args[0], other, site)
+            return CONST
+        if name in NEEDLE_FIRST or name in REGEX:
+            if len(args) >= 2:
+                self.compare(name, args[0], args[1], site)
+            return CONST if name not in REGEX else derive(args[1:2])
+        if name in LOGIC:
+            for arg, node in zip(args, command.args[1:]):
+                self.condition(arg, frame, node.pos, node.end)
+            return derive(args) if name != "not" else CONST
+        if name == "ternary" and len(args) == 3:
+            if len(command.args) > 3:
+                self.condition(args[2], frame, command.args[3].pos, command.args[3].end)
+            else:  # the condition is piped in
+                self.condition(args[2], frame, start, command.end)
+            return derive(args[:2])
+        selector = selector_keys(name, args)
+        if selector is not None:
+            self.select(name, selector, site)
+            return ANY if name != "hasKey" else CONST
+        return self.call_value(name, args, frame)
+
+    def call_value(self, name: str, args: list[Val], frame: _Frame) -> Val:
+        if name == "include" and args and args[0].kind == "lit":
+            return self.helper(args[0].lits[0], args[1] if len(args) > 1 else CONST, frame.depth + 1)
+        if name == "tpl" and args and args[0].kind == "file":
+            self.tpl_file(args[0].lits[0], args[1] if len(args) > 1 else ROOT, frame.depth + 1)
+            return ANY
+        if name == "dict":
+            items = tuple((k.lits[0], v) for k, v in zip(args[::2], args[1::2]) if k.kind == "lit")
+            return Val("dict", items=items)
+        if name == "list":
+            if args and all(a.kind == "lit" for a in args):
+                return Val("lit", lits=tuple(s for a in args for s in a.lits))
+            return derive(args)
+        if name in DERIVE:
+            return derive(args)
+        return ANY
+
+    # ---- helpers (define/include/template) and tpl'd files --------------------------------
+
+    def helper(self, name: str, ctx: Val, depth: int) -> Val:
+        key = (name, ctx)
+        known = self.helper_output.get(key)
+        if known is not None:
+            return known
+        definition = self.defines.get(name)
+        if definition is None or key in self.running or depth > MAX_CALL_DEPTH:
+            return ANY
+        if self.contexts.get(name, 0) >= MAX_CONTEXTS:
+            return ANY
+        self.contexts[name] = self.contexts.get(name, 0) + 1
+        file, source, body = definition
+        frame = _Frame(file, source, ctx, {"$": ctx}, depth=depth)
+        self.running.add(key)
+        self.walk(body, frame)
+        self.running.discard(key)
+        output = derive(frame.printed) if frame.printed else CONST
+        self.helper_output[key] = output
+        return output
+
+    def tpl_file(self, path: str, ctx: Val, depth: int) -> None:
+        if self.load is None or depth > MAX_CALL_DEPTH:
+            return
+        loaded = self.load(path)
+        if loaded is None or loaded[0] in self.trees:
+            return
+        name, text = loaded
+        tree = self.add(name, text)
+        self.walk(tree.nodes, _Frame(name, tree.source, ctx, {"$": ctx}, depth=depth))
+
+    # ---- the policy: what counts ----------------------------------------------------------
+
+    def compare(self, func: str, a: Val, b: Val, site: tuple[_Frame, int, int]) -> None:
+        frame, start, end = site
+        if a.empty or b.empty:
+            return  # `ne .Values.env ""` asks whether it is set, not which it is
+        for x in (a, b):
+            if x.flag:
+                self.hit(frame, start, end, "flag", f"it tests {x.flag}, a flag named after an environment", False)
+                return
+        regex = func in REGEX
+        literal = next((s for v in (a, b) if v.kind == "lit" for s in v.lits if self.env_literal(s, regex)), None)
+        origins = a.origins | b.origins
+        strong = {o for o in origins if o.startswith(".Values")}
+        if strong:
+            other = b if strong & a.origins else a
+            self.hit(frame, start, end, "compare",
+                     f"it compares env identity {', '.join(sorted(strong))} with {describe(other)}",
+                     origins == strong)
+        elif origins and literal is not None:
+            self.hit(frame, start, end, "compare",
+                     f"it compares {', '.join(sorted(origins))} with env name {literal!r}", False)
+        elif literal is not None:
+            dynamic = a if a.kind != "lit" else b
+            if dynamic.dynamic and not self.non_env_key(dynamic.key):
+                self.hit(frame, start, end, "compare",
+                         f"it compares {describe(dynamic)} with env name {literal!r} (envWords)", False)
+
+    def select(self, func: str, keys: list[Val], site: tuple[_Frame, int, int]) -> None:
+        frame, start, end = site
+        origins = frozenset().union(*(k.origins for k in keys))
+        if origins:
+            strong = all(o.startswith(".Values") for o in origins)
+            self.hit(frame, start, end, "select",
+                     f"`{func}` selects config by env identity {', '.join(sorted(origins))}", strong)
+
+    def condition(self, value: Val, frame: _Frame, start: int, end: int) -> None:
+        if value.flag:
+            self.hit(frame, start, end, "flag",
+                     f"it branches on {value.flag}, a flag named after an environment", False)
+
+    def env_literal(self, text: str, regex: bool) -> bool:
+        if regex:
+            text = re.sub(r"\[[^\]]*\]|\\.|\{\d*,?\d*\}", " ", text)
+        words = [w.lower() for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+        return bool(words) and all(w in self.settings.env_words for w in words)
+
+    @staticmethod
+    def non_env_key(key: str) -> bool:
+        return any(w in NON_ENV_KEY_WORDS for w in split_words(key))
+
+
+def selector_keys(name: str, args: list[Val]) -> list[Val] | None:
+    """The arguments a selecting function uses as keys, or None when `name` does not select."""
+    if name == "index" or name in ("pick", "omit"):
+        return args[1:]
+    if name in ("pluck",):
+        return args[:1]
+    if name in ("get", "hasKey"):
+        return args[1:2]
+    if name == "dig":
+        return args[:-2]
+    return None
+
+
+def describe(value: Val) -> str:
+    if value.kind == "lit":
+        return repr(value.lits[0]) if len(value.lits) == 1 else f"[{', '.join(map(repr, value.lits))}]"
+    if value.origins:
+        return ", ".join(sorted(value.origins))
+    if value.kind == "values":
+        return ".Values." + ".".join(p for p in value.path if p != "[]")
+    return f".{value.key}" if value.key else "a computed value"
+
+
+def merge(old: Val, new: Val) -> Val:
+    """`$x = new` after `$x := old`: either may reach a later use."""
+    if not old.origins and not old.flag:
+        return new
+    return replace(new, origins=old.origins | new.origins, flag=new.flag or old.flag)
+
+
+def replace_dot(frame: _Frame, dot: Val) -> _Frame:
+    return _Frame(frame.file, frame.source, dot, frame.vars, frame.printed, frame.depth)

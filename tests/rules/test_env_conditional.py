@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cmp import config as repo_config
+from cmp.config import EnvConditionalMode
+from cmp.context import RenderRequest
+from cmp.findings import Finding, Severity
+from cmp.pipeline import helm, inputs, policy
+from cmp.rules import RULES, env_conditional
+from cmp.rules.env_conditional import ID, prepare_values
+
+
+def make_chart(root: Path, templates: dict[str, str], *, mode: str = "block", base: str = "",
+               prod: str = "env: prod\n", extra: dict[str, str] | None = None) -> Path:
+    (root / ".gitops-cmp.yaml").write_text(f"envConditionalMode: {mode}\n")
+    chart = root / "charts" / "app"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "values").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(base)
+    (chart / "values" / "prod.yaml").write_text(prod)
+    for name, text in {**templates, **(extra or {})}.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        (chart / name).write_text(text)
+    return chart
+
+
+def gathered(root: Path, env: str = "prod") -> inputs.Inputs:
+    request = RenderRequest(root, root / "charts" / "app", env, None, None)
+    return inputs.gather(request, repo_config.load(root))
+
+
+def findings(root: Path) -> list[Finding]:
+    return sorted(env_conditional.check_inputs(gathered(root)))
+
+
+def test_registered():
+    assert RULES[ID].check_inputs is env_conditional.check_inputs
+    assert RULES[ID].prepare_values is env_conditional.prepare_values
+
+
+def test_finding_names_file_line_column_expression_why_and_fix(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": 'a: 1\n{{- if eq .Values.env "prod" }}\nb: 2\n{{- end }}\n'})
+    assert findings(tmp_path) == [Finding(
+        "charts/app/templates/cm.yaml", 2, 8, ID, Severity.ERROR,
+        '`eq .Values.env "prod"` branches on the environment: it compares env identity .Values.env'
+        " with 'prod'; put what differs into values/<env>.yaml and branch on that setting"
+        " (e.g. `replicaCount`, `ingress.enabled`), not on the environment's name",
+    )]
+
+
+@pytest.mark.parametrize(("mode", "template", "expected"), [
+    pytest.param("block", '{{ if eq .Values.env "prod" }}{{ end }}', Severity.ERROR, id="block"),
+    pytest.param("warn", '{{ if eq .Values.env "prod" }}{{ end }}', Severity.WARNING, id="warn"),
+    pytest.param("strip", '{{ if eq .Values.env "prod" }}{{ end }}', Severity.WARNING, id="strip-values-key"),
+    pytest.param("strip", '{{ if eq .Release.Namespace "prod" }}{{ end }}', Severity.ERROR, id="strip-release"),
+    pytest.param("strip", '{{ if .Values.isProd }}{{ end }}', Severity.ERROR, id="strip-flag"),
+    pytest.param("strip", '{{ if eq .Values.cluster "prod" }}{{ end }}', Severity.ERROR, id="strip-literal"),
+])
+def test_severity_per_mode(tmp_path, mode, template, expected):
+    make_chart(tmp_path, {"templates/cm.yaml": template}, mode=mode)
+    assert [f.severity for f in findings(tmp_path)] == [expected]
+
+
+def test_notes_findings_are_warnings(tmp_path):
+    make_chart(tmp_path, {"templates/NOTES.txt": '{{ if eq .Values.env "prod" }}careful{{ end }}'})
+    assert [(f.path, f.severity) for f in findings(tmp_path)] == [("charts/app/templates/NOTES.txt", Severity.WARNING)]
+
+
+def test_helpers_and_tpl_files_are_scanned(tmp_path):
+    make_chart(tmp_path, {
+        "templates/_helpers.tpl": '{{ define "h" }}{{ if eq .Release.Namespace "qa" }}x{{ end }}{{ end }}',
+        "templates/cm.yaml": '{{ include "h" . }}{{ tpl (.Files.Get "files/c.tpl") . }}',
+        "files/c.tpl": '{{ if hasPrefix "prod" .Values.env }}y{{ end }}',
+        "files/plain.txt": '{{ if eq .Values.env "prod" }}read, never rendered{{ end }}',
+    })
+    assert [(f.path, f.line, f.column) for f in findings(tmp_path)] == [
+        ("charts/app/files/c.tpl", 1, 7), ("charts/app/templates/_helpers.tpl", 1, 23)]
+
+
+def test_a_template_that_does_not_parse_is_an_error(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": "a: {{ .x"})
+    (finding,) = findings(tmp_path)
+    assert (finding.line, finding.severity) == (1, Severity.ERROR)
+    assert "unclosed action" in finding.message
+
+
+ALLOW = '{{/* gitops-cmp:allow env-conditional reason="legacy, JIRA-1" */}}'
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    pytest.param(ALLOW + '\n{{ if eq .Values.env "prod" }}{{ end }}', [], id="silences-the-next-action"),
+    pytest.param(ALLOW + '{{ if eq .Values.env "prod" }}{{ end }}{{ if eq .Values.env "qa" }}{{ end }}',
+                 [(1, 112, Severity.ERROR)], id="only-the-next-action"),
+    pytest.param('{{/* gitops-cmp:allow env-conditional */}}\n{{ if eq .Values.env "prod" }}{{ end }}',
+                 [(1, 1, Severity.ERROR), (2, 7, Severity.ERROR)], id="no-reason-silences-nothing"),
+    pytest.param('{{/* gitops-cmp:allow env-conditional reason="" */}}{{ if eq .Values.env "qa" }}{{ end }}',
+                 [(1, 1, Severity.ERROR), (1, 59, Severity.ERROR)], id="empty-reason"),
+    pytest.param(ALLOW + "\n{{ .Values.x }}", [(1, 1, Severity.WARNING)], id="unused-allow-is-reported"),
+    pytest.param('{{/* gitops-cmp:allow secret-value reason="x" */}}{{ if eq .Values.env "qa" }}{{ end }}',
+                 [(1, 57, Severity.ERROR)], id="another-rule's-allow"),
+])
+def test_allow_comments(tmp_path, template, expected):
+    make_chart(tmp_path, {"templates/cm.yaml": template})
+    assert [(f.line, f.column, f.severity) for f in findings(tmp_path)] == expected
+
+
+def test_the_example_chart_is_clean(example_repo):
+    request = RenderRequest(example_repo, example_repo / "charts" / "webapp", "prod", None, None)
+    assert list(env_conditional.check_inputs(inputs.gather(request, repo_config.load(example_repo)))) == []
+
+
+# ---- strip mode ----------------------------------------------------------------------------------
+
+
+def test_prepare_values_leaves_other_modes_alone(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": "x"}, mode="warn")
+    gathered_ = gathered(tmp_path)
+    values = gathered_.user_values
+    assert prepare_values(gathered_, values) is values
+
+
+def test_strip_blanks_identity_keys_at_any_nesting_and_in_the_base_values(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": "x"}, mode="strip",
+               base="env: dev\nglobal: {env: dev}\n",
+               prod="env: prod\nenvironment: production\nstage: p\napp: {env: prod, replicas: 3}\n"
+                    "jobs: [{name: a, env: prod}]\ncontainers: {env: [{name: FOO, value: bar}]}\n")
+    values = policy.prepare_values(gathered(tmp_path))
+    assert values == {
+        "env": "", "environment": "", "stage": "", "global": {"env": ""}, "app": {"env": "", "replicas": 3},
+        "jobs": [{"name": "a", "env": ""}], "containers": {"env": [{"name": "FOO", "value": "bar"}]},
+    }
+
+
+STRIP_TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm
+data:
+  replicas: {{ if eq .Values.env "prod" }}"3"{{ else }}"1"{{ end }}
+  tier: {{ ternary "gold" "silver" (hasPrefix "prod" .Values.global.env) | quote }}
+  size: {{ index (dict "prod" "big") .Values.env | default "small" | quote }}
+"""
+
+
+def render_data(tmp_path: Path, env: str) -> dict[str, str]:
+    import yaml
+
+    got = gathered(tmp_path, env)
+    templates, _ = helm.render(got.chart_dir, policy.prepare_values(got), release="r", namespace="n",
+                               kube_version=None, api_versions=(), shown="app")
+    return yaml.safe_load(templates["app/templates/cm.yaml"])["data"]
+
+
+def test_strip_makes_value_keyed_conditionals_take_one_branch_in_every_env(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": STRIP_TEMPLATE}, mode="strip",
+               base="env: dev\nglobal: {env: dev}\n", prod="env: prod\nglobal: {env: prod}\n")
+    (tmp_path / "charts/app/values/dev.yaml").write_text("env: dev\n")
+    stripped = {"replicas": "1", "tier": "silver", "size": "small"}
+    assert render_data(tmp_path, "prod") == render_data(tmp_path, "dev") == stripped
+    (tmp_path / ".gitops-cmp.yaml").write_text("envConditionalMode: warn\n")
+    assert render_data(tmp_path, "prod") == {"replicas": "3", "tier": "gold", "size": "big"}
+
+
+def test_strip_mode_in_the_render_pipeline(tmp_path, cli):
+    chart = make_chart(tmp_path, {"templates/cm.yaml": STRIP_TEMPLATE}, mode="strip", base="global: {env: x}\n")
+    result = cli("render", str(chart), "--env", "prod")
+    assert result.code == 0, result.err
+    assert 'replicas: "1"' in result.out and "[warning]" in result.err

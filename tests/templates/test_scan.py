@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cmp.config import DEFAULT_ENV_WORDS, DEFAULT_IDENTITY_KEYS
+from cmp.templates.scan import Settings, scan
+
+DEFAULTS = Settings.of(DEFAULT_ENV_WORDS, DEFAULT_IDENTITY_KEYS)
+
+
+def hits(template: str, helpers: str = "", settings_: Settings = DEFAULTS) -> list[tuple[str, str]]:
+    files = [("t/templates/_helpers.tpl", helpers)] if helpers else []
+    files.append(("t/templates/x.yaml", template))
+    return [(h.kind, h.expression) for h in scan(files, settings_).hits]
+
+
+def test_hit_carries_position_expression_and_why():
+    result = scan([("t.yaml", 'a: 1\n{{- if and .Values.x\n   (eq .Values.env "prod") }}{{ end }}')], DEFAULTS)
+    (hit,) = result.hits
+    assert result.trees["t.yaml"].source.where(hit.offset) == (3, 5)
+    assert hit.expression == 'eq .Values.env "prod"'
+    assert hit.why == "it compares env identity .Values.env with 'prod'"
+    assert hit.neutralisable
+
+
+def test_piped_comparison_is_shown_with_its_input():
+    assert hits('{{ if .Values.env | lower | eq "prod" }}{{ end }}') == [
+        ("compare", '.Values.env | lower | eq "prod"')]
+
+
+def test_identity_keys_are_configurable():
+    custom = Settings.of(DEFAULT_ENV_WORDS, ["deployEnv"])
+    assert hits('{{ if eq .Values.deployEnv .Values.primary }}{{ end }}', settings_=custom) == [
+        ("compare", "eq .Values.deployEnv .Values.primary")]
+    assert hits('{{ if eq .Values.env .Values.primary }}{{ end }}', settings_=custom) == []
+
+
+def test_env_words_are_configurable():
+    custom = Settings.of(["prd"], DEFAULT_IDENTITY_KEYS)
+    assert hits('{{ if eq .Values.cluster "prd" }}{{ end }}', settings_=custom) == [
+        ("compare", 'eq .Values.cluster "prd"')]
+
+
+def test_a_mode_key_becomes_an_identity_when_configured():
+    custom = Settings.of(DEFAULT_ENV_WORDS, ["mode"])
+    assert hits('{{ if eq .Values.server.mode "dev" }}{{ end }}') == []
+    assert hits('{{ if eq .Values.server.mode "dev" }}{{ end }}', settings_=custom) != []
+
+
+def test_release_name_counts_only_against_env_names():
+    assert hits('{{ if contains .Chart.Name .Release.Name }}{{ end }}') == []
+    assert hits('{{ if contains "prod" .Release.Name }}{{ end }}') == [("compare", 'contains "prod" .Release.Name')]
+
+
+def test_release_findings_are_not_neutralisable_by_strip():
+    (hit,) = scan([("t", '{{ if eq .Release.Namespace "prod" }}{{ end }}')], DEFAULTS).hits
+    assert not hit.neutralisable
+
+
+def test_helper_is_analysed_with_the_context_it_is_given():
+    helpers = '{{ define "h" }}{{ if eq .e "prod" }}x{{ end }}{{ end }}'
+    assert hits('{{ include "h" (dict "e" .Values.env) }}', helpers) == [("compare", 'eq .e "prod"')]
+    assert hits('{{ include "h" (dict "e" .Values.mode) }}', helpers) == []  # a mode, through the dict
+
+
+def test_recursive_helpers_terminate():
+    helpers = '{{ define "h" }}{{ include "h" . }}{{ if eq .Values.env "qa" }}{{ end }}{{ end }}'
+    assert hits('{{ include "h" . }}', helpers) == [("compare", 'eq .Values.env "qa"')]
+
+
+def test_uncalled_helpers_are_scanned_with_the_root_context():
+    helpers = '{{ define "unused" }}{{ if eq .Values.env "qa" }}{{ end }}{{ end }}'
+    assert hits("plain", helpers) == [("compare", 'eq .Values.env "qa"')]
+
+
+def test_tpl_of_a_chart_file_scans_that_file():
+    loaded = []
+
+    def load(path: str):
+        loaded.append(path)
+        return ("t/files/conf.tpl", '{{ if eq .Values.env "prod" }}x{{ end }}')
+
+    result = scan([("t/templates/x.yaml", '{{ tpl (.Files.Get "files/conf.tpl") . }}')], DEFAULTS, load)
+    assert loaded == ["files/conf.tpl"]
+    assert [(h.file, h.expression) for h in result.hits] == [("t/files/conf.tpl", 'eq .Values.env "prod"')]
+
+
+def test_a_file_only_read_is_not_a_template():
+    result = scan([("x", '{{ .Files.Get "files/conf.tpl" }}')], DEFAULTS, lambda p: pytest.fail("read"))
+    assert result.hits == ()
+
+
+def test_a_syntax_error_is_a_hit():
+    (hit,) = scan([("x", "ok\n{{ if }}")], DEFAULTS).hits
+    assert (hit.kind, hit.why, hit.offset) == ("syntax", "missing value for if", 9)
+
+
+@pytest.mark.parametrize("template", [
+    pytest.param('{{ if eq .Values.env "" }}{{ end }}', id="empty-literal-is-truthiness"),
+    pytest.param("{{ if eq .Values.env nil }}{{ end }}", id="nil-is-truthiness"),
+    pytest.param('{{ if eq "prod" "prod" }}{{ end }}', id="two-constants"),
+    pytest.param('{{ index .Values.env 0 }}', id="index-into-env-list"),
+    pytest.param('{{ if .Values.env }}{{ end }}', id="truthiness"),
+])
+def test_noop(template):
+    assert hits(template) == []
+
+
+FRAGMENTS = st.sampled_from(
+    ["{{ ", " }}", "if ", "else ", "end", "eq ", "ne ", "index ", "pluck ", "include ", '"h" ', "define ",
+     "(", ")", "$x := ", "$x ", ".Values.env ", ".Release.Name ", '"prod" ', ".Values.isProd ", "| ",
+     "dict ", '"e" ', "range ", "with ", ". ", "$ ", "tpl ", ".Files.Get ", "and ", "ternary ", "x\n"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(FRAGMENTS, max_size=50).map("".join))
+def test_scanner_never_raises(text):
+    scan([("a", text), ("b", text[::-1])], DEFAULTS, lambda path: ("f", text))
