@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from cmp.rules import env_conditional, pinned_images
+from cmp.rules import app_source, app_sync_policy, env_conditional, pinned_images, resources
 
 if TYPE_CHECKING:
     from cmp.config import RepoConfig
@@ -53,7 +53,7 @@ def _rule(module: ModuleType) -> Rule:
     )
 
 
-RULES: dict[str, Rule] = {r.id: r for r in map(_rule, (env_conditional, pinned_images))}
+RULES: dict[str, Rule] = {r.id: r for r in map(_rule, (env_conditional, pinned_images, resources, app_sync_policy, app_source))}
 
 
 def get(rule_id: str) -> Rule:

@@ -1,0 +1,134 @@
+"""`gitops-cmp parity`: render every Application as Argo CD will, head against base, per app and resource."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmp.commands.common import add_cluster_flags
+from cmp.context import find_repo_root, parse_api_versions, parse_kube_version
+from cmp.errors import InputError
+
+if TYPE_CHECKING:
+    from cmp.application import Skipped
+    from cmp.parity.plan import Shard
+    from cmp.parity.worker import AppResult
+
+HELP = "render every Application under apps/ as Argo CD will and diff it against a base ref (CI)"
+DESCRIPTION = """\
+Render every Application under apps/ (the working tree) exactly as the Argo CD plugin will and,
+with --base, the same apps at the base ref (read from git objects; the working tree is not
+touched). Report per app (changed, unchanged, added, removed, failed) and per resource (RFC 6902
+operations, base to head). Secret-like values are never printed.
+
+  gitops-cmp parity --base origin/main --format markdown > parity.md
+  gitops-cmp parity --base origin/main --format json --shard 2/4
+
+The report goes to stdout, also when an app failed; the exit code is the most serious failure:
+1 policy violation, 2 bad input (a broken Application, a missing values file), 3 render failure,
+4 internal error; 0 when every app rendered and passed.
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("parity", help=HELP, description=DESCRIPTION,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repo", metavar="DIR",
+                        help="the GitOps repository (default: nearest dir with .gitops-cmp.yaml or .git)")
+    parser.add_argument("--base", metavar="REF", help="git ref to compare with (e.g. origin/main); without it every app is 'added'")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                        help="report format on stdout (markdown: a PR comment under GitHub's size limit)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write each app's manifests to DIR/<app>.yaml, byte-identical to `generate`")
+    parser.add_argument("--shard", metavar="I/N",
+                        help="render only the I-th of N deterministic shares of the apps (1-based), for a CI matrix")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="worker processes (default: the usable CPUs; small runs stay in-process)")
+    add_cluster_flags(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cmp.parity import discover, plan, runner
+
+    started = time.monotonic()
+    root = Path(args.repo).resolve() if args.repo else find_repo_root(Path.cwd())
+    if not (root / discover.APPS_DIR).is_dir():
+        raise InputError(f"{root}: no {discover.APPS_DIR}/ directory with Argo CD Applications")
+    shard = plan.parse_shard(args.shard)
+    cluster = plan.Cluster(parse_kube_version(args.kube_version, "--kube-version"),
+                           parse_api_versions(args.api_versions, "--api-versions"))
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs {args.jobs}: expected a positive number")
+    out = _out_dir(args.out)
+    with tempfile.TemporaryDirectory(prefix="gitops-cmp-parity-") as scratch:
+        base_commit, base_root = _base(root, args.base, Path(scratch))
+        head = discover.entries(root)
+        base = discover.entries(base_root) if base_root else {}
+        work = plan.build(head, root, base, base_root, cluster, shard)
+        workers = runner.workers_for(work.jobs, args.jobs or runner.default_jobs())
+        results = runner.run(work.jobs, workers, runner.terminal_progress())
+    return _finish(args, results, work.skipped, base_commit, shard, out, started, workers)
+
+
+def _base(root: Path, ref: str | None, scratch: Path) -> tuple[str | None, Path | None]:
+    if ref is None:
+        return None, None
+    from cmp.parity import gittree
+
+    commit = gittree.resolve(root, ref)
+    tree = scratch / "base"
+    tree.mkdir()
+    gittree.extract(root, commit, tree)  # when the repo is new in head, base stays empty: all added
+    return commit, tree
+
+
+def _out_dir(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    out = Path(value)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {value}: exists and is not a directory")
+    return out
+
+
+def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[Skipped, ...], base: str | None,
+            shard: Shard | None, out: Path | None, started: float, workers: int) -> int:
+    from cmp.log import logger
+    from cmp.parity import markdown, report
+
+    for result in results:
+        if result.trace:
+            print(f"gitops-cmp: internal error while rendering {result.name} (a bug; please report it):\n"
+                  f"{result.trace}", file=sys.stderr)
+    final = report.Report(tuple(results), tuple(skipped), base, str(shard) if shard else None,
+                          time.monotonic() - started)
+    if out is not None:
+        write_out(out, results)
+    formatters = {"text": report.to_text, "json": report.to_json, "markdown": markdown.to_markdown}
+    sys.stdout.write(formatters[args.format](final))
+    sys.stdout.flush()
+    counts = final.counts()
+    logger().info("parity", apps=len(results), skipped=len(final.skipped), workers=workers,
+                  **{s.value: counts[s] for s in report.STATUS_ORDER},
+                  duration_ms=round(final.seconds * 1000, 1), exit_code=int(final.exit_code))
+    return final.exit_code
+
+
+def write_out(out: Path, results: list[AppResult]) -> None:
+    """DIR/<app>.yaml per app whose head passed every check, exactly generate's stdout; a failed
+    or removed app's file from an earlier run is deleted, so DIR never shows stale manifests."""
+    out.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        target = out / f"{result.name}.yaml"
+        if result.stream is None:
+            target.unlink(missing_ok=True)
+            continue
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_bytes(result.stream.encode())
+        os.replace(partial, target)

@@ -1,0 +1,107 @@
+"""The base ref's files, read from git objects into a temporary directory.
+
+`git ls-tree` + `git cat-file --batch`: read-only, so the working tree, the index and HEAD are
+never touched (no checkout, no worktree, no stash), and unlike `git archive` no export-ignore
+attribute can hide a file. Symlinks are recreated as they are in the tree; the render pipeline's
+confinement then treats them exactly as it treats the working tree's.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from cmp.errors import InputError
+
+GIT_TIMEOUT_SECONDS = 120
+_SYMLINK = "120000"
+_EXECUTABLE = "100755"
+
+
+@dataclass(frozen=True)
+class Blob:
+    mode: str
+    oid: str
+    path: PurePosixPath
+
+
+def git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    try:
+        proc = subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True,
+                              timeout=GIT_TIMEOUT_SECONDS, check=False)
+    except FileNotFoundError:
+        raise InputError("--base needs git, which is not installed (not on PATH)") from None
+    except subprocess.TimeoutExpired:
+        raise InputError(f"git {args[0]} took over {GIT_TIMEOUT_SECONDS} s") from None
+    if proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip()
+        raise InputError(f"git {' '.join(args[:2])} failed in {repo}", detail)
+    return proc.stdout
+
+
+def resolve(repo: Path, ref: str) -> str:
+    """The commit `ref` names, as a full sha; InputError when `repo` is not in git or `ref` is unknown."""
+    if ref.startswith("-"):
+        raise InputError(f"--base {ref!r}: not a git ref")
+    try:
+        return git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
+    except InputError as exc:
+        raise InputError(f"--base {ref!r}: not a commit in the git repository at {repo}", exc.detail) from None
+
+
+def extract(repo: Path, commit: str, dest: Path) -> bool:
+    """Write `repo`'s directory as it is at `commit` into `dest`; False when it did not exist there."""
+    prefix = git(repo, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
+    treeish = f"{commit}:{prefix}"
+    if subprocess.run(["git", "-C", str(repo), "cat-file", "-e", treeish], capture_output=True,
+                      timeout=GIT_TIMEOUT_SECONDS, check=False).returncode != 0:
+        return False
+    blobs = list_blobs(repo, treeish)
+    contents = read_blobs(repo, [b.oid for b in blobs])
+    for blob, data in zip(blobs, contents, strict=True):
+        write(dest, blob, data)
+    return True
+
+
+def list_blobs(repo: Path, treeish: str) -> list[Blob]:
+    # --full-tree: run from a subdirectory, ls-tree would otherwise keep only paths under it.
+    blobs: list[Blob] = []
+    for record in git(repo, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", treeish).split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, oid = meta.decode().split()
+        if kind != "blob":  # submodules (commit) have no content here
+            continue
+        path = PurePosixPath(os.fsdecode(name))
+        if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
+            raise InputError(f"git tree {treeish} holds an unsafe path {path}")
+        blobs.append(Blob(mode, oid, path))
+    return blobs
+
+
+def read_blobs(repo: Path, oids: list[str]) -> list[bytes]:
+    if not oids:
+        return []
+    out = git(repo, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
+    contents: list[bytes] = []
+    offset = 0
+    for _ in oids:
+        header_end = out.index(b"\n", offset)
+        size = int(out[offset:header_end].split()[2])
+        contents.append(out[header_end + 1:header_end + 1 + size])
+        offset = header_end + 1 + size + 1  # the content is followed by one newline
+    return contents
+
+
+def write(dest: Path, blob: Blob, data: bytes) -> None:
+    target = dest.joinpath(*blob.path.parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if blob.mode == _SYMLINK:
+        os.symlink(os.fsdecode(data), target)
+        return
+    target.write_bytes(data)
+    if blob.mode == _EXECUTABLE:
+        target.chmod(0o755)

@@ -1,0 +1,111 @@
+"""The parity report, and its text and JSON forms (markdown lives in cmp.parity.markdown)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from cmp.application import Skipped
+from cmp.exitcodes import ExitCode
+from cmp.parity.diff import Change
+from cmp.parity.worker import AppResult, Status
+
+STATUS_ORDER = (Status.FAILED, Status.CHANGED, Status.REMOVED, Status.ADDED, Status.UNCHANGED)
+CHANGE_MARKS = {"added": "+", "removed": "-", "modified": "~"}
+
+
+@dataclass(frozen=True)
+class Report:
+    apps: tuple[AppResult, ...]
+    skipped: tuple[Skipped, ...]
+    base: str | None  # the base commit, None without --base
+    shard: str | None
+    seconds: float
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The most serious failure: 4 internal, 3 render, 2 input, 1 policy; 0 when none failed."""
+        return max((a.code for a in self.apps if a.status is Status.FAILED), default=ExitCode.OK)
+
+    def counts(self) -> Counter[Status]:
+        return Counter(a.status for a in self.apps)
+
+    def summary(self) -> str:
+        counts = self.counts()
+        parts = [f"{len(self.apps)} apps"] + [f"{counts[s]} {s.value}" for s in STATUS_ORDER]
+        parts.append(f"{len(self.skipped)} skipped")
+        base = f"base {self.base[:12]}" if self.base else "no base (every app is added)"
+        shard = f", shard {self.shard}" if self.shard else ""
+        return f"{' · '.join(parts)} ({base}{shard})"
+
+
+def change_counts(changes: tuple[Change, ...]) -> str:
+    kinds = Counter(c.change for c in changes)
+    return ", ".join(f"{kinds[k]} {k}" for k in ("modified", "added", "removed") if kinds[k]) or "none"
+
+
+def to_json(report: Report) -> str:
+    data = {
+        "apps": [_app_json(a) for a in report.apps],
+        "skipped": [{"name": s.name, "source": s.display, "reason": s.reason} for s in report.skipped],
+        "summary": {s.value: report.counts()[s] for s in STATUS_ORDER} | {"skipped": len(report.skipped)},
+        "base": report.base,
+        "shard": report.shard,
+        "exit_code": int(report.exit_code),
+        "seconds": round(report.seconds, 3),
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _app_json(app: AppResult) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": app.name,
+        "status": app.status.value,
+        "source": app.source,
+        "changes": [{"resource": c.resource, "change": c.change, "patch": list(c.patch)} for c in app.changes],
+        "timings_ms": app.timings_ms,
+    }
+    if app.status is Status.FAILED:
+        data |= {"reason": app.reason, "failure": app.failure}
+    if app.findings:
+        data["findings"] = [f.as_dict() for f in app.findings]
+    if app.base_reason:
+        data["base_reason"] = app.base_reason
+    return data
+
+
+def to_text(report: Report) -> str:
+    lines: list[str] = []
+    width = max((len(a.name) for a in report.apps), default=0)
+    for app in report.apps:
+        lines.append(f"{app.status.value:<9} {app.name:<{width}}  {_text_note(app)}".rstrip())
+        lines.extend(_text_details(app))
+    for skip in report.skipped:
+        lines.append(f"{'skipped':<9} {skip.name:<{width}}  {skip.reason}")
+    lines.append(f"parity: {report.summary()}")
+    return "\n".join(lines) + "\n"
+
+
+def _text_note(app: AppResult) -> str:
+    if app.status is Status.FAILED:
+        return f"{app.failure}: {app.reason.splitlines()[0] if app.reason else ''}"
+    if app.status is Status.UNCHANGED:
+        return ""
+    return f"resources: {change_counts(app.changes)}"
+
+
+def _text_details(app: AppResult) -> list[str]:
+    lines: list[str] = []
+    if app.status is Status.FAILED:
+        lines.extend(f"    {ln}" for ln in app.reason.splitlines()[1:])
+        lines.extend(f"    {f.format()}" for f in app.findings)
+    if app.base_reason:
+        lines.append(f"    base did not render: {app.base_reason.splitlines()[0]}")
+    whole_app = app.status in (Status.ADDED, Status.REMOVED)
+    for change in app.changes:
+        lines.append(f"  {CHANGE_MARKS[change.change]} {change.resource}")
+        if not whole_app:
+            lines.extend(f"    {ln}" for ln in change.diff.splitlines())
+    return lines

@@ -1,0 +1,158 @@
+"""One app's parity: render head and base, compare. Runs in a worker process (or in-process).
+
+Everything here crosses a process boundary, so jobs and results are plain frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from cmp.context import RenderRequest
+from cmp.errors import CmpError
+from cmp.exitcodes import ExitCode
+from cmp.findings import Finding, Severity
+from cmp.parity import diff
+
+
+class Status(str, Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    ADDED = "added"
+    REMOVED = "removed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: a request to render, or why there is nothing to render."""
+
+    request: RenderRequest | None = None
+    reason: str = ""  # why the app cannot be rendered on this side (a broken Application)
+    code: ExitCode = ExitCode.OK
+
+    @property
+    def present(self) -> bool:
+        return self.request is not None or bool(self.reason)
+
+
+@dataclass(frozen=True)
+class AppJob:
+    name: str
+    source: str  # the file that declares the app (head's, else base's)
+    head: Side
+    base: Side
+
+
+@dataclass(frozen=True)
+class Rendered:
+    stream: str | None  # None: the render failed
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+    code: ExitCode = ExitCode.OK
+    ms: float = 0.0
+    trace: str = ""  # an internal error's traceback: for stderr, never for the report
+
+
+@dataclass(frozen=True)
+class AppResult:
+    name: str
+    status: Status
+    source: str
+    changes: tuple[diff.Change, ...] = ()
+    reason: str = ""  # why the app failed
+    failure: str = ""  # policy | input | render | internal
+    code: ExitCode = ExitCode.OK
+    findings: tuple[Finding, ...] = ()
+    base_reason: str = ""  # the base could not be rendered: changes are against nothing
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    stream: str | None = None  # head's manifests when they passed every check (for --out)
+    trace: str = ""
+
+
+FAILURE_NAMES = {ExitCode.POLICY: "policy", ExitCode.INPUT: "input", ExitCode.RENDER: "render",
+                 ExitCode.INTERNAL: "internal"}
+
+
+def warm() -> None:
+    """Pool initializer: load Helm and the pipeline while the parent is still planning."""
+    import cmp.pipeline.run  # noqa: F401
+    from cmp.pipeline import helm  # noqa: F401
+
+    import helm_python  # noqa: F401
+
+
+def render_side(side: Side) -> Rendered:
+    if side.request is None:
+        return Rendered(None, reason=side.reason, code=side.code)
+    from cmp import config
+    from cmp.deadline import call_with_deadline
+    from cmp.pipeline.run import render
+
+    started = time.perf_counter()
+    request = side.request
+    try:
+        cfg = config.load(request.repo_root)
+        result = call_with_deadline(lambda: render(request, cfg), cfg.limits.deadline_seconds,
+                                    f"render of {request.app}")
+    except CmpError as exc:
+        return Rendered(None, reason=str(exc), code=exc.exit_code, ms=_ms(started))
+    except Exception as exc:  # a bug: the app fails, the run goes on, stderr gets the traceback
+        return Rendered(None, reason=f"internal error: {type(exc).__name__}", code=ExitCode.INTERNAL,
+                        ms=_ms(started), trace=traceback.format_exc())
+    return Rendered(result.stream, result.findings, ms=_ms(started))
+
+
+def run(job: AppJob) -> AppResult:
+    head = render_side(job.head) if job.head.present else None
+    base = render_side(job.base) if job.base.present else None
+    timings = {k: r.ms for k, r in (("head", head), ("base", base)) if r is not None and r.ms}
+    if head is None:
+        return AppResult(job.name, Status.REMOVED, job.source, _compare(job.name, base, None),
+                         base_reason=_reason(base), timings_ms=timings, trace=_trace(base))
+    changes: tuple[diff.Change, ...] = ()
+    if head.stream is not None:
+        started = time.perf_counter()
+        try:
+            changes = _compare(job.name, base, head)
+        except CmpError as exc:  # a stream we rendered that does not parse back: a bug
+            return AppResult(job.name, Status.FAILED, job.source, reason=str(exc), failure="internal",
+                             code=ExitCode.INTERNAL, timings_ms=timings)
+        timings["diff"] = _ms(started)
+    return _result(job, head, base, changes, timings)
+
+
+def _result(job: AppJob, head: Rendered, base: Rendered | None, changes: tuple[diff.Change, ...],
+            timings: dict[str, float]) -> AppResult:
+    result = AppResult(job.name, Status.UNCHANGED, job.source, changes, findings=head.findings,
+                       base_reason=_reason(base), timings_ms=timings, trace=head.trace or _trace(base))
+    errors = [f for f in head.findings if f.severity is Severity.ERROR]
+    if head.stream is None or errors:
+        code = head.code if head.stream is None else ExitCode.POLICY
+        reason = head.reason or f"{len(errors)} policy violation(s)"
+        return replace(result, status=Status.FAILED, reason=reason, failure=FAILURE_NAMES[code], code=code)
+    if base is None:
+        status = Status.ADDED
+    else:
+        status = Status.CHANGED if changes or base.stream is None else Status.UNCHANGED
+    return replace(result, status=status, stream=head.stream)
+
+
+def _compare(name: str, base: Rendered | None, head: Rendered | None) -> tuple[diff.Change, ...]:
+    before = diff.resources(base.stream, f"{name} (base render)") if base and base.stream is not None else {}
+    after = diff.resources(head.stream, f"{name} (head render)") if head and head.stream is not None else {}
+    return diff.changes(before, after)
+
+
+def _reason(rendered: Rendered | None) -> str:
+    return rendered.reason if rendered is not None and rendered.stream is None else ""
+
+
+def _trace(rendered: Rendered | None) -> str:
+    return rendered.trace if rendered is not None else ""
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,71 @@
+"""The JSON report (SPEC shape plus timings and reasons), the text report, the exit code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cmp.application import Skipped
+from cmp.exitcodes import ExitCode
+from cmp.findings import Finding, Severity
+from cmp.parity.diff import Change
+from cmp.parity.report import Report, to_json, to_text
+from cmp.parity.worker import AppResult, Status
+
+CHANGE = Change("apps/v1/Deployment web", "modified", ({"op": "replace", "path": "/spec/replicas", "value": 3},),
+                "--- base/x\n+++ head/x\n@@ -1 +1 @@\n-  replicas: 2\n+  replicas: 3\n")
+FINDING = Finding("charts/web/templates/d.yaml", 0, 0, "pinned-images", Severity.ERROR, "floating tag")
+
+
+def failed(name: str, code: ExitCode) -> AppResult:
+    return AppResult(name, Status.FAILED, "a", reason="why", failure="x", code=code)
+
+
+def test_json_shape():
+    report = Report((AppResult("web", Status.CHANGED, "apps/web.yaml", (CHANGE,), timings_ms={"head": 4.2}),
+                     AppResult("bad", Status.FAILED, "apps/bad.yaml", reason="3 policy violation(s)",
+                               failure="policy", code=ExitCode.POLICY, findings=(FINDING,))),
+                    (Skipped("root", "directory source", "apps/root.yaml"),), "abc", "1/2", 1.23456)
+    data = json.loads(to_json(report))
+    assert data["apps"][0] == {"name": "web", "status": "changed", "source": "apps/web.yaml",
+                               "changes": [{"resource": "apps/v1/Deployment web", "change": "modified",
+                                            "patch": [{"op": "replace", "path": "/spec/replicas", "value": 3}]}],
+                               "timings_ms": {"head": 4.2}}
+    assert data["apps"][1]["reason"] == "3 policy violation(s)" and data["apps"][1]["failure"] == "policy"
+    assert data["apps"][1]["findings"][0]["rule"] == "pinned-images"
+    assert data["skipped"] == [{"name": "root", "source": "apps/root.yaml", "reason": "directory source"}]
+    assert data["summary"] == {"failed": 1, "changed": 1, "removed": 0, "added": 0, "unchanged": 0, "skipped": 1}
+    assert (data["base"], data["shard"], data["exit_code"], data["seconds"]) == ("abc", "1/2", 1, 1.235)
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        pytest.param([], ExitCode.OK, id="none"),
+        pytest.param([ExitCode.POLICY], ExitCode.POLICY, id="policy"),
+        pytest.param([ExitCode.POLICY, ExitCode.INPUT], ExitCode.INPUT, id="input-over-policy"),
+        pytest.param([ExitCode.INPUT, ExitCode.RENDER, ExitCode.POLICY], ExitCode.RENDER, id="render-over-all"),
+        pytest.param([ExitCode.RENDER, ExitCode.INTERNAL], ExitCode.INTERNAL, id="internal"),
+    ],
+)
+def test_exit_code_is_the_most_serious_failure(codes, expected):
+    apps = [failed(f"a{i}", c) for i, c in enumerate(codes)] + [AppResult("ok", Status.UNCHANGED, "a")]
+    assert Report(tuple(apps), (), None, None, 0).exit_code == expected
+
+
+def test_text_report():
+    report = Report((AppResult("web", Status.CHANGED, "a", (CHANGE,)),
+                     AppResult("gone", Status.REMOVED, "a", (Change("v1/Service s", "removed", (), "--- x\n"),)),
+                     AppResult("bad", Status.FAILED, "a", reason="first line\n    detail", failure="render",
+                               code=ExitCode.RENDER)), (), "abcdef0123456789", None, 0)
+    assert to_text(report) == (
+        "changed   web   resources: 1 modified\n"
+        "  ~ apps/v1/Deployment web\n"
+        "    --- base/x\n    +++ head/x\n    @@ -1 +1 @@\n    -  replicas: 2\n    +  replicas: 3\n"
+        "removed   gone  resources: 1 removed\n"
+        "  - v1/Service s\n"
+        "failed    bad   render: first line\n"
+        "        detail\n"
+        "parity: 3 apps · 1 failed · 1 changed · 1 removed · 0 added · 0 unchanged · 0 skipped (base abcdef012345)\n"
+    )
