@@ -1,0 +1,150 @@
+"""The sidecar image (Dockerfile) built and run as argocd-repo-server runs it: uid 999, read-only root,
+tmpfs /tmp, no network, the repo copied in as argocd-cmp-server unpacks it, the Argo CD build env."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+from support import EXAMPLE, ROOT
+
+pytestmark = pytest.mark.container
+
+KUBE_VERSION = "1.30.2"
+# As Argo CD sends them: sorted, every group/version and every group/version/Kind of the cluster.
+KUBE_API_VERSIONS = ",".join(sorted([
+    "v1", "v1/ConfigMap", "v1/Service", "apps/v1", "apps/v1/Deployment",
+    "autoscaling/v2", "autoscaling/v2/HorizontalPodAutoscaler",
+    "external-secrets.io/v1beta1", "external-secrets.io/v1beta1/ExternalSecret",
+    "monitoring.coreos.com/v1", "monitoring.coreos.com/v1/ServiceMonitor",
+]))
+CLUSTER_FLAGS = ("--kube-version", KUBE_VERSION, "--api-versions", KUBE_API_VERSIONS)
+COMPILERS = ("cc", "c++", "gcc", "g++", "cpp", "clang", "clang++", "tcc", "rustc", "go", "as", "ld")
+
+# Printed by `python3 -c` inside the image, as the image's own user.
+FACTS = """
+import importlib.util, json, os, shutil, sys
+compilers = sys.argv[1].split(",")
+dirs = os.environ["PATH"].split(os.pathsep)
+pip_caches = []
+for root, subdirs, _ in os.walk("/"):
+    if root == "/":
+        subdirs[:] = [d for d in subdirs if d not in ("proc", "sys", "dev")]
+    if root.endswith((".cache/pip", "pip/http")):
+        pip_caches.append(root)
+print(json.dumps({
+    "uid": os.getuid(), "gid": os.getgid(),
+    "compilers": [c for c in compilers if shutil.which(c)]
+                 + [f for d in dirs if os.path.isdir(d) for f in os.listdir(d) if "gcc" in f or "clang" in f],
+    "installers": [m for m in ("pip", "setuptools") if importlib.util.find_spec(m)],
+    "pip_caches": pip_caches,
+    "plugin_yaml": open("/home/argocd/cmp-server/config/plugin.yaml").read(),
+    "gitops_cmp": shutil.which("gitops-cmp"),
+}))
+"""
+
+
+def build_env(app: str, namespace: str, path: str, environment: str) -> dict[str, str]:
+    """The build env argocd-cmp-server gives generate for a plugin source with env ENVIRONMENT."""
+    return {
+        "ARGOCD_APP_NAME": app,
+        "ARGOCD_APP_NAMESPACE": namespace,
+        "ARGOCD_APP_PROJECT_NAME": "default",
+        "ARGOCD_APP_REVISION": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        "ARGOCD_APP_REVISION_SHORT": "4b825dc",
+        "ARGOCD_APP_SOURCE_REPO_URL": "https://github.com/org/gitops-repo",
+        "ARGOCD_APP_SOURCE_PATH": path,
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": "main",
+        "ARGOCD_APP_PARAMETERS": "null",
+        "ARGOCD_ENV_ENVIRONMENT": environment,
+        "KUBE_VERSION": KUBE_VERSION,
+        "KUBE_API_VERSIONS": KUBE_API_VERSIONS,
+    }
+
+
+def env_for_application(manifest: str) -> dict[str, str]:
+    app = yaml.safe_load((EXAMPLE / manifest).read_text())
+    source = app["spec"]["source"]
+    plugin_env = {e["name"]: e["value"] for e in source["plugin"]["env"]}
+    return build_env(app["metadata"]["name"], app["spec"]["destination"]["namespace"], source["path"],
+                     plugin_env["ENVIRONMENT"])
+
+
+@pytest.fixture(scope="module")
+def facts(sidecar: Any) -> dict[str, Any]:
+    run = sidecar("-c", FACTS, ",".join(COMPILERS), entrypoint=("python3",), user=None)
+    assert run.code == 0, run.err
+    return json.loads(run.out)
+
+
+def test_generate_is_byte_identical_to_host_render_app(sidecar, argocd_copy, cli):
+    host = cli("render", "--app", str(EXAMPLE / "apps" / "webapp" / "prod.yaml"), *CLUSTER_FLAGS)
+    assert host.code == 0, host.err
+
+    run = sidecar("generate", env=env_for_application("apps/webapp/prod.yaml"), repo=argocd_copy(EXAMPLE),
+                  app_path="charts/webapp")
+
+    assert run.code == 0, run.err
+    assert run.out == host.out.encode()
+
+
+def test_kube_api_versions_reach_helm_in_the_sidecar(sidecar, argocd_copy, cli):
+    host = cli("render", str(EXAMPLE / "charts" / "monitoring"), "--env", "prod", "--release", "monitoring-prod",
+               "--namespace", "monitoring-prod", *CLUSTER_FLAGS)
+    assert host.code == 0, host.err
+
+    run = sidecar("generate", env=build_env("monitoring-prod", "monitoring-prod", "charts/monitoring", "prod"),
+                  repo=argocd_copy(EXAMPLE), app_path="charts/monitoring")
+
+    assert run.code == 0, run.err
+    assert run.out == host.out.encode()
+    assert b"kind: ServiceMonitor" in run.out
+
+
+def test_broken_values_file_fails_closed_in_the_sidecar(sidecar, argocd_copy):
+    repo = argocd_copy(EXAMPLE)
+    values = repo / "charts" / "webapp" / "values" / "prod.yaml"
+    values.write_text(values.read_text() + "resources: {limits: [\n")
+
+    run = sidecar("generate", env=env_for_application("apps/webapp/prod.yaml"), repo=repo,
+                  app_path="charts/webapp")
+
+    assert run.code == 2, run.err
+    assert run.out == b""
+    assert "values/prod.yaml" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_init_succeeds_on_the_read_only_root(sidecar, argocd_copy):
+    run = sidecar("init", env=env_for_application("apps/webapp/prod.yaml"), repo=argocd_copy(EXAMPLE),
+                  app_path="charts/webapp")
+
+    assert run.code == 0, run.err
+    assert run.out == b""
+
+
+def test_runs_as_uid_999(facts, sidecar_image):
+    assert (facts["uid"], facts["gid"]) == (999, 999)
+    assert sidecar_image.attrs["Config"]["User"] == "999:999"
+
+
+def test_no_compiler_installer_or_pip_cache(facts):
+    assert facts["compilers"] == []
+    assert facts["installers"] == []
+    assert facts["pip_caches"] == []
+
+
+def test_plugin_yaml_is_baked_in_and_gitops_cmp_is_on_path(facts):
+    assert facts["plugin_yaml"] == (ROOT / "plugin.yaml").read_text()
+    assert facts["gitops_cmp"] == "/opt/venv/bin/gitops-cmp"
+
+
+def test_entrypoint_and_writable_dirs_follow_argocd_conventions(sidecar_image):
+    config = sidecar_image.attrs["Config"]
+    env = dict(item.split("=", 1) for item in config["Env"])
+
+    assert config["Entrypoint"] == ["/var/run/argocd/argocd-cmp-server"]
+    for name in ("HOME", "TMPDIR", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+        assert env[name].startswith("/tmp"), name
