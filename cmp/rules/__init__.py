@@ -18,7 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from cmp.rules import app_source, app_sync_policy, env_conditional, pinned_images, resources
+from cmp.rules import (app_source, app_sync_policy, env_conditional, eso, nondeterministic,
+                       pinned_images, resources, secrets)
 
 if TYPE_CHECKING:
     from cmp.config import RepoConfig
@@ -53,7 +54,9 @@ def _rule(module: ModuleType) -> Rule:
     )
 
 
-RULES: dict[str, Rule] = {r.id: r for r in map(_rule, (env_conditional, pinned_images, resources, app_sync_policy, app_source))}
+RULES: dict[str, Rule] = {r.id: r for r in map(_rule, (env_conditional, pinned_images, resources,
+                                                        app_sync_policy, app_source, secrets, eso,
+                                                        nondeterministic))}
 
 
 def get(rule_id: str) -> Rule:

@@ -1,0 +1,120 @@
+"""secret-value: no secret value reaches the cluster or lives in the repository.
+
+Secrets live in AWS Secrets Manager; an ExternalSecret syncs them over OIDC. So a value that is a
+secret is a finding wherever it appears:
+
+- in the rendered output (every object, `List` items and hooks included): a `Secret` with `data`
+  or `stringData` (base64 decoded and looked into: a `.dockerconfigjson` names its registries);
+  a literal under a sensitive name (container `env`, ConfigMap data, annotations, `--password`-style
+  args, ESO `target.template.data`, `key=value` lines of embedded config files);
+  credential-shaped strings anywhere (AWS keys, PEM private keys, GitHub/GitLab/Slack/Stripe/Google/
+  npm/SendGrid/OpenAI tokens, Slack webhooks, JWTs, URLs with a password, `Authorization` headers),
+  also inside base64;
+- in the value files the render used (the chart's values.yaml, values/<env>.yaml, extra files),
+  even when no template prints the value;
+- in `gitops-cmp check`: every YAML file of the repository (templates line by line).
+
+A finding names the file (the template, as Helm's `# Source:` names it, or the value file), the
+line when known, the JSON path of the key and a fingerprint (a salted hash prefix). It never shows
+the value. Allow one value with an allow entry naming its fingerprint.
+
+PASS: `valueFrom.secretKeyRef`, `envFrom[].secretRef`, `secretName`, `existingSecret`, ESO
+`remoteRef: {key: prod/webapp/db, property: password}`, image digests, `checksum/secret`
+annotations, git SHAs, UUIDs, `caBundle` and other public certificates or keys, placeholders
+(`${VAR}`, `$(VAR)`, `<...>`, `{{ .password }}`), empty values, file paths (`passwordFile:
+/run/secrets/db`), `PASSWORD_MIN_LENGTH: "12"`, IAM role ARNs, projected service-account tokens.
+FAIL: `env: [{name: DB_PASSWORD, value: hunter2}]`, `kind: Secret` with `data`,
+`auth.password: s3cret` in values/prod.yaml, `--api-token=...` in args, `AKIA...` anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmp.findings import Finding, Severity
+from cmp.pipeline.manifests import Manifest, signature
+from cmp.secrets import files
+from cmp.secrets.locate import line_of
+from cmp.secrets.scan import Hit, scan_object, scan_text, scan_values
+
+if TYPE_CHECKING:
+    from cmp.config import RepoConfig
+    from cmp.pipeline.inputs import Inputs
+
+ID = "secret-value"
+HINT_SECRET = "render an ExternalSecret instead; the value belongs in AWS Secrets Manager"
+HINT_VALUE = "keep the value in AWS Secrets Manager and reference it through an ExternalSecret"
+
+
+def check_inputs(inputs: Inputs) -> Iterator[Finding]:
+    for value_file in (inputs.base_values, *inputs.value_files):
+        if value_file is not None:
+            yield from value_findings(value_file.display, value_file.text, value_file.data)
+
+
+def check_output(inputs: Inputs, manifests: list[Manifest]) -> Iterator[Finding]:
+    for manifest in manifests:
+        yield from manifest_findings(manifest)
+
+
+def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
+    for repo_file in files.repo_files(repo_root, config.limits.max_file_bytes):
+        if repo_file.too_large:
+            yield Finding(repo_file.path, 0, 0, ID, Severity.WARNING,
+                          f"not scanned for secrets: over the {config.limits.max_file_bytes}-byte limit")
+        elif not repo_file.parsed:
+            yield from _findings(repo_file.path, scan_text(repo_file.text), "", lambda hit: hit.line)
+        else:
+            for doc in repo_file.documents:
+                yield from document_findings(repo_file.path, doc)
+
+
+def value_findings(shown: str, text: str, data: Any) -> Iterator[Finding]:
+    hits = scan_values(data)
+    yield from _findings(shown, hits, "", lambda hit: _line(text, hit))
+
+
+def manifest_findings(manifest: Manifest) -> Iterator[Finding]:
+    listed = manifest.kind.endswith("List") and isinstance(manifest.obj.get("items"), list)
+    for index, obj in enumerate(manifest.objects()):
+        prefix: tuple[str | int, ...] = ("items", index) if listed else ()
+        hits = [Hit((*prefix, *h.path), h.label, h.fingerprint, h.line) for h in scan_object(obj)]
+        yield from _findings(manifest.source, hits, signature(obj) + " ", lambda hit: 0)
+
+
+def document_findings(shown: str, doc: files.Document) -> Iterator[Finding]:
+    data = doc.data
+    if isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str):
+        hits, what = scan_object(data), signature(data).rstrip() + " "
+    else:
+        hits, what = scan_values(data), ""
+    yield from _findings(shown, hits, what, lambda hit: _line(doc.text, hit, doc.first_line))
+
+
+def _findings(shown: str, hits: Iterable[Hit], what: str, line: Callable[[Hit], int]) -> Iterator[Finding]:
+    for hit in hits:
+        hint = HINT_SECRET if hit.label.startswith("Secret ") else HINT_VALUE
+        where = f"{what}{pointer(hit.path)}".strip()
+        message = f"{where + ': ' if where else ''}{hit.label} [fingerprint {hit.fingerprint}]; {hint}"
+        yield Finding(shown, line(hit), 0, ID, Severity.ERROR, message, hit.fingerprint)
+
+
+def _line(text: str, hit: Hit, first_line: int = 1) -> int:
+    found = line_of(text, hit.path, first_line)
+    if found and hit.line > 1 and _block_scalar(text, found - first_line):
+        return found + hit.line  # a line inside a `|` block: the block starts on the next line
+    return found
+
+
+def _block_scalar(text: str, row: int) -> bool:
+    lines = text.splitlines()
+    return 0 <= row < len(lines) and lines[row].rstrip().endswith(("|", "|-", "|+", ">", ">-", ">+"))
+
+
+def pointer(path: tuple[str | int, ...]) -> str:
+    """RFC 6901 JSON pointer: `/spec/template/spec/containers/0/env/1/value`."""
+    if not path:
+        return ""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)

@@ -1,0 +1,114 @@
+"""secret-value: the rule's hooks on inline snippets, value files read by the real input stage, and a repo."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from cmp.config import AllowEntry, RepoConfig
+from cmp.context import RenderRequest
+from cmp.findings import Finding, Severity
+from cmp.pipeline import inputs, manifests, policy
+from cmp.rules import RULES, secrets
+
+SOURCE = "webapp/templates/x.yaml"
+
+
+def render_findings(text: str) -> list[Finding]:
+    return [f for m in manifests.split(SOURCE, text) for f in secrets.manifest_findings(m)]
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {LOG_LEVEL: info}\n", id="plain"),
+    pytest.param("apiVersion: v1\nkind: Secret\nmetadata: {name: s, annotations: {kubernetes.io/service-account.name: a}}"
+                 "\ntype: kubernetes.io/service-account-token\n", id="secret-without-data"),
+    pytest.param("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {}\nstringData: {password: ''}\n",
+                 id="secret-with-empty-data"),
+    pytest.param("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a:1, env: [{name: "
+                 "DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]}]}\n", id="secret-key-ref"),
+    pytest.param("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: w\n  annotations:\n"
+                 "    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/w\n", id="irsa-role-arn"),
+])
+def test_noop(text: str):
+    assert render_findings(text) == []
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    pytest.param(f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\ndata: {{password: {b64('hunter22')}}}\n",
+                 "v1/Secret s /data/password", id="secret-data"),
+    pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {API_TOKEN: Xk9vB2mQ7pL4sR8t}\n",
+                 "v1/ConfigMap c /data/API_TOKEN", id="configmap-data"),
+    pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n"
+                 "    vendor.io/api-token: Xk9vB2mQ7pL4sR8t\n", "v1/ConfigMap c /metadata/annotations/vendor.io~1api-token",
+                 id="annotation"),
+    pytest.param("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n"
+                 "  data: {key: AKIAPTGZ6JFEBZSDOXRL}\n", "v1/ConfigMap c /items/0/data/key", id="list-item"),
+])
+def test_flags(text: str, where: str):
+    (finding,) = render_findings(text)
+    assert (finding.path, finding.line, finding.rule, finding.severity) == (SOURCE, 0, "secret-value", Severity.ERROR)
+    assert finding.message.startswith(f"{where}: ")
+    assert finding.fingerprint and f"[fingerprint {finding.fingerprint}]" in finding.message
+    assert "hunter22" not in finding.message and "Xk9vB2mQ7pL4sR8t" not in finding.message
+
+
+def chart(root: Path, values: str, env_values: str) -> RenderRequest:
+    chart_dir = root / "charts" / "web"
+    (chart_dir / "values").mkdir(parents=True)
+    (chart_dir / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart_dir / "values.yaml").write_text(values)
+    (chart_dir / "values" / "prod.yaml").write_text(env_values)
+    return RenderRequest(repo_root=root, chart_dir=chart_dir, env="prod", release=None, namespace=None)
+
+
+def test_check_inputs_scans_every_value_file_with_lines(tmp_path: Path):
+    request = chart(tmp_path, "auth:\n  password: ''\n  existingSecret: db\n",
+                    "replicas: 3\nauth:\n  # typed in by hand\n  password: hunter22\n")
+    found = list(secrets.check_inputs(inputs.gather(request, RepoConfig())))
+    assert [(f.path, f.line) for f in found] == [("charts/web/values/prod.yaml", 4)]
+    assert found[0].message.startswith("/auth/password: literal value under sensitive name 'password'")
+
+
+def test_allowlist_silences_exactly_one_fingerprint(tmp_path: Path):
+    request = chart(tmp_path, "a: {token: Xk9vB2mQ7pL4sR8t}\n", "b: {token: Yk9vB2mQ7pL4sR8t}\n")
+    found = list(secrets.check_inputs(inputs.gather(request, RepoConfig())))
+    first = next(f for f in found if f.path.endswith("values.yaml"))
+    entry = AllowEntry("charts/web/values*.yaml", "secret-value", "test fixture", first.fingerprint)
+    allowed = policy.apply_allowlist(found, (entry,))
+    assert [f for f, _ in allowed.silenced] == [first] and len(allowed.kept) == 1
+
+
+def test_check_repo_scans_values_manifests_and_templates(tmp_path: Path):
+    (tmp_path / "charts" / "web" / "templates").mkdir(parents=True)
+    (tmp_path / "charts" / "web" / "values.yaml").write_text("db:\n  password: hunter22\n")
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text(
+        "kind: ConfigMap\ndata:\n  name: {{ .Release.Name }}\n  url: postgres://a:hunter22@db/a\n")
+    (tmp_path / "platform").mkdir()
+    (tmp_path / "platform" / "repo.yaml").write_text(
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n---\napiVersion: v1\nkind: Secret\n"
+        "metadata: {name: repo}\nstringData:\n  url: https://github.com/org/repo\n")
+    found = sorted(secrets.check_repo(tmp_path, RepoConfig()))
+    assert [(f.path, f.line) for f in found] == [
+        ("charts/web/templates/cm.yaml", 4), ("charts/web/values.yaml", 2), ("platform/repo.yaml", 10)]
+
+
+def test_check_repo_reports_files_too_large_to_scan(tmp_path: Path):
+    (tmp_path / "big.yaml").write_text("a: " + "b" * 64 + "\n")
+    config = RepoConfig(limits=RepoConfig().limits.__class__(max_file_bytes=16))
+    (finding,) = secrets.check_repo(tmp_path, config)
+    assert finding.severity is Severity.WARNING and "not scanned" in finding.message
+
+
+def test_registered_with_docs():
+    rule = RULES["secret-value"]
+    assert rule.check_inputs and rule.check_output and rule.check_repo and "PASS:" in rule.doc
+
+
+def test_pointer_escapes_per_rfc6901():
+    assert secrets.pointer(("metadata", "annotations", "a/b~c", 0)) == "/metadata/annotations/a~1b~0c/0"

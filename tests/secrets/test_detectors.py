@@ -1,0 +1,92 @@
+"""Each credential family as a (payload, label or None) table: the detector's contract, one line a case."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cmp.secrets import detectors
+
+PEM_BODY = "\n".join(["MIIEpAIBAAKCAQEAvVCKol8ruljtrNaLqPWS71hCmFX3iQiLJl2S3NoyfnjUHhLio"] * 3)
+
+
+@pytest.mark.parametrize(("payload", "label"), [
+    pytest.param("AKIAPTGZ6JFEBZSDOXRL", "AWS access key ID", id="aws-key-id"),
+    pytest.param("id=ASIAGQNBQRMKTSXFVYPL;", "AWS access key ID", id="aws-temporary-key-id-inside-text"),
+    pytest.param("AKIAIOSFODNN7EXAMPLE", None, id="aws-documented-example"),
+    pytest.param("XAKIAPTGZ6JFEBZSDOXRL", None, id="aws-prefix-inside-a-word"),
+    pytest.param("aws_secret_access_key = F8JlMaLNy02K35uDNHfkf7J8Rszi0z4JxT3PzPmh", "AWS secret access key",
+                 id="aws-secret-in-credentials-file"),
+    pytest.param("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, id="aws-secret-example"),
+    pytest.param(f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----", "PEM private key",
+                 id="pem-rsa"),
+    pytest.param(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{PEM_BODY}\n", "PEM private key", id="pem-openssh"),
+    pytest.param('{"private_key": "-----BEGIN PRIVATE KEY-----\\n' + PEM_BODY.replace("\n", "\\n") + '\\n"}',
+                 "PEM private key", id="pem-in-gcp-service-account-json"),
+    pytest.param("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----", None, id="pem-header-in-docs"),
+    pytest.param(f"-----BEGIN PUBLIC KEY-----\n{PEM_BODY}\n-----END PUBLIC KEY-----", None, id="pem-public-key"),
+    pytest.param(f"-----BEGIN CERTIFICATE-----\n{PEM_BODY}\n-----END CERTIFICATE-----", None, id="pem-certificate"),
+    pytest.param("ghp_nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc", "GitHub token", id="github-classic-pat"),
+    pytest.param("github_pat_11ABCDEFG0" + "x1Y2z3" * 11 + "ab", "GitHub token", id="github-fine-grained-pat"),
+    pytest.param("ghp_short", None, id="github-too-short"),
+    pytest.param("glpat-OoZf-Xl3AvRL8O1BIRY-", "GitLab token", id="gitlab-pat"),
+    pytest.param('token = "glrt-C14F2B-yeeGGFAD1HsPg"', "GitLab token", id="gitlab-runner-token"),
+    pytest.param("xoxb-713476182522-2575480204181-FYTMEHeHpA2swoXl3OaRdN6u", "Slack token", id="slack-bot-token"),
+    pytest.param("https://hooks.slack.com/services/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",
+                 "Slack webhook URL", id="slack-webhook"),
+    pytest.param("https://hooks.slack.com/services/", None, id="slack-webhook-base-url"),
+    pytest.param("sk_live_e2r9OQmcz5NiX9rQ2d3kSODKEVz7ynZa", "Stripe API key", id="stripe-secret-key"),
+    pytest.param("rk_test_e2r9OQmcz5NiX9rQ2d3kSODKEVz7ynZa", "Stripe API key", id="stripe-restricted-test-key"),
+    pytest.param("pk_live_n7kaN4qhzZXYy4oJd48mkQMv05JXYE6H", None, id="stripe-publishable-key"),
+    pytest.param("whsec_e2r9OQmcz5NiX9rQ2d3kSODKEVz7ynZa", "Stripe webhook secret", id="stripe-webhook-secret"),
+    pytest.param("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ3ZWJhcHAifQ.7N44YsGURr3kswKVzSljZwQVPwMcc",
+                 "JSON Web Token", id="jwt"),
+    pytest.param("eyJmb28iOiJiYXIiLCJiYXoiOjF9.eyJzdWIiOiJ3ZWJhcHAifQ.7N44YsGURr3kswKVzSljZwQVPwMcc", None,
+                 id="jwt-shaped-without-alg"),
+    pytest.param("postgres://webapp:neP8Tkwf@db:5432/webapp", "URL with an embedded password", id="url-password"),
+    pytest.param("https://ci-bot:glpat-OoZf-Xl3AvRL8O1BIRY-@gitlab.example.com/org/repo.git",
+                 "URL with an embedded password", id="url-with-token-as-password"),
+    pytest.param("postgres://webapp:$(DB_PASSWORD)@db:5432/webapp", None, id="url-k8s-expansion"),
+    pytest.param("postgres://webapp:${DB_PASSWORD}@db:5432/webapp", None, id="url-env-placeholder"),
+    pytest.param("postgres://{{ .username }}:{{ .password }}@db/webapp", None, id="url-templated"),
+    pytest.param("https://deploy-bot@github.com/org/webapp.git", None, id="url-user-only"),
+    pytest.param("redis://redis-master:6379/0", None, id="url-port-only"),
+    pytest.param("AIza9iWvuGYMZQvXh2dJcMtkuobDDb9x5WRwyn8", "Google API key", id="google-api-key"),
+    pytest.param("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", "Google OAuth client secret", id="google-oauth-secret"),
+    pytest.param("DefaultEndpointsProtocol=https;AccountName=app;AccountKey=" + "a1B2" * 21 + "aB==;",
+                 "Azure storage account key", id="azure-storage-connection-string"),
+    pytest.param("https://app.blob.core.windows.net/c?sv=2022-11-02&sig=q8Vz3fR1mK0pLw7sX2nB5tY9hJ4cD6gE1aU0iO3e%3D",
+                 "Azure SAS signature", id="azure-sas"),
+    pytest.param("npm_N56wt7P15AMVc0OnqL2ZQLtY5EO1vZ1f5p5u", "npm token", id="npm-token"),
+    pytest.param("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", "SendGrid API key",
+                 id="sendgrid"),
+    pytest.param("sk-proj-" + "a1B2c3D4e5" * 2 + "T3BlbkFJ" + "f6G7h8I9j0" * 2, "OpenAI API key", id="openai"),
+    pytest.param('proxy_set_header Authorization "Bearer u+k2Rq8ZtW5mVx1Bn7Lc";', "HTTP Authorization credential",
+                 id="authorization-bearer"),
+    pytest.param("Authorization: Bearer $(API_TOKEN)", None, id="authorization-placeholder"),
+    pytest.param("ghcr.io/org/webapp@sha256:154b797b6bcb376b5600369af19c54cebb0e4e0d63a912f5157a00cd7414597d", None,
+                 id="image-digest"),
+    pytest.param("e652733a942505681aab55611518f364cffabdc1", None, id="git-sha"),
+    pytest.param("6a2f9a3c-1b7e-4f4e-9a53-2c9f1d0b7e41", None, id="uuid"),
+    pytest.param("arn:aws:iam::123456789012:role/webapp-prod", None, id="iam-role-arn"),
+])
+def test_detector(payload: str, label: str | None):
+    found = [m.label for m in detectors.find(payload)]
+    assert found == ([label] if label else [])
+
+
+def test_no_match_contains_the_whole_text_by_accident():
+    # The secret a detector cuts out is what gets fingerprinted: never the surrounding text.
+    match = next(detectors.find("DATABASE_URL=postgres://webapp:neP8Tkwf@db:5432/webapp"))
+    assert match.secret == "neP8Tkwf"
+
+
+def test_patterns_use_no_capturing_groups():
+    # The registry joins every pattern into one regex and finds the detector by its named group.
+    for detector in detectors.DETECTORS:
+        assert re.compile(detector.pattern).groups == 0, detector.label
+
+
+def test_short_strings_are_skipped():
+    assert list(detectors.find("AKIA")) == []

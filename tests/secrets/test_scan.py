@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cmp.secrets.scan import Hit, scan_object, scan_text, scan_values
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def paths(hits: list[Hit]) -> list[tuple[str | int, ...]]:
+    return sorted((h.path for h in hits), key=str)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    pytest.param({"auth": {"password": "hunter22"}}, [("auth", "password")], id="sensitive-name"),
+    pytest.param({"env": [{"name": "API_TOKEN", "value": "Xk9vB2mQ7pL4"}]}, [("env", 0, "value")], id="name-value"),
+    pytest.param({"tolerations": [{"key": "dedicated", "value": "infra-nodes-01"}]}, [], id="key-value-harmless"),
+    pytest.param({"args": ["--password", "hunter22", "--verbose"]}, [("args", 1)], id="flag-then-value"),
+    pytest.param({"args": ["--password", "--verbose"]}, [], id="flag-without-value"),
+    pytest.param({"cmd": "mysql --user app --password hunter22 db"}, [("cmd",)], id="flag-inside-a-command"),
+    pytest.param({"opts": "-Dspring.datasource.password=hunter22 -Xmx1g"}, [("opts",)], id="embedded-pair"),
+    pytest.param({"note": "The password: used to log in"}, [], id="prose-is-not-a-pair"),
+    pytest.param({"description": "password=hunter22"}, [], id="descriptions-are-prose"),
+    pytest.param({"GITHUB_TOKEN": "ghp_nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc"}, [("GITHUB_TOKEN",)], id="one-hit-per-value"),
+    pytest.param({"extraObjects": [{"apiVersion": "v1", "kind": "Secret", "data": {"a": b64("hunter22")}}]},
+                 [("extraObjects", 0, "data", "a")], id="secret-object-inside-values"),
+    pytest.param({"blob": b64("aws_secret_access_key = F8JlMaLNy02K35uDNHfkf7J8Rszi0z4JxT3PzPmh")}, [("blob",)],
+                 id="inside-base64"),
+    pytest.param({"a": None, "b": 3, "c": True, "d": [], "e": {}}, [], id="nothing"),
+])
+def test_scan_values(data: object, expected: list[tuple[str | int, ...]]):
+    assert paths(scan_values(data)) == sorted(expected, key=str)
+
+
+def test_secret_entries_are_findings_except_public_and_empty():
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+              "data": {"ca.crt": b64("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+                       "empty": "", "password": b64("hunter22"), "bad": "%%%"},
+              "stringData": {"token": "${TOKEN}", "user": "webapp"}}
+    hits = scan_object(secret)
+    assert paths(hits) == [("data", "bad"), ("data", "password"), ("stringData", "user")]
+    assert "not valid base64" in next(h.label for h in hits if h.path == ("data", "bad"))
+
+
+def test_external_secret_references_are_not_scanned_but_its_template_is():
+    es = {"apiVersion": "external-secrets.io/v1beta1", "kind": "ExternalSecret",
+          "spec": {"data": [{"secretKey": "apiKey", "remoteRef": {"key": "prod/x", "property": "q8Vz3fR1mK0pLw7s"}}],
+                   "target": {"template": {"data": {"apiKey": "q8Vz3fR1mK0pLw7s", "dsn": "{{ .dsn }}"}}}}}
+    assert paths(scan_object(es)) == [("spec", "target", "template", "data", "apiKey")]
+
+
+def test_text_scan_pairs_names_with_values_on_the_next_line():
+    text = "env:\n  - name: DB_PASSWORD\n    value: hunter22\n  - name: HOST\n    value: db\n"
+    assert [h.line for h in scan_text(text)] == [3]
+
+
+def test_same_value_same_fingerprint_different_value_different():
+    one, two, three = (scan_values({"password": v})[0].fingerprint for v in ("hunter22", "hunter22", "hunter23"))
+    assert one == two != three and len(one) == 12
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs")), min_size=4, max_size=40)
+       .map(lambda s: "§" + s))  # § appears in no label, so a match can only be the value
+def test_a_hit_never_carries_the_value(value: str):
+    for hit in scan_values({"password": value, "env": [{"name": "API_TOKEN", "value": value}]}):
+        assert value.strip() not in hit.label
