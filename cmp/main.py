@@ -8,11 +8,11 @@ import traceback
 from collections.abc import Sequence
 
 from cmp import __version__
-from cmp.commands import generate, init, parity, render
+from cmp.commands import check, generate, init, parity, render
 from cmp.errors import CmpError
 from cmp.exitcodes import ExitCode
 
-COMMANDS = (render, generate, init, parity)
+COMMANDS = (render, generate, init, parity, check)
 
 EPILOG = """\
 exit codes: 0 ok · 1 policy violation · 2 bad input or usage · 3 render failure · 4 internal error

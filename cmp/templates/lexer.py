@@ -1,15 +1,14 @@
 """Go text/template's lexer (text/template/parse/lex.go), with Helm's `{{ }}` delimiters.
 
-It yields Tokens with offsets. It never raises: the first problem becomes an ERROR token (whose
-`value` is the message) and ends the stream, as Go's lexer does.
+`lex` returns Tokens with offsets. It never raises: the first problem becomes an ERROR token
+(whose `value` is the message) and ends the list, as Go's lexer ends its stream.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Kind(Enum):
@@ -38,8 +37,7 @@ class Kind(Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a NamedTuple: lexing creates one per token and must stay cheap
     kind: Kind
     start: int
     end: int
@@ -67,55 +65,70 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "a"
             "f": "\f", "v": "\v", "0": "\0"}
 
 
-def lex(text: str) -> Iterator[Token]:
+def lex(text: str) -> list[Token]:
     """Tokens of `text`, ending with EOF or with the first ERROR."""
+    out: list[Token] = []
     pos = 0
     size = len(text)
-    while True:
+    while pos >= 0:
         start = text.find(LEFT, pos)
         if start < 0:
             if pos < size:
-                yield Token(Kind.TEXT, pos, size, text[pos:])
-            yield Token(Kind.EOF, size, size, "")
-            return
+                out.append(Token(Kind.TEXT, pos, size, text[pos:]))
+            out.append(Token(Kind.EOF, size, size, ""))
+            break
         if start > pos:
-            yield Token(Kind.TEXT, pos, start, text[pos:start])
-        pos = yield from _action(text, start)
-        if pos < 0:
-            return
+            out.append(Token(Kind.TEXT, pos, start, text[pos:start]))
+        pos = _action(text, start, out)
+    return out
 
 
-def _action(text: str, start: int) -> Generator[Token, None, int]:
-    """Tokens of one `{{ ... }}`; returns the offset after it, or -1 after an ERROR."""
+# The frequent tokens inside an action, in one match; anything else goes through _inside().
+_COMMON = re.compile(
+    r"(?P<space>[ \t\r\n]+)|(?P<right>\}\})|(?P<field>\.(?!\d)\w+)|(?P<word>(?!\d)\w+)"
+    r'|(?P<string>"(?:[^"\\\n]|\\[^\n])*")|(?P<var>\$\w*)|(?P<pipe>\|)|(?P<lparen>\()|(?P<rparen>\))'
+)
+
+
+def _action(text: str, start: int, out: list[Token]) -> int:
+    """Tokens of one `{{ ... }}` into `out`; returns the offset after it, or -1 after an ERROR."""
     pos = start + len(LEFT)
     after_marker = 2 if _left_trim(text, pos) else 0
     if text.startswith(LEFT_COMMENT, pos + after_marker):
-        return (yield from _comment(text, start, pos + after_marker))
-    yield Token(Kind.LEFT, start, pos + after_marker, LEFT)
+        return _comment(text, start, pos + after_marker, out)
+    out.append(Token(Kind.LEFT, start, pos + after_marker, LEFT))
     pos += after_marker
     depth = 0
     spaced = False
     size = len(text)
+    match_common = _COMMON.match
     while True:
-        right = _right_delim(text, pos)
-        if right:
-            if depth:
-                yield _error(pos, "unclosed left paren")
-                return -1
-            yield Token(Kind.RIGHT, pos, pos + right, RIGHT, spaced)
-            return pos + right
-        if pos >= size:
-            yield _error(pos, "unclosed action")
-            return -1
-        ch = text[pos]
-        if ch in _SPACE:
-            pos = _SPACES.match(text, pos).end()  # type: ignore[union-attr]
-            spaced = True
-            if text.startswith("-" + RIGHT, pos):  # ` -}}` after a run of spaces: back to the last one
-                pos -= 1
+        match = match_common(text, pos)
+        group = match.lastgroup if match else None
+        if group == "space":
+            end = match.end()  # type: ignore[union-attr]
+            if text.startswith("-" + RIGHT, end):  # ` -}}`: the last space belongs to the delimiter
+                if depth:
+                    out.append(_error(end - 1, "unclosed left paren"))
+                    return -1
+                out.append(Token(Kind.RIGHT, end - 1, end + 3, RIGHT, True))
+                return end + 3
+            pos, spaced = end, True
             continue
-        token = _inside(text, pos, ch, spaced)
-        yield token
+        if group == "right":
+            if depth:
+                out.append(_error(pos, "unclosed left paren"))
+                return -1
+            out.append(Token(Kind.RIGHT, pos, pos + 2, RIGHT, spaced))
+            return pos + 2
+        if pos >= size:
+            out.append(_error(pos, "unclosed action"))
+            return -1
+        if match is not None and group:
+            token = _common(text, pos, group, match, spaced)
+        else:
+            token = _inside(text, pos, text[pos], spaced)
+        out.append(token)
         if token.kind is Kind.ERROR:
             return -1
         if token.kind is Kind.LEFT_PAREN:
@@ -123,10 +136,25 @@ def _action(text: str, start: int) -> Generator[Token, None, int]:
         elif token.kind is Kind.RIGHT_PAREN:
             depth -= 1
             if depth < 0:
-                yield _error(pos, "unexpected right paren")
+                out.append(_error(pos, "unexpected right paren"))
                 return -1
         pos = token.end
         spaced = False
+
+
+def _common(text: str, pos: int, group: str, match: re.Match[str], spaced: bool) -> Token:
+    end = match.end()
+    if group == "field":
+        if not _at_terminator(text, end):
+            return _error(end, f"bad character {text[end]!r}")
+        return Token(Kind.FIELD, pos, end, text[pos + 1:end], spaced)
+    if group == "word":
+        return _identifier(text, pos, spaced)
+    if group == "string":
+        return Token(Kind.STRING, pos, end, _unquote(text[pos + 1:end - 1]), spaced)
+    if group == "var":
+        return _field_or_variable(text, pos, "$", spaced)
+    return Token(_SIMPLE[text[pos]], pos, end, text[pos], spaced)
 
 
 def _inside(text: str, pos: int, ch: str, spaced: bool) -> Token:
@@ -220,18 +248,18 @@ def _number(text: str, pos: int, spaced: bool) -> Token:
     return Token(Kind.NUMBER, pos, end, text[pos:end], spaced)
 
 
-def _comment(text: str, start: int, pos: int) -> Generator[Token, None, int]:
+def _comment(text: str, start: int, pos: int, out: list[Token]) -> int:
     body_start = pos + len(LEFT_COMMENT)
     close = text.find(RIGHT_COMMENT, body_start)
     if close < 0:
-        yield _error(start, "unclosed comment")
+        out.append(_error(start, "unclosed comment"))
         return -1
     right = _right_delim(text, close + len(RIGHT_COMMENT))
     if not right:
-        yield _error(close, "comment ends before closing delimiter")
+        out.append(_error(close, "comment ends before closing delimiter"))
         return -1
     end = close + len(RIGHT_COMMENT) + right
-    yield Token(Kind.COMMENT, start, end, text[body_start:close])
+    out.append(Token(Kind.COMMENT, start, end, text[body_start:close]))
     return end
 
 

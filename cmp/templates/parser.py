@@ -39,8 +39,9 @@ def parse(text: str) -> Tree:
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.tokens = lex(text)
-        self.lookahead: list[Token] = []
+        tokens = lex(text)
+        self.tokens = tokens + [tokens[-1]] * 2  # lex() ends with EOF or ERROR; room to read past it
+        self.at = 0  # index of the next token
         self.top: list[Node] = []
         self.vars: list[str] = ["$"]
         self.depth = 0
@@ -50,18 +51,20 @@ class _Parser:
     # ---- tokens ---------------------------------------------------------------------------
 
     def next(self) -> Token:
-        token = self.lookahead.pop() if self.lookahead else next(self.tokens)
+        token = self.peek()
+        if token.kind is not Kind.EOF:  # EOF repeats: reading past it stays on it
+            self.at += 1
+        return token
+
+    def peek(self) -> Token:
+        token = self.tokens[self.at]
         if token.kind is Kind.ERROR:
             raise _Stop(token.start, token.value)
         return token
 
-    def peek(self) -> Token:
-        if not self.lookahead:
-            self.lookahead.append(self.next())
-        return self.lookahead[-1]
-
     def backup(self, token: Token) -> None:
-        self.lookahead.append(token)
+        if token.kind is not Kind.EOF:
+            self.at -= 1
 
     def expect(self, kind: Kind, context: str) -> Token:
         token = self.next()

@@ -1,0 +1,252 @@
+"""`gitops-cmp check`: every registered static rule over charts or whole repositories, one report.
+
+For each PATH: the repository rules (`check_repo`) once per repository, and the input rules
+(`check_inputs`) once per chart and environment (`values/<env>.yaml`). A chart that cannot be
+read is a finding, not an abort. In strip mode it also renders each environment with and
+without the env identity and reports what stripping changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmp import config as repo_config
+from cmp.config import CONFIG_NAME, EnvConditionalMode, RepoConfig
+from cmp.context import RenderRequest, check_env_name, find_repo_root
+from cmp.errors import CmpError, InputError
+from cmp.exitcodes import ExitCode
+from cmp.findings import Finding, Severity, has_errors
+from cmp.report import REPORTERS, CheckReport
+
+if TYPE_CHECKING:
+    from cmp.pipeline.inputs import Inputs
+
+HELP = "static checks over charts or a whole repo (env-name conditionals, secrets, Applications, ...)"
+DESCRIPTION = """\
+Run every registered static rule over each PATH (default: the current directory): the repository
+rules once per repository, the template and value-file rules once per chart and environment
+(each values/<env>.yaml). Findings go to stdout in the chosen format; exit 1 when any is an error.
+
+  gitops-cmp check                          # the repo you are in
+  gitops-cmp check charts/webapp --format json
+  gitops-cmp check --format github          # annotations in a GitHub Actions log
+"""
+INPUT_RULE = "inputs"  # a chart whose inputs cannot be read
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("check", help=HELP, description=DESCRIPTION,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="a repository, a directory of charts, a chart, or a file in a chart (default: .)")
+    parser.add_argument("--format", choices=tuple(REPORTERS), default="text",
+                        help="report format on stdout (default: text)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths or ["."]]
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+    report = check(paths)
+    REPORTERS[args.format](report, sys.stdout)
+    sys.stdout.flush()
+    return ExitCode.POLICY if has_errors(report.findings) else ExitCode.OK
+
+
+@dataclass
+class _Repo:
+    root: Path
+    config: RepoConfig
+    is_repo: bool
+    whole: bool = False
+    charts: set[Path] = field(default_factory=set)
+
+
+def check(paths: Iterable[Path]) -> CheckReport:
+    from cmp.rules import RULES
+
+    repos = plan(paths)
+    findings: list[Finding] = []
+    for repo in repos.values():
+        findings.extend(check_one_repo(repo))
+    docs = tuple((rule.id, rule.doc) for rule in RULES.values())
+    charts = sum(len(r.charts) for r in repos.values())
+    return CheckReport(tuple(sorted(set(findings))), charts, len(repos), docs)
+
+
+def plan(paths: Iterable[Path]) -> dict[Path, _Repo]:
+    repos: dict[Path, _Repo] = {}
+    for path in paths:
+        path = path.resolve()
+        root = find_repo_root(path if path.is_dir() else path.parent)
+        repo = repos.get(root)
+        if repo is None:
+            is_repo = (root / CONFIG_NAME).is_file() or (root / ".git").exists()
+            repo = repos[root] = _Repo(root, repo_config.load(root), is_repo)
+        repo.whole = repo.whole or path == root
+        repo.charts.update(charts_at(path, root))
+    return repos
+
+
+def check_one_repo(repo: _Repo) -> list[Finding]:
+    from cmp.pipeline import policy
+    from cmp.rules import RULES
+
+    findings: list[Finding] = []
+    if repo.is_repo:
+        for rule in RULES.values():
+            if rule.check_repo:
+                findings.extend(guarded(rule.id, CONFIG_NAME, rule.check_repo, repo.root, repo.config))
+    for chart in sorted(repo.charts):
+        findings.extend(check_chart(chart, repo.root, repo.config))
+    allowed = policy.apply_allowlist(list(set(findings)), repo.config.allow)
+    kept = list(allowed.kept)
+    if repo.whole:  # a partial check cannot tell whether an entry for another chart is stale
+        used = tuple(entry for _, entry in allowed.silenced)
+        kept.extend(policy.stale_entries(repo.config.allow, used, CONFIG_NAME))
+    return kept
+
+
+def guarded(rule_id: str, where: str, hook: Callable[..., Iterable[Finding]], *args: Any) -> list[Finding]:
+    """A rule that meets input it cannot read reports it as a finding; the other rules still run."""
+    try:
+        return list(hook(*args))
+    except CmpError as exc:
+        return [Finding(where, 0, 0, rule_id, Severity.ERROR, one_line(exc))]
+
+
+# ---- charts -----------------------------------------------------------------------------------
+
+
+def charts_at(path: Path, root: Path) -> list[Path]:
+    """The chart PATH is in (a chart dir, or a file or dir inside one), else every chart under it."""
+    owner = owning_chart(path, root)
+    if owner is not None:
+        return [owner]
+    if not path.is_dir():
+        return []
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        if "Chart.yaml" in filenames:
+            found.append(Path(dirpath))
+            dirnames[:] = []  # a chart's charts/ holds vendored dependencies, not ours
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    return found
+
+
+def owning_chart(path: Path, root: Path) -> Path | None:
+    start = path if path.is_dir() else path.parent
+    found: Path | None = None
+    for directory in (start, *start.parents):
+        if (directory / "Chart.yaml").is_file():
+            found = directory  # keep going: a vendored subchart belongs to the chart above it
+        if directory == root or root not in directory.parents:
+            break
+    return found
+
+
+def environments(chart: Path) -> list[str]:
+    values = chart / "values"
+    names = sorted(p.name[: -len(".yaml")] for p in values.glob("*.yaml")) if values.is_dir() else []
+    return names or [""]
+
+
+def check_chart(chart: Path, root: Path, config: RepoConfig) -> Iterator[Finding]:
+    from cmp.pipeline import inputs
+    from cmp.rules import RULES
+
+    shown = inputs.display(chart, root)
+    for env in environments(chart):
+        try:
+            if env:
+                check_env_name(env, f"{shown}/values/{env}.yaml")
+            request = RenderRequest(repo_root=root, chart_dir=chart, env=env, release=None, namespace=None)
+            gathered = inputs.gather(request, config)
+        except CmpError as exc:
+            yield Finding(shown, 0, 0, INPUT_RULE, Severity.ERROR, one_line(exc))
+            continue
+        for rule in RULES.values():
+            if rule.check_inputs:
+                yield from guarded(rule.id, shown, rule.check_inputs, gathered)
+        if config.env_conditional_mode is EnvConditionalMode.STRIP:
+            yield from strip_changes(gathered, shown)
+
+
+def one_line(exc: CmpError) -> str:
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+# ---- strip mode: what the stripped render changes ------------------------------------------------
+
+
+def strip_changes(gathered: Inputs, shown: str) -> Iterator[Finding]:
+    """Render the env with and without the env identity; one warning per object that differs."""
+    from cmp.rules.env_conditional import ID
+
+    env = gathered.request.env or "(no env)"
+    unstripped = replace(gathered, config=replace(gathered.config, env_conditional_mode=EnvConditionalMode.WARN))
+    try:
+        before = render_objects(unstripped, shown)
+    except CmpError as exc:
+        yield Finding(shown, 0, 0, ID, Severity.ERROR, f"strip check: env {env!r} does not render: {one_line(exc)}")
+        return
+    try:
+        after = render_objects(gathered, shown)
+    except CmpError as exc:
+        yield Finding(shown, 0, 0, ID, Severity.ERROR,
+                      f"strip mode breaks the render of env {env!r} (the chart needs its env identity;"
+                      f" move what it decides into values/{env}.yaml): {one_line(exc)}")
+        return
+    for key in sorted(before.keys() | after.keys()):
+        change = describe_change(before.get(key), after.get(key))
+        if change:
+            source = (after.get(key) or before[key])[0]
+            yield Finding(template_path(shown, source), 0, 0, ID, Severity.WARNING,
+                          f"strip changes the {env} render of {key}: {change}; set this in values/{env}.yaml"
+                          " instead of deriving it from the environment's name")
+
+
+def render_objects(gathered: Inputs, shown: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    from cmp.pipeline import helm, manifests, policy
+
+    templates, crds = helm.render(
+        gathered.chart_dir, policy.prepare_values(gathered), release=gathered.release,
+        namespace=gathered.namespace, kube_version=gathered.request.kube_version,
+        api_versions=gathered.request.api_versions, shown=shown,
+    )
+    objects: dict[str, tuple[str, dict[str, Any]]] = {}
+    for manifest in manifests.collect(templates, crds):
+        for obj in manifest.objects():
+            objects[manifests.signature(obj)] = (manifest.source, obj)
+    return objects
+
+
+def describe_change(before: tuple[str, dict[str, Any]] | None, after: tuple[str, dict[str, Any]] | None) -> str:
+    """Operations and JSON pointers only: values are never shown (they may be secret)."""
+    import jsonpatch
+
+    if before is None:
+        return "the object appears only when stripped"
+    if after is None:
+        return "the object disappears when stripped"
+    ops = jsonpatch.make_patch(before[1], after[1]).patch
+    if not ops:
+        return ""
+    shown = [f"{op['op']} {op['path']}" for op in ops[:8]]
+    if len(ops) > 8:
+        shown.append(f"and {len(ops) - 8} more")
+    return ", ".join(shown)
+
+
+def template_path(chart_shown: str, source: str) -> str:
+    """`webapp/templates/x.yaml` (Helm's name) as a repo-relative path."""
+    return f"{chart_shown}/{source.split('/', 1)[1]}" if "/" in source else chart_shown
