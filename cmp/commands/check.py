@@ -56,9 +56,13 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
     report = check(paths)
-    REPORTERS[args.format](report, sys.stdout)
-    sys.stdout.flush()
-    return ExitCode.POLICY if has_errors(report.findings) else ExitCode.OK
+    code = ExitCode.POLICY if has_errors(report.findings) else ExitCode.OK
+    try:
+        REPORTERS[args.format](report, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `check | head`: the reader has what it wanted; the verdict stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 @dataclass

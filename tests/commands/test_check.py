@@ -191,3 +191,17 @@ def test_pre_commit_hook_runs_check_on_the_files_it_reads():
                  ".gitops-cmp.yaml", "apps/a/prod.yml"):
         assert pattern.search(path), path
     assert not pattern.search("README.md")
+
+
+def test_a_reader_that_stops_early_is_not_an_internal_error(repo):
+    import subprocess
+    import sys
+
+    many = "".join(f'{{{{ if eq .Values.env "prod" }}}}{i}{{{{ end }}}}\n' for i in range(1500))
+    (repo / "charts" / "api" / "templates" / "cm.yaml").write_text(many)  # more than a pipe buffer
+    pipeline = subprocess.run(
+        f"{sys.executable} -m cmp check --format sarif {repo} | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=60,
+    )
+    assert pipeline.stdout.strip() == str(int(ExitCode.POLICY)), pipeline.stderr
+    assert "Traceback" not in pipeline.stderr
