@@ -78,3 +78,11 @@ def test_render_event_carries_app_env_count_duration_and_digest(cli):
 def test_console_script_is_declared():
     text = (ROOT / "pyproject.toml").read_text()
     assert 'gitops-cmp = "cmp.main:main"' in text
+
+
+def test_a_reader_that_stops_early_is_not_an_internal_error():
+    proc = subprocess.run(f"{sys.executable} -m cmp render {EXAMPLE / 'charts/webapp'} --env prod | head -c 10",
+                          shell=True, capture_output=True, text=True, check=False, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert proc.stdout == "---\n# Sour"
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr

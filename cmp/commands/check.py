@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmp import config as repo_config
+from cmp.commands.common import reader_may_close
 from cmp.config import CONFIG_NAME, EnvConditionalMode, RepoConfig
 from cmp.context import RenderRequest, check_env_name, find_repo_root
 from cmp.errors import CmpError, InputError
@@ -57,11 +58,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{path}: no such file or directory")
     report = check(paths)
     code = ExitCode.POLICY if has_errors(report.findings) else ExitCode.OK
-    try:
+    with reader_may_close():  # `check | head`: the reader has what it wanted; the verdict stands
         REPORTERS[args.format](report, sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `check | head`: the reader has what it wanted; the verdict stands
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from cmp.exitcodes import ExitCode
@@ -23,6 +26,17 @@ def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
         help="comma-separated API versions for .Capabilities.APIVersions, e.g."
         " monitoring.coreos.com/v1,monitoring.coreos.com/v1/ServiceMonitor (in the sidecar: KUBE_API_VERSIONS)",
     )
+
+
+@contextmanager
+def reader_may_close() -> Iterator[None]:
+    """`gitops-cmp render ... | head`: a reader that stops early is not an error of ours."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def render_within_deadline(request: RenderRequest) -> RenderResult:
@@ -52,6 +66,7 @@ def finish(result: RenderResult, app: str, out: TextIO | None = None, err: TextI
     if errors:
         print(f"gitops-cmp: error: {errors} policy violation(s); nothing was emitted", file=err)
         return ExitCode.POLICY
-    out.write(result.stream)
-    out.flush()
+    with reader_may_close():
+        out.write(result.stream)
+        out.flush()
     return ExitCode.OK
