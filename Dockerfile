@@ -20,9 +20,9 @@ COPY . /src
 RUN set -eu; \
     python3 -m venv /opt/venv; \
     if [ -d /src/wheelhouse ]; then \
-        /opt/venv/bin/pip install --no-cache-dir --no-index --find-links /src/wheelhouse /src; \
+        /opt/venv/bin/pip install --no-cache-dir --no-index --find-links /src/wheelhouse -c /src/constraints.txt /src; \
     else \
-        /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check /src; \
+        /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -c /src/constraints.txt /src; \
     fi; \
     for lib in /opt/venv/lib/python3*/site-packages/helm_python/lib; do \
         cd "$lib"; \

@@ -108,7 +108,8 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     wanted = [*pyproject["project"]["dependencies"], *pyproject["build-system"]["requires"]]
     dest = tmp_path_factory.mktemp("wheelhouse")
-    pip = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(dest), *wanted],
+    pip = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(dest),
+                          "-c", str(ROOT / "constraints.txt"), *wanted],
                          capture_output=True, text=True, check=False)
     if pip.returncode != 0:
         unavailable(f"pip wheel failed: {pip.stderr[-2000:]}")
