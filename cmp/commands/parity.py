@@ -7,6 +7,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,14 +68,33 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs {args.jobs}: expected a positive number")
     out = _out_dir(args.out)
+    phases = Phases()
     with tempfile.TemporaryDirectory(prefix="gitops-cmp-parity-") as scratch:
-        base_commit, base_root = _base(root, args.base, Path(scratch))
-        head = discover.entries(root)
-        base = discover.entries(base_root) if base_root else {}
-        work = plan.build(head, root, base, base_root, cluster, shard)
+        with phases("base_tree"):
+            base_commit, base_root = _base(root, args.base, Path(scratch))
+        with phases("discover"):
+            head = discover.entries(root)
+            base = discover.entries(base_root) if base_root else {}
+            work = plan.build(head, root, base, base_root, cluster, shard)
         workers = runner.workers_for(work.jobs, args.jobs or runner.default_jobs())
-        results = runner.run(work.jobs, workers, runner.terminal_progress())
-    return _finish(args, results, work.skipped, base_commit, shard, out, started, workers)
+        with phases("render"):
+            results = runner.run(work.jobs, workers, runner.terminal_progress())
+    return _finish(args, results, work.skipped, base_commit, shard, out, started, workers, phases.ms)
+
+
+class Phases:
+    """Wall time per phase of the run, for the JSON report."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = round((time.perf_counter() - started) * 1000, 1)
 
 
 def _base(root: Path, ref: str | None, scratch: Path) -> tuple[str | None, Path | None]:
@@ -98,7 +119,7 @@ def _out_dir(value: str | None) -> Path | None:
 
 
 def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[Skipped, ...], base: str | None,
-            shard: Shard | None, out: Path | None, started: float, workers: int) -> int:
+            shard: Shard | None, out: Path | None, started: float, workers: int, phases: dict[str, float]) -> int:
     from cmp.log import logger
     from cmp.parity import markdown, report
 
@@ -107,7 +128,7 @@ def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[S
             print(f"gitops-cmp: internal error while rendering {result.name} (a bug; please report it):\n"
                   f"{result.trace}", file=sys.stderr)
     final = report.Report(tuple(results), tuple(skipped), base, str(shard) if shard else None,
-                          time.monotonic() - started)
+                          time.monotonic() - started, phases)
     if out is not None:
         write_out(out, results)
     formatters = {"text": report.to_text, "json": report.to_json, "markdown": markdown.to_markdown}
@@ -123,8 +144,12 @@ def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[S
 def write_out(out: Path, results: list[AppResult]) -> None:
     """DIR/<app>.yaml per app whose head passed every check, exactly generate's stdout; a failed
     or removed app's file from an earlier run is deleted, so DIR never shows stale manifests."""
+    from cmp.parity.discover import is_valid_name
+
     out.mkdir(parents=True, exist_ok=True)
     for result in results:
+        if not is_valid_name(result.name):
+            continue  # a broken app named like a path: it has no manifests, and names no file here
         target = out / f"{result.name}.yaml"
         if result.stream is None:
             target.unlink(missing_ok=True)

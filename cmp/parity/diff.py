@@ -60,26 +60,28 @@ def jsonable(obj: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def changes(base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]]) -> tuple[Change, ...]:
-    """Every resource that differs: head order first, then the ones only base had."""
+def changes(base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]],
+            readable: bool = True) -> tuple[Change, ...]:
+    """Every resource that differs: head order first, then the ones only base had. Without
+    `readable` the unified diffs are left empty (a whole app added or removed shows none)."""
     found: list[Change] = []
     for name, obj in head.items():
         old = base.get(name)
         if old is None:
-            found.append(_change(name, ADDED, {}, redact(obj)))
+            found.append(_change(name, ADDED, {}, redact(obj), readable))
         elif old != obj:
-            found.append(_change(name, MODIFIED, redact(old), redact(obj, old)))
+            found.append(_change(name, MODIFIED, redact(old), redact(obj, old), readable))
     for name, old in base.items():
         if name not in head:
-            found.append(_change(name, REMOVED, redact(old), {}))
+            found.append(_change(name, REMOVED, redact(old), {}, readable))
     return tuple(found)
 
 
-def _change(name: str, kind: str, before: dict[str, Any], after: dict[str, Any]) -> Change:
+def _change(name: str, kind: str, before: dict[str, Any], after: dict[str, Any], readable: bool) -> Change:
     import jsonpatch
 
     patch = tuple(jsonpatch.make_patch(before, after).patch)
-    return Change(name, kind, patch, unified(name, kind, before, after))
+    return Change(name, kind, patch, unified(name, kind, before, after) if readable else "")
 
 
 def unified(name: str, kind: str, before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -93,5 +95,6 @@ def unified(name: str, kind: str, before: dict[str, Any], after: dict[str, Any])
 def to_yaml(obj: dict[str, Any]) -> str:
     import yaml
 
-    text: str = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1 << 20)
+    text: str = yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False,
+                          allow_unicode=True, width=1 << 20)
     return text

@@ -137,8 +137,12 @@ def entries(root: Path) -> dict[str, Entry]:
     return found
 
 
+def is_valid_name(name: str) -> bool:
+    return bool(_APP_NAME.fullmatch(name)) and ".." not in name
+
+
 def _entry(app: AppDoc) -> Entry:
-    if app.name and (not _APP_NAME.fullmatch(app.name) or ".." in app.name):
+    if app.name and not is_valid_name(app.name):
         return Broken(app.name, app.display, f"{app.display}: Application name {app.name!r} is not a valid"
                       " Argo CD name (lowercase letters, digits, '-' and '.')")
     try:

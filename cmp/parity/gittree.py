@@ -60,6 +60,8 @@ def extract(repo: Path, commit: str, dest: Path) -> bool:
         return False
     blobs = list_blobs(repo, treeish)
     contents = read_blobs(repo, [b.oid for b in blobs])
+    for directory in sorted({dest.joinpath(*b.path.parts[:-1]) for b in blobs}):
+        directory.mkdir(parents=True, exist_ok=True)
     for blob, data in zip(blobs, contents, strict=True):
         write(dest, blob, data)
     return True
@@ -98,7 +100,6 @@ def read_blobs(repo: Path, oids: list[str]) -> list[bytes]:
 
 def write(dest: Path, blob: Blob, data: bytes) -> None:
     target = dest.joinpath(*blob.path.parts)
-    target.parent.mkdir(parents=True, exist_ok=True)
     if blob.mode == _SYMLINK:
         os.symlink(os.fsdecode(data), target)
         return

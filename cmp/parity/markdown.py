@@ -8,6 +8,7 @@ never cut in the middle; what does not fit is named in a closing note.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -64,7 +65,7 @@ def _by_priority(apps: tuple[AppResult, ...]) -> list[AppResult]:
 
 def _table(report: Report, room: Budget) -> tuple[str, int]:
     rows = [_row(a) for a in _by_priority(report.apps)]
-    rows += [f"| `{s.name}` | skipped | | {_cell(s.reason)} |\n" for s in report.skipped]
+    rows += [f"| {_name(s.name)} | skipped | | {_cell(s.reason)} |\n" for s in report.skipped]
     unchanged = report.counts()[Status.UNCHANGED]
     if unchanged:
         rows.append(f"| {unchanged} more | {ICONS[Status.UNCHANGED]} unchanged | | |\n")
@@ -87,7 +88,12 @@ def _row(app: AppResult) -> str:
     note = f"{app.failure}: {app.reason.splitlines()[0]}" if app.status is Status.FAILED and app.reason else ""
     if app.base_reason:
         note = (note + "; " if note else "") + "base did not render"
-    return f"| `{app.name}` | {ICONS[app.status]} {app.status.value} | {change_counts(app.changes)} | {_cell(note)} |\n"
+    return f"| {_name(app.name)} | {ICONS[app.status]} {app.status.value} | {change_counts(app.changes)} | {_cell(note)} |\n"
+
+
+def _name(name: str) -> str:
+    """An app name as inline code; a broken app's name may be anything, so it cannot break out."""
+    return f"<code>{html.escape(name).replace('|', '&#124;')}</code>"
 
 
 def _cell(text: str, limit: int = 160) -> str:
@@ -96,7 +102,7 @@ def _cell(text: str, limit: int = 160) -> str:
 
 
 def _section(app: AppResult, room: Budget) -> str:
-    opening = f"<details{' open' if app.status is Status.FAILED else ''}><summary><code>{app.name}</code>" \
+    opening = f"<details{' open' if app.status is Status.FAILED else ''}><summary><code>{html.escape(app.name)}</code>" \
               f" {ICONS[app.status]} {app.status.value} ({change_counts(app.changes)})</summary>\n\n"
     closing = "</details>\n\n"
     if not room.take(opening + closing + " " * NOTE_RESERVE):
@@ -171,7 +177,7 @@ def _closing(report: Report, omitted: list[str], hidden_rows: int) -> str:
             if len(names) + len(name) > 300:
                 names += f" and {len(omitted) - count} more"
                 break
-            names += (", " if names else "") + f"`{name}`"
+            names += (", " if names else "") + _name(name)
         lines.append(f"**{len(omitted)} app section(s) left out** to stay under GitHub's comment limit: {names}.")
     if omitted or hidden_rows:
         lines.append("The full report is in the job log (`--format text`) and as JSON (`--format json`).")

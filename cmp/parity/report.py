@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cmp.application import Skipped
@@ -23,6 +23,7 @@ class Report:
     base: str | None  # the base commit, None without --base
     shard: str | None
     seconds: float
+    timings_ms: dict[str, float] = field(default_factory=dict)  # phases: base_tree, discover, render
 
     @property
     def exit_code(self) -> ExitCode:
@@ -55,6 +56,7 @@ def to_json(report: Report) -> str:
         "shard": report.shard,
         "exit_code": int(report.exit_code),
         "seconds": round(report.seconds, 3),
+        "timings_ms": report.timings_ms,
     }
     return json.dumps(data, indent=2) + "\n"
 

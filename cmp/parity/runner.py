@@ -1,9 +1,10 @@
-"""Run the jobs across cores in this one command: a pool of worker processes started once.
+"""Run the jobs across cores in this one command: the parent plus a pool of worker processes.
 
 Helm's native call releases the GIL, but most of a render is Python (YAML in and out, policy),
-so threads would not run renders in parallel. Workers are spawned, not forked: the parent may
-have loaded Helm's Go runtime, which does not survive a fork. Small runs stay in-process, where
-a pool's start-up would cost more than it saves.
+so threads would not run renders in parallel. The pool is created once per run (never a process
+per app) and spawned, not forked: the parent may have loaded Helm's Go runtime, which does not
+survive a fork. The parent renders too, from the front of the queue while the workers start up
+and take jobs from the back, so a pool never makes a run slower than rendering in-process.
 """
 
 from __future__ import annotations
@@ -11,15 +12,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import TextIO
 
+from cmp.errors import RenderError
 from cmp.parity import worker
 from cmp.parity.worker import AppJob, AppResult
 
-# Below this many renders per worker a pool's start-up (about 0.3 s per worker) is not repaid.
-MIN_RENDERS_PER_WORKER = 8
+# A worker costs about half a CPU-second to start (Python, the pipeline, Helm's Go runtime) and a
+# small chart renders in about 5 ms: measured on 2 CPUs (bench/parity_throughput.py), a second
+# process starts to pay off between 100 and 200 renders.
+MIN_RENDERS_PER_WORKER = 64
+# Jobs queued per worker process, so none idles while the parent hands out the next one.
+QUEUED_PER_WORKER = 2
 
 Progress = Callable[[int, int], None]
 
@@ -36,6 +44,7 @@ def renders(jobs: Sequence[AppJob]) -> int:
 
 
 def workers_for(jobs: Sequence[AppJob], requested: int) -> int:
+    """How many processes render (the parent included)."""
     return max(1, min(requested, renders(jobs) // MIN_RENDERS_PER_WORKER, len(jobs)))
 
 
@@ -43,15 +52,39 @@ def run(jobs: Sequence[AppJob], workers: int, progress: Progress | None = None) 
     """Results in job order; `progress(done, total)` after each app."""
     if workers <= 1:
         return _serial(jobs, progress)
+    results: dict[int, AppResult] = {}
+
+    def record(index: int, result: AppResult) -> None:
+        results[index] = result
+        if progress:
+            progress(len(results), len(jobs))
+
+    pending = deque(range(len(jobs)))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=worker.warm) as pool:
-        futures: dict[Future[AppResult], int] = {pool.submit(worker.run, job): i for i, job in enumerate(jobs)}
-        results: list[AppResult | None] = [None] * len(jobs)
-        for done, future in enumerate(as_completed(futures), 1):
-            results[futures[future]] = future.result()
-            if progress:
-                progress(done, len(jobs))
-    return [r for r in results if r is not None]
+    with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=worker.warm) as pool:
+        queued: dict[Future[AppResult], int] = {}
+        while pending or queued:
+            while pending and len(queued) < QUEUED_PER_WORKER * (workers - 1):
+                index = pending.pop()
+                queued[pool.submit(worker.run, jobs[index])] = index
+            if pending:
+                index = pending.popleft()
+                record(index, worker.run(jobs[index]))
+                finished = {f for f in queued if f.done()}
+            else:
+                finished = wait(queued, return_when=FIRST_COMPLETED).done
+            for future in finished:
+                index = queued.pop(future)
+                record(index, _collect(future, jobs[index]))
+    return [results[i] for i in range(len(jobs))]
+
+
+def _collect(future: Future[AppResult], job: AppJob) -> AppResult:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise RenderError(f"a render worker process died while rendering {job.name} ({job.source});"
+                          " rerun with --jobs 1 to see which app crashes it") from None
 
 
 def _serial(jobs: Sequence[AppJob], progress: Progress | None) -> list[AppResult]:

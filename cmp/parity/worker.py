@@ -5,6 +5,7 @@ Everything here crosses a process boundary, so jobs and results are plain frozen
 
 from __future__ import annotations
 
+import signal
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -77,7 +78,9 @@ FAILURE_NAMES = {ExitCode.POLICY: "policy", ExitCode.INPUT: "input", ExitCode.RE
 
 
 def warm() -> None:
-    """Pool initializer: load Helm and the pipeline while the parent is still planning."""
+    """Pool initializer: load Helm and the pipeline before the first job arrives. ^C is the
+    parent's to handle: it stops handing out jobs and reports the interruption once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import cmp.pipeline.run  # noqa: F401
     from cmp.pipeline import helm  # noqa: F401
 
@@ -143,7 +146,8 @@ def _result(job: AppJob, head: Rendered, base: Rendered | None, changes: tuple[d
 def _compare(name: str, base: Rendered | None, head: Rendered | None) -> tuple[diff.Change, ...]:
     before = diff.resources(base.stream, f"{name} (base render)") if base and base.stream is not None else {}
     after = diff.resources(head.stream, f"{name} (head render)") if head and head.stream is not None else {}
-    return diff.changes(before, after)
+    # Reports list a whole app's resources when it is added or removed: no diff text to build.
+    return diff.changes(before, after, readable=base is not None and head is not None)
 
 
 def _reason(rendered: Rendered | None) -> str:

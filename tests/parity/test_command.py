@@ -112,6 +112,7 @@ def test_every_status_against_the_base_branch(git_repo: Path, git, cli):
     assert added["resource"] == "apps/v1/Deployment api-dev"
     assert jsonpatch.apply_patch({}, added["patch"])["spec"]["replicas"] == 1
     assert set(apps["webapp-prod"]["timings_ms"]) == {"head", "base", "diff"}
+    assert set(report["timings_ms"]) == {"base_tree", "discover", "render"}
     assert report["base"] == git(git_repo.parent, "rev-parse", "main").strip()
     assert report["exit_code"] == 3
 
@@ -198,6 +199,17 @@ def test_out_of_the_native_helm_shape_equals_generate(example_repo: Path, cli, a
     assert (tmp_path / "out" / "monitoring-prod.yaml").read_text() == generated.out
 
 
+def test_out_never_touches_a_file_outside_dir(example_repo: Path, cli, tmp_path):
+    (example_repo / "apps" / "evil.yaml").write_text(application("../victim", "charts/webapp", "dev"))
+    victim = tmp_path / "victim.yaml"
+    victim.write_text("keep me\n")
+    result = cli("parity", "--repo", str(example_repo), "--out", str(tmp_path / "out"), "--format", "json")
+    assert result.code == 2
+    assert victim.read_text() == "keep me\n"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "monitoring-prod.yaml", "webapp-dev.yaml", "webapp-prod.yaml"]
+
+
 def many_apps(repo: Path, count: int) -> list[str]:
     names = []
     for i in range(count):
@@ -233,19 +245,27 @@ def test_shard_covers_removed_apps_too(git_repo: Path, git, cli):
     assert sorted(names) == ["api-dev", "broken-prod", "monitoring-prod", "webapp-dev", "webapp-prod"]
 
 
-def test_worker_processes_give_the_same_report_as_in_process(example_repo: Path, cli):
-    many_apps(example_repo, 15)  # 18 apps: enough renders for a pool of 2
+def test_worker_processes_give_the_same_report_as_in_process(example_repo: Path, cli, monkeypatch):
+    from cmp.parity import runner
+
+    monkeypatch.setattr(runner, "MIN_RENDERS_PER_WORKER", 8)  # a pool for 20 renders, not 128
+    many_apps(example_repo, 17)
 
     def without_timings(report):
         for app in report["apps"]:
             app.pop("timings_ms")
         report.pop("seconds")
+        report.pop("timings_ms")
         return report
 
-    serial = without_timings(parity_json(cli, "--repo", str(example_repo), "--jobs", "1")[1])
-    pooled = without_timings(parity_json(cli, "--repo", str(example_repo), "--jobs", "2")[1])
-    assert pooled == serial
-    assert len(serial["apps"]) == 18
+    def workers(result) -> int:
+        return next(json.loads(ln)["workers"] for ln in result.err.splitlines() if '"event": "parity"' in ln)
+
+    serial_run, serial = parity_json(cli, "--repo", str(example_repo), "--jobs", "1")
+    pooled_run, pooled = parity_json(cli, "--repo", str(example_repo), "--jobs", "2")
+    assert (workers(serial_run), workers(pooled_run)) == (1, 2)
+    assert without_timings(pooled) == without_timings(serial)
+    assert len(serial["apps"]) == 20
 
 
 BIG_CONFIGMAP = """\
@@ -275,7 +295,7 @@ def test_markdown_stays_under_githubs_limit_without_cutting_a_diff(git_repo: Pat
     assert len(text) < GITHUB_COMMENT_LIMIT
     assert text.index("| app | status |") < text.index("<details")  # the summary table comes first
     for i in range(12):
-        assert f"`big{i}-dev` | ✏️ changed" in text  # every app is in the table
+        assert f"<code>big{i}-dev</code> | ✏️ changed" in text  # every app is in the table
     assert "left out" in text or "diff not shown" in text
     assert text.count("<details") == text.count("</details>")
     blocks = text.split("```diff\n")[1:]

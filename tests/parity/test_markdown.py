@@ -29,7 +29,7 @@ def test_small_report_shows_everything():
     text = to_markdown(report(AppResult("web", Status.CHANGED, "apps/web.yaml", (change("v1/ConfigMap c", 2),)),
                               AppResult("ok", Status.UNCHANGED, "apps/ok.yaml")))
     assert text.startswith("### gitops-cmp parity\n")
-    assert "| `web` | ✏️ changed | 1 modified |" in text
+    assert "| <code>web</code> | ✏️ changed | 1 modified |" in text
     assert "| 1 more | ✅ unchanged |" in text
     assert [b[1] for b in diff_blocks(text)] == [change("v1/ConfigMap c", 2).diff.rstrip()]
     assert "left out" not in text
@@ -46,7 +46,7 @@ def test_many_large_diffs_are_summarised_never_cut():
     assert "diff not shown: +120 −120 lines" in text or "left out" in text
     assert text.count("<details") == text.count("</details>")
     for i in range(60):
-        assert f"| `app{i:03d}` |" in text
+        assert f"| <code>app{i:03d}</code> |" in text
 
 
 def test_failed_apps_come_first_and_open():
@@ -54,7 +54,7 @@ def test_failed_apps_come_first_and_open():
             AppResult("z-failed", Status.FAILED, "z", reason="charts/z: a | b\n    detail",
                       failure="render", code=ExitCode.RENDER)]
     text = to_markdown(report(*apps))
-    assert text.index("`z-failed`") < text.index("`a-changed`")
+    assert text.index("<code>z-failed</code>") < text.index("<code>a-changed</code>")
     assert "<details open><summary><code>z-failed</code>" in text
     assert "| render: charts/z: a \\| b |" in text  # the table cell escapes the pipe
     assert "charts/z: a | b\n    detail\n" in text  # the section shows the whole reason
@@ -75,6 +75,13 @@ def test_a_diff_containing_a_fence_cannot_break_out():
     tricky = Change("v1/ConfigMap c", "modified", (), "--- a\n+++ b\n@@ -1 +1 @@\n-x: |\n+x: ```\n")
     text = to_markdown(report(AppResult("web", Status.CHANGED, "a", (tricky,))))
     assert "````diff\n" in text and "\n````\n" in text
+
+
+def test_a_broken_apps_name_cannot_break_the_markup():
+    name = "apps/x.yaml | <b>`"
+    text = to_markdown(report(AppResult(name, Status.FAILED, "a", reason="r", failure="input", code=ExitCode.INPUT)))
+    assert "<code>apps/x.yaml &#124; &lt;b&gt;`</code> | ❌ failed" in text
+    assert "<b>" not in text
 
 
 def test_custom_budget_is_respected():

@@ -18,13 +18,13 @@ def jobs(count: int, sides: int = 2) -> list[AppJob]:
 
 def test_small_runs_stay_in_process():
     assert runner.workers_for(jobs(3), 8) == 1
-    assert runner.workers_for(jobs(8, sides=1), 8) == 1
+    assert runner.workers_for(jobs(100, sides=1), 8) == 1
 
 
 def test_big_runs_use_at_most_the_requested_workers():
     assert runner.workers_for(jobs(100), 2) == 2
     assert runner.workers_for(jobs(100), 1) == 1
-    assert runner.workers_for(jobs(20), 16) == 5  # 40 renders: at least 8 per worker
+    assert runner.workers_for(jobs(200), 16) == 6  # 400 renders: at least 64 per process
 
 
 class Tty(io.StringIO):
