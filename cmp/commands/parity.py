@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     root = Path(args.repo).resolve() if args.repo else find_repo_root(Path.cwd())
     if not (root / discover.APPS_DIR).is_dir():
-        raise InputError(f"{root}: no {discover.APPS_DIR}/ directory with Argo CD Applications")
+        raise InputError(f"{root}: no {discover.APPS_DIR}/ directory with Argo CD Applications;"
+                         " point --repo at the GitOps repository's root")
     shard = plan.parse_shard(args.shard)
     cluster = plan.Cluster(parse_kube_version(args.kube_version, "--kube-version"),
                            parse_api_versions(args.api_versions, "--api-versions"))
