@@ -40,7 +40,7 @@ def maybe_base64(value: str) -> str | None:
 
 def registry_hosts(text: str) -> list[str]:
     """Registries a Docker config (`.dockerconfigjson` / `.dockercfg`) holds credentials for."""
-    if '"auth' not in text and '"password"' not in text:
+    if not text.lstrip().startswith("{") or ('"auth' not in text and '"password"' not in text):
         return []
     try:
         config = json.loads(text)

@@ -16,9 +16,7 @@ PEM_BODY = "\n".join(["MIIEpAIBAAKCAQEAvVCKol8ruljtrNaLqPWS71hCmFX3iQiLJl2S3Noyf
     pytest.param("id=ASIAGQNBQRMKTSXFVYPL;", "AWS access key ID", id="aws-temporary-key-id-inside-text"),
     pytest.param("AKIAIOSFODNN7EXAMPLE", None, id="aws-documented-example"),
     pytest.param("XAKIAPTGZ6JFEBZSDOXRL", None, id="aws-prefix-inside-a-word"),
-    pytest.param("aws_secret_access_key = F8JlMaLNy02K35uDNHfkf7J8Rszi0z4JxT3PzPmh", "AWS secret access key",
-                 id="aws-secret-in-credentials-file"),
-    pytest.param("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, id="aws-secret-example"),
+    pytest.param("AIDAJQABLZS4A3QDU576Q", None, id="aws-user-id-is-not-a-credential"),
     pytest.param(f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----", "PEM private key",
                  id="pem-rsa"),
     pytest.param(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{PEM_BODY}\n", "PEM private key", id="pem-openssh"),
@@ -30,6 +28,11 @@ PEM_BODY = "\n".join(["MIIEpAIBAAKCAQEAvVCKol8ruljtrNaLqPWS71hCmFX3iQiLJl2S3Noyf
     pytest.param("ghp_nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc", "GitHub token", id="github-classic-pat"),
     pytest.param("github_pat_11ABCDEFG0" + "x1Y2z3" * 11 + "ab", "GitHub token", id="github-fine-grained-pat"),
     pytest.param("ghp_short", None, id="github-too-short"),
+    *(pytest.param(f"{prefix}-OoZf-Xl3AvRL8O1BIRY-", "GitLab token", id=f"gitlab-{prefix}")
+      for prefix in ("glrt", "gldt", "glcbt", "glptt", "gloas", "glft", "glimt", "glagent")),
+    pytest.param("GR1348941OoZf-Xl3AvRL8O1BIRYx", "GitLab token", id="gitlab-registration"),
+    pytest.param("ABIAPTGZ6JFEBZSDOXRL", "AWS access key ID", id="aws-abia"),
+    pytest.param("ACCAPTGZ6JFEBZSDOXRL", "AWS access key ID", id="aws-acca"),
     pytest.param("glpat-OoZf-Xl3AvRL8O1BIRY-", "GitLab token", id="gitlab-pat"),
     pytest.param('token = "glrt-C14F2B-yeeGGFAD1HsPg"', "GitLab token", id="gitlab-runner-token"),
     pytest.param("xoxb-713476182522-2575480204181-FYTMEHeHpA2swoXl3OaRdN6u", "Slack token", id="slack-bot-token"),
@@ -65,6 +68,19 @@ PEM_BODY = "\n".join(["MIIEpAIBAAKCAQEAvVCKol8ruljtrNaLqPWS71hCmFX3iQiLJl2S3Noyf
     pytest.param('proxy_set_header Authorization "Bearer u+k2Rq8ZtW5mVx1Bn7Lc";', "HTTP Authorization credential",
                  id="authorization-bearer"),
     pytest.param("Authorization: Bearer $(API_TOKEN)", None, id="authorization-placeholder"),
+    pytest.param("AUTHORIZATION=Basic d2ViYXBwOm5lUDhUa3dmI0Zlemo=", "HTTP Authorization credential",
+                 id="authorization-uppercase"),
+    pytest.param("authorization: basic d2ViYXBwOm5lUDhUa3dmI0Zlemo=", "HTTP Authorization credential",
+                 id="authorization-lowercase"),
+    *(pytest.param(f"https://a.blob.core.windows.net/c{sep}sig=q8Vz3fR1mK0pLw7sX2nB5tY9hJ4cD6gE1aU0iO3e%3D",
+                   "Azure SAS signature", id=f"azure-sas-after-{name}") for sep, name in (("&", "amp"), (";", "semi"))),
+    pytest.param("https://hooks.slack.com/workflows/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",
+                 "Slack webhook URL", id="slack-workflow"),
+    pytest.param("sk_test_e2r9OQmcz5NiX9rQ2d3kSODKEVz7ynZa", "Stripe API key", id="stripe-test-key"),
+    pytest.param("SKda560fd8adda68820c894a252686f3a0", "Twilio API key", id="twilio"),
+    pytest.param("pypi-AgEIcHlwaS5vcmc" + "Xk9vB2mQ7pL4sR8t" * 4, "PyPI token", id="pypi"),
+    pytest.param("two: AKIAPTGZ6JFEBZSDOXRL and ghp_nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc", "AWS access key ID",
+                 id="first-of-two"),
     pytest.param("ghcr.io/org/webapp@sha256:154b797b6bcb376b5600369af19c54cebb0e4e0d63a912f5157a00cd7414597d", None,
                  id="image-digest"),
     pytest.param("e652733a942505681aab55611518f364cffabdc1", None, id="git-sha"),
@@ -73,7 +89,13 @@ PEM_BODY = "\n".join(["MIIEpAIBAAKCAQEAvVCKol8ruljtrNaLqPWS71hCmFX3iQiLJl2S3Noyf
 ])
 def test_detector(payload: str, label: str | None):
     found = [m.label for m in detectors.find(payload)]
-    assert found == ([label] if label else [])
+    assert found[:1] == ([label] if label else [])
+
+
+def test_every_credential_in_a_text_is_found_leftmost_first():
+    text = "a=AKIAPTGZ6JFEBZSDOXRL b=ghp_nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc c=postgres://u:hunter22@db/x"
+    assert [m.label for m in detectors.find(text)] == ["AWS access key ID", "GitHub token",
+                                                        "URL with an embedded password"]
 
 
 def test_no_match_contains_the_whole_text_by_accident():

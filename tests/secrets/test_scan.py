@@ -32,6 +32,10 @@ def paths(hits: list[Hit]) -> list[tuple[str | int, ...]]:
                  [("extraObjects", 0, "data", "a")], id="secret-object-inside-values"),
     pytest.param({"blob": b64("aws_secret_access_key = F8JlMaLNy02K35uDNHfkf7J8Rszi0z4JxT3PzPmh")}, [("blob",)],
                  id="inside-base64"),
+    pytest.param({"credentials": "[default]\naws_access_key_id = AKIAPTGZ6JFEBZSDOXRL\n"
+                                  "aws_secret_access_key = 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\n"},
+                 [("credentials",), ("credentials",)], id="aws-credentials-file"),
+    pytest.param({"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, [], id="aws-documented-example"),
     pytest.param({"a": None, "b": 3, "c": True, "d": [], "e": {}}, [], id="nothing"),
 ])
 def test_scan_values(data: object, expected: list[tuple[str | int, ...]]):

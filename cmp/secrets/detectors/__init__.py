@@ -1,7 +1,7 @@
 """The registry of credential families: every module's DETECTORS, joined into one compiled regex.
 
-Adding a family is adding a module here; tests/secrets/test_detectors.py holds each one's
-(payload, should_flag) table.
+Adding a family is adding a module here; the (payload, label) table in
+tests/secrets/test_detectors.py proves its pattern, anchor and lead together.
 """
 
 from __future__ import annotations
@@ -17,8 +17,28 @@ FAMILIES = (aws, pem, github, gitlab, slack, stripe, jwt, google, azure, saas, h
 DETECTORS: tuple[Detector, ...] = tuple(d for family in FAMILIES for d in family.DETECTORS)
 # No family matches fewer characters than this (the shortest is a URL with user, password and host).
 MIN_LENGTH = 12
+_SPAN = 2048  # no credential match is longer; a PEM body is cut out by its own extract
 
 _COMBINED = re.compile("|".join(f"(?P<d{i}>{d.pattern})" for i, d in enumerate(DETECTORS)))
+
+
+def _split_first(anchor: str) -> tuple[str, str]:
+    """(first literal character, the rest of the anchor regex)."""
+    return (anchor[1], anchor[2:]) if anchor.startswith("\\") else (anchor[0], anchor[1:])
+
+
+# At an anchor, which leads (match start = anchor - lead) to try: those of the anchors that match there.
+_LEADS_BY_FIRST: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+for _d in DETECTORS:
+    _LEADS_BY_FIRST.setdefault(_split_first(_d.anchor)[0], []).append((re.compile(_d.anchor), _d.lead))
+
+# One branch per first character, each a literal, so the engine jumps between the few characters
+# that can start an anchor: most text has none and costs a few ns per character.
+ANCHORS = re.compile("|".join(
+    re.escape(first) + "(?:" + "|".join(dict.fromkeys(_split_first(d.anchor)[1] for d in DETECTORS
+                                                      if _split_first(d.anchor)[0] == first)) + ")"
+    for first in _LEADS_BY_FIRST
+))
 
 
 @dataclass(frozen=True)
@@ -32,10 +52,26 @@ def find(text: str) -> Iterator[Match]:
     """Every credential in `text`, leftmost first; matches an `extract` rejects are skipped."""
     if len(text) < MIN_LENGTH:
         return
-    for match in _COMBINED.finditer(text):
-        detector = DETECTORS[int(match.lastgroup[1:])] if match.lastgroup else None
-        if detector is None:
+    done = 0
+    for anchor in ANCHORS.finditer(text):
+        at = anchor.start()
+        if at < done:
             continue
-        secret = detector.secret(match)
-        if secret:
-            yield Match(detector.label, secret, match.start())
+        leads = sorted({lead for spec, lead in _LEADS_BY_FIRST[text[at]] if spec.match(text, at)}, reverse=True)
+        for lead in leads:
+            if at - lead < done:
+                continue
+            match = _COMBINED.match(text, at - lead, min(len(text), at - lead + _SPAN))
+            if match is None or match.end() <= at:
+                continue
+            done = match.end()
+            found = _accept(match)
+            if found:
+                yield found
+            break
+
+
+def _accept(match: re.Match[str]) -> Match | None:
+    detector = DETECTORS[int(match.lastgroup[1:])] if match.lastgroup else None
+    secret = detector.secret(match) if detector else None
+    return Match(detector.label, secret, match.start()) if detector and secret else None

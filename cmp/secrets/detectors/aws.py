@@ -1,4 +1,9 @@
-"""AWS: access key IDs (long-term AKIA, temporary ASIA, ...) and secret access keys next to their name."""
+"""AWS access key IDs: long-term (AKIA) and temporary (ASIA) keys, and the rarer ABIA/ACCA.
+
+A secret access key has no shape of its own (40 base64 characters); it is found by its name
+(`aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`, `secretAccessKey`). User, role and group IDs
+(AIDA, AROA, AGPA) identify, they do not authenticate, and are not matched.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +11,13 @@ import re
 
 from cmp.secrets.detector import Detector
 
-_SECRET_VALUE = re.compile(r"[A-Za-z0-9/+]{40}$")
-
 
 def _key_id(match: re.Match[str]) -> str | None:
     # AWS documents AKIAIOSFODNN7EXAMPLE-style keys; they open no account.
     return None if match.group().endswith("EXAMPLE") else match.group()
 
 
-def _secret_key(match: re.Match[str]) -> str | None:
-    value = _SECRET_VALUE.search(match.group())
-    if value is None or "EXAMPLEKEY" in value.group():
-        return None
-    return value.group()
-
-
-DETECTORS = (
-    Detector("AWS access key ID", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[A-Z2-7]{16}(?![A-Z0-9])",
-             _key_id),
-    Detector(
-        "AWS secret access key",
-        r"(?i:aws)[\w.-]{0,20}?(?i:secret)[\w.-]{0,20}?['\"]?\s*[:=]\s*['\"]?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
-        _secret_key,
-    ),
+DETECTORS = tuple(
+    Detector("AWS access key ID", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])", prefix, 0, _key_id)
+    for prefix in ("AKIA", "ASIA", "ABIA", "ACCA")
 )

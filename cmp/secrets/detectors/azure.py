@@ -15,6 +15,7 @@ def _value(match: re.Match[str]) -> str | None:
 
 
 DETECTORS = (
-    Detector("Azure storage account key", r"AccountKey=[A-Za-z0-9+/]{86}==", _value),
-    Detector("Azure SAS signature", r"[?&;]sig=[A-Za-z0-9%+/]{40,}={0,2}", _value),
+    Detector("Azure storage account key", r"AccountKey=[A-Za-z0-9+/]{86}==", "AccountKey=", 0, _value),
+    *(Detector("Azure SAS signature", r"[?&;]sig=[A-Za-z0-9%+/]{40,}={0,2}", f"{sep}sig=", 0, _value)
+      for sep in (r"\?", "&", ";")),
 )

@@ -5,6 +5,6 @@ from __future__ import annotations
 from cmp.secrets.detector import Detector
 
 DETECTORS = (
-    Detector("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
-    Detector("Google OAuth client secret", r"\bGOCSPX-[0-9A-Za-z_-]{28}\b"),
+    Detector("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b", "AIza"),
+    Detector("Google OAuth client secret", r"\bGOCSPX-[0-9A-Za-z_-]{28}\b", r"-(?<=GOCSPX-)", 6),
 )

@@ -8,6 +8,7 @@ from cmp.secrets.detector import Detector
 from cmp.secrets.shapes import is_placeholder
 
 _CREDENTIAL = re.compile(r"(?i:bearer|basic)\s+(\S+)$")
+_PATTERN = r"(?i:authorization)['\"]?\s*[:=]?\s*['\"]?(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{16,}"
 
 
 def _credential(match: re.Match[str]) -> str | None:
@@ -17,8 +18,8 @@ def _credential(match: re.Match[str]) -> str | None:
     return found.group(1)
 
 
+# Anchored on the rare `z`, not the common `a`.
 DETECTORS = (
-    Detector("HTTP Authorization credential",
-             r"(?i:authorization)['\"]?\s*[:=]?\s*['\"]?(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{16,}",
-             _credential),
+    Detector("HTTP Authorization credential", _PATTERN, r"zation(?<=[Aa]uthorization)", len("authori"), _credential),
+    Detector("HTTP Authorization credential", _PATTERN, r"ZATION(?<=AUTHORIZATION)", len("AUTHORI"), _credential),
 )

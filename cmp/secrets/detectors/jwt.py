@@ -19,5 +19,6 @@ def _token(match: re.Match[str]) -> str | None:
 
 
 DETECTORS = (
-    Detector("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}", _token),
+    Detector("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}",
+             r"J(?<=eyJ)", 2, _token),
 )

@@ -1,7 +1,7 @@
 """URLs with a password in their userinfo: `postgres://app:s3cret@db:5432/app`, `https://user:pat@git...`.
 
 A password that is a placeholder (`$(DB_PASSWORD)`, `${PASS}`, `{{ .password }}`, `<password>`, `***`)
-is how a URL should be written, and passes.
+is how a URL should be written, and passes. The match starts at `://`: schemes vary in length.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _USERINFO = re.compile(r"://([^\s:/@]*):([^\s@]+)@")
 
 
 def _password(match: re.Match[str]) -> str | None:
-    userinfo = _USERINFO.search(match.group())
+    userinfo = _USERINFO.match(match.group())
     if userinfo is None:
         return None
     password = userinfo.group(2)
@@ -26,6 +26,5 @@ def _password(match: re.Match[str]) -> str | None:
 
 DETECTORS = (
     Detector("URL with an embedded password",
-             r"\b[A-Za-z][A-Za-z0-9+.-]{1,19}://[^\s:/@\"'<>]{1,128}:[^\s/@\"'<>]{1,256}@[^\s/@\"'<>]+",
-             _password),
+             r"(?<=[A-Za-z0-9+.-])://[^\s:/@\"'<>]{1,128}:[^\s/@\"'<>]{1,256}@[^\s/@\"'<>]+", "://", 0, _password),
 )

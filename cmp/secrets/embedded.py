@@ -1,0 +1,76 @@
+"""Key/value pairs inside a string: config files (`.properties`, `.env`, YAML, INI, TOML, JSON),
+connection strings, JVM `-D` options and command lines (`--password=...`, `--token ...`).
+
+Only pairs whose key holds a sensitive word are looked at: the words are found first (one pass
+over lowercased text), then each pair is matched at the start of the key that holds the word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Lowercased text. Covers every word `names.classify` can call sensitive (its heads and compounds).
+# Grouped by first letter: the engine tries one branch per candidate character, not thirteen.
+SENSITIVE = re.compile(
+    r"p(?:ass|wd|w[_=:\"' -]|rivate)|s(?:ecret|as[=:])|token|a(?:pi.?key|uth)|cred|bearer|dsn"
+    r"|key[\"'=:\s]"
+)
+_KEY_CHARS = re.compile(r"[\w./-]*")
+_KEY_REACH = 128
+_PAIR = re.compile(
+    r"""(?:-D|--?)?(?P<k>[A-Za-z_][\w./-]*)["']?[ \t]*(?:=|:(?=[ \t"']))[ \t]*(?P<q>["']?)"""
+    r"""(?P<v>\$\{[^}\s]*\}|\$\([^)\s]*\)|\{\{.*?\}\}|[^\s"',;&}\]]+)(?P=q)"""
+    r"""[ \t]*(?=$|[,;&}\]\r]|[ \t]+(?:-|\#|//))""",
+    re.MULTILINE,
+)
+_FLAG = re.compile(r"""--?(?P<k>[A-Za-z][\w-]*)[ \t]+(?P<q>["']?)(?P<v>[^\s"'-][^\s"']*)(?P=q)""")
+# `args: ["--password", "hunter2"]` written as a flow or JSON list.
+_LISTED_FLAG = re.compile(r"""--?(?P<k>[A-Za-z][\w-]*)["'][ \t]*,[ \t]*(?P<q>["'])(?P<v>[^"'\n-][^"'\n]*)(?P=q)""")
+_TEXT_NAME = re.compile(r"""^[ \t]*-?[ \t]*(?:name|key):[ \t]*["']?([\w.-]+)["']?[ \t]*$""")
+
+
+@dataclass(frozen=True)
+class Pair:
+    key: str
+    value: str
+    offset: int  # where the pair starts in the text
+
+
+def pairs(text: str, lowered: str | None = None) -> Iterator[Pair]:
+    """Every `key=value`-like pair whose key holds a sensitive word, in order."""
+    lowered = lowered if lowered is not None else text.lower()
+    done = -1
+    for word in SENSITIVE.finditer(lowered):
+        at = key_start(text, word.start())
+        if at <= done:
+            continue
+        for pattern in (_PAIR, _FLAG, _LISTED_FLAG):
+            match = pattern.match(text, at)
+            if match:
+                done = at
+                yield Pair(match.group("k"), match.group("v"), at)
+                break
+
+
+def key_start(text: str, position: int) -> int:
+    """Where the key holding `position` begins (read backwards over key characters)."""
+    before = text[max(0, position - _KEY_REACH):position][::-1]
+    run = _KEY_CHARS.match(before)
+    return position - (run.end() if run else 0)
+
+
+def name_value_lines(text: str) -> Iterator[tuple[str, str, int]]:
+    """In raw YAML text: `- name: DB_PASSWORD` followed by `value: hunter2`, as (name, value, line)."""
+    pending = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        named = _TEXT_NAME.match(line)
+        if named:
+            pending = named.group(1)
+            continue
+        stripped = line.strip()
+        if pending and stripped.startswith("value:"):
+            yield pending, stripped[len("value:"):].split(" #", 1)[0].strip().strip("\"'"), number
+        if stripped and not stripped.startswith(("value", "#")):
+            pending = ""
