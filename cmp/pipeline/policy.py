@@ -59,6 +59,7 @@ def stale_entries(entries: tuple[AllowEntry, ...], used: tuple[AllowEntry, ...],
     """Allowlist entries that matched nothing: reported so the allowlist cannot rot silently."""
     return [
         Finding(source, 0, 0, "stale-allow", Severity.WARNING,
-                f"allow entry for rule {e.rule!r} at {e.path!r} matched nothing; remove it")
+                f"allow entry for rule {e.rule!r} at {e.path!r}"
+                + (f" with fingerprint {e.fingerprint}" if e.fingerprint else "") + " matched nothing; remove it")
         for e in entries if e not in used
     ]

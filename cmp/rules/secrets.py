@@ -65,7 +65,7 @@ def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
             yield Finding(repo_file.path, 0, 0, ID, Severity.WARNING,
                           f"not scanned for secrets: over the {config.limits.max_file_bytes}-byte limit")
         elif not repo_file.parsed:
-            yield from _findings(repo_file.path, scan_text(repo_file.text), "", lambda hit: hit.line)
+            yield from text_findings(repo_file.path, repo_file.text)
         else:
             for doc in repo_file.documents:
                 yield from document_findings(repo_file.path, doc)
@@ -74,6 +74,11 @@ def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
 def value_findings(shown: str, text: str, data: Any) -> Iterator[Finding]:
     hits = scan_values(data)
     yield from _findings(shown, hits, "", lambda hit: _line(text, hit))
+
+
+def text_findings(shown: str, text: str) -> Iterator[Finding]:
+    """A file that is not YAML data, such as a Helm template: lines, no JSON paths."""
+    yield from _findings(shown, scan_text(text), "", lambda hit: hit.line)
 
 
 def manifest_findings(manifest: Manifest) -> Iterator[Finding]:

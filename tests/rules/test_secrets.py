@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,21 @@ def test_registered_with_docs():
 
 def test_pointer_escapes_per_rfc6901():
     assert secrets.pointer(("metadata", "annotations", "a/b~c", 0)) == "/metadata/annotations/a~1b~0c/0"
+
+
+def test_check_silences_allowlisted_fingerprints_and_reports_stale_entries(tmp_path: Path, cli):
+    chart(tmp_path, "db: {password: ''}\n", "db: {password: hunter22}\n")
+    (tmp_path / "charts" / "web" / "templates").mkdir()
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text("kind: ConfigMap\n")
+    first = cli("check", str(tmp_path), "--format", "json")
+    (finding,) = json.loads(first.out)["findings"]
+    fingerprint = finding["message"].split("[fingerprint ")[1][:12]
+    (tmp_path / ".gitops-cmp.yaml").write_text(
+        f"allow:\n  - {{path: charts/web/values/prod.yaml, rule: secret-value, fingerprint: {fingerprint},"
+        " reason: fixture}\n"
+        "  - {path: charts/web/values/prod.yaml, rule: secret-value, fingerprint: aaaaaaaaaaaa, reason: rotated}\n")
+    second = cli("check", str(tmp_path), "--format", "json")
+    assert second.code == 0, second.out
+    (stale,) = json.loads(second.out)["findings"]
+    assert stale["rule"] == "stale-allow" and "with fingerprint aaaaaaaaaaaa matched nothing" in stale["message"]
+    assert "hunter22" not in first.out + first.err + second.out + second.err

@@ -17,7 +17,6 @@ from cmp import yamlio
 from cmp.findings import Finding
 from cmp.pipeline import manifests
 from cmp.rules import eso, secrets
-from cmp.secrets import scan
 
 CORPUS = ROOT / "tests" / "corpus" / "secrets"
 _HEADER = re.compile(r"^# (corpus|scan|expect): (.*)$", re.MULTILINE)
@@ -51,7 +50,7 @@ def findings(case: Case) -> list[Finding]:
     if case.scan == "values":
         return list(secrets.value_findings(shown, text, yamlio.load_one(text, shown)))
     if case.scan == "text":
-        return list(secrets._findings(shown, scan.scan_text(text), "", lambda hit: hit.line))
+        return list(secrets.text_findings(shown, text))
     found: list[Finding] = []
     for manifest in stream(text):
         found += secrets.manifest_findings(manifest)
