@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmp.findings import Finding, Severity
-from cmp.pipeline.manifests import Manifest, signature
-from cmp.rules.secrets import pointer
+from cmp.pipeline.manifests import Manifest
+from cmp.rules.secrets import named, pointer
 from cmp.secrets import files
 from cmp.secrets.locate import line_of
 
@@ -111,4 +111,4 @@ def _has_source(entry: dict[str, Any]) -> bool:
 
 
 def _finding(shown: str, line: int, obj: Any, path: tuple[str | int, ...], message: str) -> Finding:
-    return Finding(shown, line, 0, ID, Severity.ERROR, f"{signature(obj)} {pointer(path)}: {message}")
+    return Finding(shown, line, 0, ID, Severity.ERROR, f"{named(obj)} {pointer(path)}: {message}")

@@ -84,18 +84,27 @@ def text_findings(shown: str, text: str) -> Iterator[Finding]:
 def manifest_findings(manifest: Manifest) -> Iterator[Finding]:
     listed = manifest.kind.endswith("List") and isinstance(manifest.obj.get("items"), list)
     for index, obj in enumerate(manifest.objects()):
-        prefix: tuple[str | int, ...] = ("items", index) if listed else ()
-        hits = [Hit((*prefix, *h.path), h.label, h.fingerprint, h.line) for h in scan_object(obj)]
-        yield from _findings(manifest.source, hits, signature(obj) + " ", lambda hit: 0)
+        found = scan_object(obj)
+        if found:
+            prefix: tuple[str | int, ...] = ("items", index) if listed else ()
+            hits = [Hit((*prefix, *h.path), h.label, h.fingerprint, h.line) for h in found]
+            yield from _findings(manifest.source, hits, named(obj) + " ", lambda hit: 0)
 
 
 def document_findings(shown: str, doc: files.Document) -> Iterator[Finding]:
     data = doc.data
     if isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str):
-        hits, what = scan_object(data), signature(data).rstrip() + " "
+        hits, what = scan_object(data), named(data) + " "
     else:
         hits, what = scan_values(data), ""
     yield from _findings(shown, hits, what, lambda hit: _line(doc.text, hit, doc.first_line))
+
+
+def named(obj: dict[str, Any]) -> str:
+    """How findings name an object (`v1/Secret ns/name`), whatever shape its metadata has."""
+    if not isinstance(obj.get("metadata", {}), dict):
+        return f"{obj.get('apiVersion', '')}/{obj.get('kind', '')}"
+    return signature(obj).rstrip()
 
 
 def _findings(shown: str, hits: Iterable[Hit], what: str, line: Callable[[Hit], int]) -> Iterator[Finding]:

@@ -8,6 +8,7 @@ over lowercased text), then each pair is matched at the start of the key that ho
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ SENSITIVE = re.compile(
     r"p(?:ass|wd|w[_=:\"' -]|rivate)|s(?:ecret|as[=:])|token|a(?:pi.?key|uth)|cred|bearer|dsn"
     r"|key[\"'=:\s]"
 )
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _KEY_CHARS = re.compile(r"[\w./-]*")
 _KEY_REACH = 128
 _PAIR = re.compile(
@@ -38,11 +40,16 @@ class Pair:
     offset: int  # where the pair starts in the text
 
 
-def pairs(text: str, lowered: str | None = None) -> Iterator[Pair]:
+def lower(text: str) -> str:
+    """Lowercase with every position kept (`str.lower` turns a few characters, such as İ, into two)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def pairs(text: str) -> Iterator[Pair]:
     """Every `key=value`-like pair whose key holds a sensitive word, in order."""
-    lowered = lowered if lowered is not None else text.lower()
     done = -1
-    for word in SENSITIVE.finditer(lowered):
+    for word in SENSITIVE.finditer(lower(text)):
         at = key_start(text, word.start())
         if at <= done:
             continue

@@ -128,7 +128,7 @@ class _Walk:
         for _, _, value in self.strings:
             starts.append(starts[-1] + len(value) + 1)
         anchored = _owners(detectors.ANCHORS, joined, starts)
-        sensitive = _owners(embedded.SENSITIVE, joined.lower(), starts)
+        sensitive = _owners(embedded.SENSITIVE, embedded.lower(joined), starts)
         registry = '"auth' in joined
         for index, (path, name, value) in enumerate(self.strings):
             if registry and '"auth' in value and _found(self.hits, _registry_hits(value, path, "")):

@@ -50,6 +50,8 @@ def test_noop(text: str):
                  id="annotation"),
     pytest.param("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n"
                  "  data: {key: AKIAPTGZ6JFEBZSDOXRL}\n", "v1/ConfigMap c /items/0/data/key", id="list-item"),
+    pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata: [odd]\ndata: {API_TOKEN: Xk9vB2mQ7pL4sR8t}\n",
+                 "v1/ConfigMap /data/API_TOKEN", id="malformed-metadata"),
 ])
 def test_flags(text: str, where: str):
     (finding,) = render_findings(text)

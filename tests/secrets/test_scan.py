@@ -36,6 +36,7 @@ def paths(hits: list[Hit]) -> list[tuple[str | int, ...]]:
                                   "aws_secret_access_key = F8JlMaLNy02K35uDNHfkf7J8Rszi0z4JxT3PzPmh\n"},
                  [("credentials",), ("credentials",)], id="aws-credentials-file"),
     pytest.param({"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, [], id="aws-documented-example"),
+    pytest.param({"config": "İ" * 40 + "\npassword=hunter22\n"}, [("config",)], id="unicode-that-lowercases-longer"),
     pytest.param({"a": None, "b": 3, "c": True, "d": [], "e": {}}, [], id="nothing"),
 ])
 def test_scan_values(data: object, expected: list[tuple[str | int, ...]]):
@@ -74,3 +75,24 @@ def test_same_value_same_fingerprint_different_value_different():
 def test_a_hit_never_carries_the_value(value: str):
     for hit in scan_values({"password": value, "env": [{"name": "API_TOKEN", "value": value}]}):
         assert value.strip() not in hit.label
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=60),
+                     st.sampled_from(["Secret", "v1", "password", "data", "value", "name", "--token", "AKIA",
+                                      '{"auths": {"x": {"auth": "YTpi"}}}', "postgres://a:b@c", "a=b\nsecret=c"]))
+_KEYS = st.one_of(st.sampled_from(["kind", "apiVersion", "data", "stringData", "name", "value", "key", "password",
+                                   "metadata", "spec", "args", "env"]), st.text(max_size=12), st.integers())
+_TREES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_KEYS, inner, max_size=5),
+                      max_leaves=30)
+
+
+@given(_TREES)
+def test_any_tree_scans_without_raising(tree: object):
+    scan_values(tree)
+    if isinstance(tree, dict):
+        scan_object(tree)
+
+
+@given(st.text(max_size=400))
+def test_any_text_scans_without_raising(text: str):
+    scan_text(text)
