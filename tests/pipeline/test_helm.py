@@ -52,6 +52,7 @@ def data(templates: dict[str, str]) -> dict[str, str]:
 def test_wheel_is_the_pinned_one():
     pin = re.search(r'"helm-python-sdk==([^"]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
     assert helm_python.__version__ == pin
+    assert f"helm-python-sdk=={pin}\n" in (ROOT / "constraints.txt").read_text()  # the image builds with it
     assert helm_python.helm_sdk_version().startswith("v4.2.")  # Argo CD 3.5 bundles Helm 4.2.x
 
 
