@@ -7,13 +7,15 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from cmp.exitcodes import ExitCode
 from cmp.findings import Severity
 from cmp.log import logger
-from cmp.context import RenderRequest
-from cmp.pipeline.run import RenderResult
+
+if TYPE_CHECKING:  # importing the pipeline is the caller's cost, paid only by commands that render
+    from cmp.context import RenderRequest
+    from cmp.pipeline.run import RenderResult
 
 
 def add_cluster_flags(parser: argparse.ArgumentParser) -> None:

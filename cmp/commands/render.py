@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cmp import application
 from cmp.commands.common import add_cluster_flags, finish, render_within_deadline
 from cmp.context import (RenderRequest, check_env_name, find_repo_root, parse_api_versions,
                          parse_kube_version)
@@ -63,6 +62,8 @@ def from_chart(args: argparse.Namespace) -> RenderRequest:
 
 
 def from_app(args: argparse.Namespace) -> RenderRequest:
+    from cmp import application
+
     if args.chart or args.env or args.values or args.release or args.namespace:
         raise InputError("--app takes the chart, env, values, release and namespace from the Application; drop the other flags")
     path = Path(args.app)
