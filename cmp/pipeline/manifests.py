@@ -15,7 +15,9 @@ from cmp import yamlio
 from cmp.errors import InputError, RenderError
 
 # Helm's releaseutil.SplitManifests separator, so documents split exactly where Helm splits them.
-_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+# `split_documents` splits where `SEPARATOR.split` does, without running the regex at every
+# whitespace character (a third of a 2 MB render's split-and-parse time).
+SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
 
 # Helm's kind_sorter InstallOrder; unknown kinds come after, by name.
 INSTALL_ORDER = (
@@ -84,8 +86,34 @@ def collect(templates: dict[str, str], crds: list[dict[str, str]]) -> list[Manif
     return sorted(found, key=Manifest.sort_key)
 
 
+def split_documents(text: str) -> list[str]:
+    """`SEPARATOR.split(text)`: every match is `---` at the start of the text, or a run of
+    whitespace that ends in a newline followed by `---`; it takes the whitespace after `---` too."""
+    pieces: list[str] = []
+    start = 0  # of the current piece, which is where the regex resumes its search
+    if text.startswith("---"):
+        pieces.append("")
+        start = _skip_space(text, 3)
+    found = text.find("\n---", start)
+    while found >= 0:
+        begin = found
+        while begin > start and text[begin - 1].isspace():
+            begin -= 1
+        pieces.append(text[start:begin])
+        start = _skip_space(text, found + 4)
+        found = text.find("\n---", start)
+    pieces.append(text[start:])
+    return pieces
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
 def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Manifest]:
-    for index, doc in enumerate(d for d in _SEPARATOR.split(text) if d.strip()):
+    for index, doc in enumerate(d for d in split_documents(text) if d.strip()):
         try:
             parsed = yamlio.load_all(doc, source)
         except InputError as exc:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cmp.errors import RenderError
 from cmp.pipeline import emit, manifests
@@ -15,6 +17,31 @@ def test_documents_split_where_helm_splits_them():
     found = list(manifests.split("c/templates/x.yaml", text))
     assert kinds(found) == [("A", "a"), ("B", "b")]
     assert [m.index for m in found] == [0, 2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("---\na: 1\n---\nb: 2\n", id="leading-separator"),
+        pytest.param("---\n---\n", id="separator-right-after-the-leading-one"),
+        pytest.param("  \n---x\n", id="whitespace-then-separator-at-the-start"),
+        pytest.param("a: 1  \n\t\n---  \n\nb: 2", id="whitespace-around-the-separator-is-taken"),
+        pytest.param("a: |\n  x\n---b\n", id="dashes-glued-to-text"),
+        pytest.param("a\n---\n---b\n----\n", id="back-to-back"),
+        pytest.param("a:\u00a0\n---\u2028b", id="unicode-whitespace"),
+        pytest.param("a: 1\n  ---\n", id="indented-dashes-do-not-split"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_split_documents_splits_where_the_helm_regex_splits(text):
+    assert manifests.split_documents(text) == manifests.SEPARATOR.split(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["---", "-", "\n", " ", "\t", "\r", "\x0b", "\x1c", "\u00a0", "\u2028", "a", "k: v"]),
+                max_size=40).map("".join))
+def test_split_documents_matches_the_helm_regex_on_any_text(text):
+    assert manifests.split_documents(text) == manifests.SEPARATOR.split(text)
 
 
 def test_order_is_crds_then_helm_install_order_then_unknown_kinds_by_name():
