@@ -24,14 +24,16 @@ import re
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cmp import application, yamlio
+from cmp import yamlio
 from cmp.config import RepoConfig
 from cmp.context import split_list
 from cmp.errors import InputError
 from cmp.findings import Finding, Severity
-from cmp.parity.discover import APPS_DIR, AppDoc, application_docs, locate, source_is_directory
+
+if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, not by every render
+    from cmp.parity.discover import AppDoc
 
 ID = "app-source"
 PLUGIN_FILES = ("plugin.yaml", "platform")  # where a repo declares its ConfigManagementPlugins
@@ -39,6 +41,8 @@ _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
+    from cmp.parity.discover import application_docs
+
     root = repo_root.resolve()
     docs, errors = application_docs(root)
     for error in errors:
@@ -65,6 +69,8 @@ def check_application(app: AppDoc, root: Path, plugins: set[str]) -> Iterator[Fi
 
 def _source(app: AppDoc, root: Path, plugins: set[str], source: dict[str, Any],
             where: tuple[str, ...]) -> Iterator[Finding]:
+    from cmp.parity.discover import source_is_directory
+
     if source.get("chart") or ("ref" in source and "path" not in source):
         return  # a chart from a Helm repository, or a multi-source values ref: nothing in this tree
     path = source.get("path")
@@ -118,6 +124,9 @@ def _value_file(app: AppDoc, root: Path, directory: Path, entry: str, where: tup
 
 def _directory(app: AppDoc, root: Path, directory: Path, source: dict[str, Any],
                where: tuple[str, ...]) -> Iterator[Finding]:
+    from cmp import application
+    from cmp.parity.discover import APPS_DIR
+
     options = _dict(source.get("directory"))
     files = directory_files(directory, options)
     rel = directory.relative_to(root).as_posix()
@@ -174,6 +183,8 @@ def _documents(path: Path) -> list[Any]:
 def declared_plugins(root: Path) -> set[str]:
     """`<name>-<version>` (or `<name>`) of this plugin and of every ConfigManagementPlugin the repo
     declares in plugin.yaml or under platform/ (raw, or as a ConfigMap's `plugin.yaml` key)."""
+    from cmp import application
+
     names = {application.PLUGIN_NAME}
     candidates = [root / PLUGIN_FILES[0]]
     candidates += sorted((root / PLUGIN_FILES[1]).rglob("*.y*ml")) if (root / PLUGIN_FILES[1]).is_dir() else []
@@ -210,5 +221,7 @@ def inside(root: Path, path: Path) -> Path | None:
 
 
 def _finding(app: AppDoc, keys: tuple[str, ...], message: str) -> Finding:
+    from cmp.parity.discover import locate
+
     line, column = locate(app, *keys)
     return Finding(app.display, line, column, ID, Severity.ERROR, f"Application {app.name!r}: {message}")

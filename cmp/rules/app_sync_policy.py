@@ -19,11 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmp.config import RepoConfig
 from cmp.findings import Finding, Severity
-from cmp.parity.discover import AppDoc, application_docs, locate
+
+if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, not by every render
+    from cmp.parity.discover import AppDoc
 
 ID = "app-sync-policy"
 # Argo CD reads backoff durations as Go durations ("5s", "1m30s") or as a number of seconds.
@@ -32,6 +34,8 @@ _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
+    from cmp.parity.discover import application_docs
+
     docs, _ = application_docs(repo_root)  # unreadable files are app-source's findings
     for app in docs:
         yield from check_application(app)
@@ -111,5 +115,7 @@ def _mapping(parent: Any, key: str) -> dict[str, Any]:
 
 
 def _finding(app: AppDoc, keys: tuple[str, ...], message: str) -> Finding:
+    from cmp.parity.discover import locate
+
     line, column = locate(app, *keys)
     return Finding(app.display, line, column, ID, Severity.ERROR, f"Application {app.name!r}: {message}")
