@@ -10,11 +10,13 @@ Two shapes render through the same pipeline:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from cmp import yamlio
-from cmp.context import RenderRequest, check_env_name, split_list
+from cmp.context import (RenderRequest, check_env_name, check_path_entry, env_from_value_files, split_list,
+                         value_files_from_parameters)
+from cmp.config import normalize_repo_url
 from cmp.errors import InputError
 
 PLUGIN_NAME = "gitops-helm-v1"
@@ -26,9 +28,10 @@ class AppSource:
     namespace: str
     path: str  # spec.source.path, repo-relative
     env: str
-    value_files: tuple[str, ...]  # relative to the source path, as Argo CD reads them
+    value_files: tuple[str, ...]  # relative to the source path, in order, as Argo CD reads them
     shape: str  # "plugin" | "helm"
     display: str  # the file that declared it
+    env_file: bool = True  # False: value_files already hold values/<env>.yaml, in Argo CD's order
 
 
 @dataclass(frozen=True)
@@ -47,54 +50,80 @@ def is_application(doc: Any) -> bool:
         doc.get("apiVersion", "")).startswith("argoproj.io/")
 
 
-def parse(doc: dict[str, Any], shown: str) -> AppSource | Skipped:
-    name = str((doc.get("metadata") or {}).get("name") or "")
-    if not name:
+# helm.* fields Argo CD's native Helm source applies but the plugin (and so a gitops-cmp render) cannot:
+# rendering such an app would not be what Argo CD renders.
+UNSUPPORTED_HELM = ("releaseName", "namespace", "values", "valuesObject", "parameters", "fileParameters",
+                    "skipCrds", "skipSchemaValidation", "skipTests", "apiVersions", "kubeVersion", "version",
+                    "ignoreMissingValueFiles")
+
+
+def parse(doc: dict[str, Any], shown: str, repo_urls: frozenset[str] = frozenset()) -> AppSource | Skipped:
+    """What `generate` would see for this Application, or why gitops-cmp does not render it.
+
+    `repo_urls` names this repository (config `repoURLs`); an app whose source is elsewhere is skipped.
+    """
+    name = _mapping(doc, "metadata", shown).get("name")
+    if not isinstance(name, str) or not name:
         raise InputError(f"{shown}: Application has no metadata.name")
-    spec = doc.get("spec") or {}
+    spec = _mapping(doc, "spec", shown)
     source = spec.get("source")
     if not isinstance(source, dict):
         return Skipped(name, "no single spec.source (multi-source apps are not rendered)", shown)
+    url = source.get("repoURL")
+    if repo_urls and isinstance(url, str) and normalize_repo_url(url) not in repo_urls:
+        return Skipped(name, f"source is another repository ({url})", shown)
     path = source.get("path")
     if not isinstance(path, str) or not path:
-        return Skipped(name, f"source is not a path in this repo ({source.get('chart') or source.get('repoURL')})", shown)
-    namespace = str((spec.get("destination") or {}).get("namespace") or "")
-    if not namespace:
+        return Skipped(name, f"source is not a path in this repo ({source.get('chart') or url})", shown)
+    check_path_entry(path, f"{shown}: spec.source.path")
+    namespace = _mapping(spec, "destination", shown).get("namespace")
+    if not isinstance(namespace, str) or not namespace:
         raise InputError(f"{shown}: Application {name!r} has no spec.destination.namespace")
     if isinstance(source.get("plugin"), dict):
         return _plugin_source(name, namespace, path, source["plugin"], shown)
     helm = source.get("helm")
     if isinstance(helm, dict) and helm.get("valueFiles"):
-        return _helm_source(name, namespace, path, helm["valueFiles"], shown)
+        return _helm_source(name, namespace, path, helm, shown)
     return Skipped(name, "neither a gitops-helm plugin source nor helm.valueFiles", shown)
+
+
+def _mapping(parent: dict[str, Any], key: str, shown: str) -> dict[str, Any]:
+    value = parent.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{shown}: {key} must be a mapping, found {type(value).__name__}")
+    return value
 
 
 def _plugin_source(name: str, namespace: str, path: str, plugin: dict[str, Any], shown: str) -> AppSource | Skipped:
     if plugin.get("name") != PLUGIN_NAME:
         return Skipped(name, f"plugin {plugin.get('name')!r} is not {PLUGIN_NAME}", shown)
     env_vars = {str(e.get("name")): str(e.get("value") or "") for e in plugin.get("env") or [] if isinstance(e, dict)}
-    files = list(split_list(env_vars.get("VALUE_FILES", "")))
-    for param in plugin.get("parameters") or []:
-        if isinstance(param, dict) and param.get("name") == "valueFiles":
-            files.extend(param.get("array") or split_list(str(param.get("string") or "")))
+    where = f"{shown}: plugin"
+    files = [check_path_entry(f, f"{where} env VALUE_FILES") for f in split_list(env_vars.get("VALUE_FILES", ""))]
+    files += value_files_from_parameters(plugin.get("parameters") or [], f"{where} parameters")
     env = env_vars.get("ENVIRONMENT", "")
     if env:
-        check_env_name(env, f"{shown}: plugin env ENVIRONMENT")
-    return AppSource(name, namespace, path, env, tuple(files), "plugin", shown)
+        return AppSource(name, namespace, path, check_env_name(env, f"{where} env ENVIRONMENT"),
+                         tuple(files), "plugin", shown)
+    # As generate does with an empty ENVIRONMENT.
+    return AppSource(name, namespace, path, env_from_value_files(files, f"{where} value files"),
+                     tuple(files), "plugin", shown, env_file=False)
 
 
-def _helm_source(name: str, namespace: str, path: str, value_files: Any, shown: str) -> AppSource:
+def _helm_source(name: str, namespace: str, path: str, helm: dict[str, Any], shown: str) -> AppSource | Skipped:
+    unsupported = [key for key in UNSUPPORTED_HELM if helm.get(key) not in (None, "", [], {}, False)]
+    if unsupported:
+        fields = ", ".join(f"helm.{key}" for key in unsupported)
+        return Skipped(name, f"uses {fields}, which the gitops-helm plugin does not apply; move it into"
+                             " values/<env>.yaml (or Chart.yaml) so every render agrees", shown)
+    value_files = helm["valueFiles"]
     if not isinstance(value_files, list) or not all(isinstance(v, str) for v in value_files):
         raise InputError(f"{shown}: spec.source.helm.valueFiles must be a list of strings")
-    env = ""
-    extra: list[str] = []
-    for entry in value_files:
-        pure = PurePosixPath(entry)
-        if not env and pure.parent == PurePosixPath("values") and pure.suffix == ".yaml":
-            env = check_env_name(pure.stem, f"{shown}: valueFiles entry {entry!r}")
-        else:
-            extra.append(entry)
-    return AppSource(name, namespace, path, env, tuple(extra), "helm", shown)
+    files = [check_path_entry(v, f"{shown}: helm.valueFiles") for v in value_files]
+    env = env_from_value_files(files, f"{shown}: helm.valueFiles")
+    return AppSource(name, namespace, path, env, tuple(files), "helm", shown, env_file=False)
 
 
 def to_request(app: AppSource, repo_root: Path, kube_version: str | None,
@@ -109,6 +138,7 @@ def to_request(app: AppSource, repo_root: Path, kube_version: str | None,
         release=app.name,
         namespace=app.namespace,
         value_files=tuple(chart_dir / f for f in app.value_files),
+        env_file=app.env_file,
         kube_version=kube_version,
         api_versions=api_versions,
         app=app.name,

@@ -47,12 +47,13 @@ class RepoConfig:
     env_conditional_mode: EnvConditionalMode = EnvConditionalMode.BLOCK
     strict_environments: tuple[str, ...] = ("prod", "production")
     allow: tuple[AllowEntry, ...] = ()
+    repo_urls: frozenset[str] = frozenset()  # this repository's URLs: Applications elsewhere are skipped
     limits: Limits = field(default_factory=Limits)
     source: str = "(defaults)"
 
 
 _KEYS = {"environments", "envWords", "envIdentityKeys", "envConditionalMode",
-         "strictEnvironments", "allow", "limits"}
+         "strictEnvironments", "allow", "limits", "repoURLs"}
 
 
 def load(repo_root: Path) -> RepoConfig:
@@ -81,10 +82,23 @@ def parse(data: Any, source: str) -> RepoConfig:
         env_identity_keys=_names(data, "envIdentityKeys", defaults.env_identity_keys, source),
         env_conditional_mode=env_mode,
         strict_environments=_names(data, "strictEnvironments", defaults.strict_environments, source),
-        allow=tuple(_allow_entry(e, i, source) for i, e in enumerate(data.get("allow") or [])),
+        allow=tuple(_allow_entry(e, i, source) for i, e in enumerate(_list(data, "allow", source))),
+        repo_urls=frozenset(normalize_repo_url(u) for u in _names(data, "repoURLs", (), source)),
         limits=_limits(data.get("limits") or {}, source),
         source=source,
     )
+
+
+def _list(data: dict[str, Any], key: str, source: str) -> list[Any]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise _invalid(source, f"{key}: expected a list")
+    return value
+
+
+def normalize_repo_url(url: str) -> str:
+    """How Application repoURLs are compared: case, a trailing slash and `.git` do not matter."""
+    return url.strip().rstrip("/").removesuffix(".git").lower()
 
 
 def _names(data: dict[str, Any], key: str, default: tuple[str, ...], source: str) -> tuple[str, ...]:
@@ -118,7 +132,7 @@ def _limits(data: Any, source: str) -> Limits:
     for key, value in data.items():
         if key not in names:
             raise _invalid(source, f"limits: unknown key {key!r}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 2**31:
             raise _invalid(source, f"limits.{key}: expected a positive number")
         values[names[key]] = value
     return Limits(**values)

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cmp.config import CONFIG_NAME
@@ -29,6 +29,7 @@ class RenderRequest:
     release: str | None  # None: `<chart name>-<env>`, known once Chart.yaml is read
     namespace: str | None  # None: same as the release default
     value_files: tuple[Path, ...] = ()  # extra files after values/<env>.yaml, in order
+    env_file: bool = True  # False: `env` was read off value_files, which already hold its values file
     kube_version: str | None = None
     api_versions: tuple[str, ...] = ()
     app: str = ""  # what logs call this render (the Application name when there is one)
@@ -92,7 +93,8 @@ def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
     if not namespace:
         raise InputError("ARGOCD_APP_NAMESPACE is not set or empty: the Application needs spec.destination.namespace")
     env = environ.get("ARGOCD_ENV_ENVIRONMENT", "")
-    extra = [*split_list(environ.get("ARGOCD_ENV_VALUE_FILES", "")), *_param_value_files(environ)]
+    extra = [*(check_path_entry(f, "ARGOCD_ENV_VALUE_FILES") for f in split_list(environ.get("ARGOCD_ENV_VALUE_FILES", ""))),
+             *_param_value_files(environ)]
     if env:
         check_env_name(env, "ARGOCD_ENV_ENVIRONMENT")
     elif not extra:
@@ -100,6 +102,8 @@ def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
             "ARGOCD_ENV_ENVIRONMENT is empty and no value files were given: set"
             " spec.source.plugin.env [{name: ENVIRONMENT, value: <env>}] in the Application"
         )
+    else:
+        env = env_from_value_files(extra, "ARGOCD_ENV_VALUE_FILES/valueFiles")
     return RenderRequest(
         repo_root=_repo_root_from_source_path(cwd, environ.get("ARGOCD_APP_SOURCE_PATH", "")),
         chart_dir=cwd,
@@ -107,6 +111,7 @@ def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
         release=release_name(app_name),
         namespace=namespace,
         value_files=tuple(cwd / f for f in extra),
+        env_file=bool(environ.get("ARGOCD_ENV_ENVIRONMENT")),
         kube_version=parse_kube_version(environ.get("KUBE_VERSION"), "KUBE_VERSION"),
         api_versions=parse_api_versions(environ.get("KUBE_API_VERSIONS"), "KUBE_API_VERSIONS"),
         app=app_name,
@@ -141,20 +146,47 @@ def _param_value_files(environ: Mapping[str, str]) -> list[str]:
         return []
     if not isinstance(params, list):
         raise InputError("ARGOCD_APP_PARAMETERS: expected a JSON array of parameters")
+    return value_files_from_parameters(params, "ARGOCD_APP_PARAMETERS")
+
+
+def value_files_from_parameters(params: Any, source: str) -> list[str]:
+    """The `valueFiles` plugin parameter (an array, or a comma-separated string), as Argo CD sends it."""
+    if not isinstance(params, list):
+        raise InputError(f"{source}: expected a list of parameters")
     files: list[str] = []
     for param in params:
         if isinstance(param, dict) and param.get("name") == "valueFiles":
-            files.extend(_param_strings(param))
+            files.extend(_param_strings(param, source))
     return files
 
 
-def _param_strings(param: dict[str, Any]) -> list[str]:
+def _param_strings(param: dict[str, Any], source: str) -> list[str]:
     if isinstance(param.get("array"), list):
         values = param["array"]
     elif isinstance(param.get("string"), str):
         values = list(split_list(param["string"]))
     else:
-        raise InputError("ARGOCD_APP_PARAMETERS: valueFiles must be an array or a string")
+        raise InputError(f"{source}: valueFiles must be an array or a string")
     if not all(isinstance(v, str) for v in values):
-        raise InputError("ARGOCD_APP_PARAMETERS: valueFiles entries must be strings")
-    return [v for v in values if v.strip()]
+        raise InputError(f"{source}: valueFiles entries must be strings")
+    return [check_path_entry(v, source) for v in values if v.strip()]
+
+
+def check_path_entry(entry: str, source: str) -> str:
+    if "\0" in entry:
+        raise InputError(f"{source}: {entry!r} is not a usable path (NUL byte)")
+    return entry
+
+
+def env_from_value_files(files: list[str], source: str) -> str:
+    """The environment a list of value files is for: the last `values/<env>.yaml` entry, else "".
+
+    Both Application shapes and `generate` without ENVIRONMENT use this, so an environment's rules
+    (strictEnvironments, environments) apply however its values file was named. The files keep
+    their order: that is the order Helm merges them in.
+    """
+    for entry in reversed(files):
+        pure = PurePosixPath(entry)
+        if pure.parent == PurePosixPath("values") and pure.suffix == ".yaml":
+            return check_env_name(pure.stem, f"{source}: value file {entry!r}")
+    return ""

@@ -65,8 +65,21 @@ def test_bad_environment_is_an_input_error(tmp_path: Path, env: dict[str, str], 
 
 
 def test_empty_env_is_fine_with_value_files(tmp_path: Path):
-    req = request(tmp_path, ARGOCD_ENV_ENVIRONMENT="", ARGOCD_ENV_VALUE_FILES="values/only.yaml")
+    req = request(tmp_path, ARGOCD_ENV_ENVIRONMENT="", ARGOCD_ENV_VALUE_FILES="config/only.yaml")
     assert req.env == "" and len(req.value_files) == 1
+
+
+def test_without_environment_the_env_is_read_off_the_value_files_in_order(tmp_path: Path):
+    # Otherwise an empty ENVIRONMENT with VALUE_FILES=values/prod.yaml would skip prod's rules.
+    req = request(tmp_path, ARGOCD_ENV_ENVIRONMENT="", ARGOCD_ENV_VALUE_FILES="values/common.yaml,values/prod.yaml,extra.yaml")
+    assert req.env == "prod"
+    assert not req.env_file
+    assert [p.name for p in req.value_files] == ["common.yaml", "prod.yaml", "extra.yaml"]
+
+
+def test_nul_bytes_in_value_file_names_are_input_errors(tmp_path: Path):
+    with pytest.raises(InputError, match="not a usable path"):
+        request(tmp_path, ARGOCD_APP_PARAMETERS='[{"name":"valueFiles","array":["a\\u0000b"]}]')
 
 
 @pytest.mark.parametrize(("name", "release"), [("webapp-prod", "webapp-prod"), ("team-a_webapp-prod", "webapp-prod")])

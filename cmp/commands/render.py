@@ -63,6 +63,7 @@ def from_chart(args: argparse.Namespace) -> RenderRequest:
 
 def from_app(args: argparse.Namespace) -> RenderRequest:
     from cmp import application
+    from cmp import config as repo_config
 
     if args.chart or args.env or args.values or args.release or args.namespace:
         raise InputError("--app takes the chart, env, values, release and namespace from the Application; drop the other flags")
@@ -72,7 +73,7 @@ def from_app(args: argparse.Namespace) -> RenderRequest:
     apps = [d for d in application.read(path, shown) if application.is_application(d)]
     if len(apps) != 1:
         raise InputError(f"{shown}: expected exactly one Argo CD Application, found {len(apps)}")
-    parsed = application.parse(apps[0], shown)
+    parsed = application.parse(apps[0], shown, repo_config.load(root).repo_urls)
     if isinstance(parsed, application.Skipped):
         raise InputError(f"{shown}: Application {parsed.name!r} cannot be rendered: {parsed.reason}")
     return application.to_request(

@@ -77,7 +77,7 @@ def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
 
 
 def _env_values(request: RenderRequest, chart_dir: Path) -> list[Path]:
-    if not request.env:
+    if not request.env or not request.env_file:
         return []
     path = chart_dir / "values" / f"{request.env}.yaml"
     if not path.exists():
