@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
                                  Identifier, Nil, Node, Number, Operand, Pipe, Source, String,
@@ -51,8 +52,9 @@ MAX_CALL_DEPTH = 30
 MAX_CONTEXTS = 16  # distinct contexts one helper is analysed with
 
 
-@dataclass(frozen=True)
-class Settings:
+# NamedTuples, like the AST nodes: every render's start-up creates these classes, and a
+# NamedTuple class is about a fifth of the cost of a frozen dataclass to create.
+class Settings(NamedTuple):
     env_words: frozenset[str]
     identity_keys: tuple[tuple[str, ...], ...]
 
@@ -62,8 +64,7 @@ class Settings:
                         tuple(tuple(k.split(".")) for k in identity_keys if k))
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     file: str
     offset: int
     end: int
@@ -73,8 +74,7 @@ class Hit:
     neutralisable: bool  # only configured values keys are involved: strip mode makes it constant
 
 
-@dataclass(frozen=True)
-class ScanResult:
+class ScanResult(NamedTuple):
     hits: tuple[Hit, ...]
     trees: dict[str, Tree]  # every file scanned (templates and tpl'd files), by name
 
@@ -82,8 +82,7 @@ class ScanResult:
 # ---- abstract values --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Val:
+class Val(NamedTuple):
     kind: str  # root | values | release | files | dict | lit | const | file | any
     path: tuple[str, ...] = ()
     items: tuple[tuple[str, Val], ...] = ()
@@ -506,7 +505,7 @@ def merge(old: Val, new: Val) -> Val:
     """`$x = new` after `$x := old`: either may reach a later use."""
     if not old.origins and not old.flag:
         return new
-    return replace(new, origins=old.origins | new.origins, flag=new.flag or old.flag)
+    return new._replace(origins=old.origins | new.origins, flag=new.flag or old.flag)
 
 
 def replace_dot(frame: _Frame, dot: Val) -> _Frame:
