@@ -49,6 +49,19 @@ class _Loader(yaml.CSafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _refuse_tag(loader: _Loader, node: Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed: manifests and values"
+        " are plain YAML (Argo CD's parser would turn it into a plain string the checks never saw)",
+        node.start_mark)
+
+
+# Explicit tags whose values Go's YAML decodes differently from Python's (a `!!binary` secret
+# reaches the pod as plain text): refused rather than scanned in a form Argo CD never applies.
+for _tag in ("binary", "set", "omap", "pairs", "timestamp"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+
+
 def _check_budget(root: Node, source: str) -> None:
     """Bound the size of the document once aliases are expanded, and its depth, without recursion."""
     sizes: dict[int, int] = {}

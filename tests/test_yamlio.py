@@ -36,6 +36,9 @@ def test_loads(text: str, expected: list):
         pytest.param("a: " + "[" * 1500 + "]" * 1500 + "\n", r"f\.yaml:1:\d+: exceeded maximum nesting depth", id="deep-nesting"),
         pytest.param("a: &x " + "[" * 1001 + "]" * 1001 + "\nb: *x\n", r"f\.yaml: YAML nested deeper than 1000 levels|nesting depth", id="deep-nesting-with-anchor"),
         pytest.param("a: 1\n\tb: 2\n", r"f\.yaml:2:1: ", id="tab-indent"),
+        pytest.param("a: !!binary aGVsbG8=\n", r"f\.yaml:1:4: tag !!binary is not allowed", id="binary-tag"),
+        pytest.param("a: !!set {x}\n", r"f\.yaml:1:4: tag !!set is not allowed", id="set-tag"),
+        pytest.param("a: !!timestamp 2024-01-01\n", r"f\.yaml:1:4: tag !!timestamp is not allowed", id="timestamp-tag"),
     ],
 )
 def test_rejects_with_file_line_and_reason(text: str, message: str):

@@ -58,9 +58,10 @@ class Manifest:
             yield self.obj
 
     def sort_key(self) -> tuple[int, int, str, str, int]:
+        # `helm template` order: CRDs from crds/, then manifests, then hooks; by install order within.
         rank = _RANK.get(self.kind, len(INSTALL_ORDER))
-        return (0 if self.is_crd_file else 1, rank, self.kind if rank == len(INSTALL_ORDER) else "",
-                self.source, self.index)
+        group = 0 if self.is_crd_file else 2 if self.is_hook else 1
+        return (group, rank, self.kind if rank == len(INSTALL_ORDER) else "", self.source, self.index)
 
 
 def signature(obj: dict[str, Any]) -> str:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from cmp import config as repo_config
 from cmp.context import RenderRequest
-from cmp.errors import RenderError
-from cmp.findings import Finding, has_errors
+from cmp.errors import CmpError, RenderError
+from cmp.findings import Finding, Severity, has_errors
 from cmp.pipeline import emit, helm, inputs, manifests, policy
 
 
@@ -27,10 +27,6 @@ class RenderResult:
     release: str
     namespace: str
 
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.findings)
-
 
 def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None) -> RenderResult:
     started = time.monotonic()
@@ -38,29 +34,48 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None) ->
     gathered = inputs.gather(request, cfg)
     findings = policy.check_inputs(gathered)
     shown = inputs.display(gathered.chart_dir, request.repo_root.resolve())
+    try:
+        objects = _render_objects(gathered, shown)
+    except CmpError:
+        if not has_errors(policy.apply_allowlist(findings, cfg.allow).kept):
+            raise
+        # Helm's messages quote values (schema errors, `required`), and a value that already failed
+        # the policy may be a secret: report the findings, withhold Helm's words.
+        findings.append(Finding(shown, 0, 0, "render", Severity.ERROR,
+                                "Helm could not render the chart either; its message is withheld because"
+                                " it may quote a value reported above. Fix those findings first"))
+        return _result(request, gathered, findings, cfg, [], 0, started)
+    findings += policy.check_output(gathered, objects)
+    return _result(request, gathered, findings, cfg, objects, sum(1 for m in objects for _ in m.objects()), started)
+
+
+def _render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:
     templates, crds = helm.render(
         gathered.chart_dir,
         policy.prepare_values(gathered),
         release=gathered.release,
         namespace=gathered.namespace,
-        kube_version=request.kube_version,
-        api_versions=request.api_versions,
+        kube_version=gathered.request.kube_version,
+        api_versions=gathered.request.api_versions,
         shown=shown,
     )
     objects = manifests.collect(templates, crds)
-    count = sum(1 for m in objects for _ in m.objects())
-    if count == 0:
+    if not any(True for m in objects for _ in m.objects()):
         raise RenderError(
             f"{shown}: the render produced zero objects; refusing to emit an empty stream"
             " (with prune: true Argo CD would delete every resource of the app)"
         )
-    findings += policy.check_output(gathered, objects)
-    allowed = policy.apply_allowlist(findings, cfg.allow)
+    return objects
+
+
+def _result(request: RenderRequest, gathered: inputs.Inputs, findings: list[Finding],
+            cfg: repo_config.RepoConfig, objects: list[manifests.Manifest], count: int,
+            started: float) -> RenderResult:
     text = emit.stream(objects)
     return RenderResult(
         stream=text,
         objects=count,
-        findings=allowed.kept,
+        findings=policy.apply_allowlist(findings, cfg.allow).kept,
         digest=emit.digest(text),
         seconds=time.monotonic() - started,
         env=request.env,

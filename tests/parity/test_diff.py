@@ -36,8 +36,8 @@ def test_resources_are_named_by_group_version_kind_namespace_name():
 
 
 def test_yaml_only_values_become_json():
-    found = diff.resources("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {1: !!binary aGk=}\n", "s")
-    assert found["v1/ConfigMap x"]["data"] == {"1": "b'hi'"}
+    found = diff.resources("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {1: 2}\n", "s")
+    assert found["v1/ConfigMap x"]["data"] == {"1": 2}
 
 
 def test_modified_added_removed():

@@ -77,6 +77,9 @@ def test_hooks_are_recognised_by_annotation():
         pytest.param("just a string\n", "document 1 is a str, not a Kubernetes object", id="scalar"),
         pytest.param("apiVersion: v1\nkind: List\nitems: [{a: 1}]\n", "List item 0 has no apiVersion/kind", id="bad-list-item"),
         pytest.param("apiVersion: v1\nkind: A\nkind: B\n", "not valid YAML", id="duplicate-key"),
+        # Go's YAML would hand Argo CD the decoded text, which the secret scan never saw.
+        pytest.param("apiVersion: v1\nkind: Pod\nspec: {containers: [{env: [{name: DB_PASSWORD,"
+                     " value: !!binary U2VjcjN0UGFzc3dvcmQ=}]}]}\n", "not valid YAML", id="binary-tag"),
     ],
 )
 def test_non_objects_are_render_errors(text: str, message: str):
