@@ -16,6 +16,7 @@ from typing import Any
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.pipeline.manifests import Manifest, signature
+from cmp.rules.workloads import containers
 
 ID = "pinned-images"
 FLOATING_TAGS = {"latest", "stable", "main", "master", "edge", "nightly"}
@@ -50,24 +51,5 @@ def floating(image: str) -> str:
 
 def containers_images(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(JSON pointer, image) for every container of a workload, CronJob and Pod template included."""
-    spec, prefix = pod_spec(obj)
-    if spec is None:
-        return
-    for field in ("initContainers", "containers", "ephemeralContainers"):
-        for i, container in enumerate(spec.get(field) or []):
-            if isinstance(container, dict):
-                yield f"{prefix}/{field}/{i}/image", str(container.get("image") or "")
-
-
-def pod_spec(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        return None, ""
-    if obj.get("kind") == "Pod":
-        return spec, "/spec"
-    if obj.get("kind") == "CronJob":
-        job = (spec.get("jobTemplate") or {}).get("spec") or {}
-        pod = (job.get("template") or {}).get("spec")
-        return (pod if isinstance(pod, dict) else None), "/spec/jobTemplate/spec/template/spec"
-    pod = (spec.get("template") or {}).get("spec") if isinstance(spec.get("template"), dict) else None
-    return (pod if isinstance(pod, dict) else None), "/spec/template/spec"
+    for pointer, container in containers(obj):
+        yield f"{pointer}/image", str(container.get("image") or "")

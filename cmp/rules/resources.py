@@ -17,7 +17,7 @@ from typing import Any
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.pipeline.manifests import Manifest, signature
-from cmp.rules.pinned_images import pod_spec
+from cmp.rules.workloads import containers
 
 ID = "container-resources"
 REQUIRED = ("requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
@@ -39,15 +39,12 @@ def check_output(inputs: Inputs, manifests: list[Manifest]) -> Iterator[Finding]
 
 def containers_missing(obj: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
     """(JSON pointer of the container's resources, the settings it lacks) per incomplete container."""
-    spec, prefix = pod_spec(obj)
-    if spec is None:
-        return
-    for field in ("initContainers", "containers"):
-        for i, container in enumerate(spec.get(field) or []):
-            if isinstance(container, dict):
-                missing = [key for key in REQUIRED if not _setting(container.get("resources"), key)]
-                if missing:
-                    yield f"{prefix}/{field}/{i}/resources", missing
+    for pointer, container in containers(obj):
+        if "/ephemeralContainers/" in pointer:  # Kubernetes refuses resources on them
+            continue
+        missing = [key for key in REQUIRED if not _setting(container.get("resources"), key)]
+        if missing:
+            yield f"{pointer}/resources", missing
 
 
 def _setting(resources: Any, dotted: str) -> bool:

@@ -121,3 +121,12 @@ def test_the_example_prod_apps_pass(cli):
 
 def test_registered_as_an_output_rule():
     assert RULES["container-resources"].check_output is resources.check_output
+
+
+@pytest.mark.parametrize("spec", [{"jobTemplate": [1]}, {"jobTemplate": {"spec": {"template": "x"}}}, [1], None])
+def test_odd_cronjob_shapes_are_not_workloads_and_never_crash(spec):
+    from cmp.rules.pinned_images import containers_images
+    from cmp.rules.resources import containers_missing
+
+    obj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": spec}
+    assert list(containers_images(obj)) == [] and list(containers_missing(obj)) == []
