@@ -36,7 +36,7 @@ class Inputs:
     namespace: str
     base_values: ValueFile | None  # the chart's values.yaml, which Helm applies itself
     value_files: tuple[ValueFile, ...]  # values/<env>.yaml, then extra files, in order
-    templates: tuple[SourceFile, ...]  # everything under templates/, sorted by path
+    templates: tuple[SourceFile, ...]  # templates/ of the chart and of vendored subchart dirs, by path
 
     @property
     def user_values(self) -> dict[str, Any]:
@@ -154,12 +154,20 @@ def _templates(chart_dir: Path, root: Path, config: RepoConfig) -> list[SourceFi
                 raise InputError(
                     f"{display(chart_dir, root)}: chart is over the {config.limits.max_chart_bytes}-byte limit"
                 )
-            rel = path.relative_to(chart_dir)
-            if rel.parts[0] == "templates":
+            if is_template(path.relative_to(chart_dir)):
                 shown = display(path, root)
                 text = yamlio.read_text(path, shown, config.limits.max_file_bytes)
                 found.append(SourceFile(path, shown, text))
     return found
+
+
+def is_template(rel: Path) -> bool:
+    """templates/... of the chart, or of a subchart vendored as a directory (charts/<sub>/templates/...)."""
+    parts = rel.parts
+    if "templates" not in parts[:-1]:
+        return False
+    prefix = parts[: parts.index("templates")]
+    return len(prefix) % 2 == 0 and all(part == "charts" for part in prefix[::2])
 
 
 def merge_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -77,14 +77,15 @@ def test_a_clean_chart_alone_passes(cli, repo):
     assert cli("check", str(repo / "charts" / "web")).code == ExitCode.OK
 
 
-def test_vendored_subcharts_are_not_checked_as_charts(cli, tmp_path):
+def test_vendored_subcharts_are_checked_as_part_of_their_chart(cli, tmp_path):
     (tmp_path / ".gitops-cmp.yaml").write_text("{}\n")
     parent = chart(tmp_path, "app", "kind: x\n")
     chart(parent, "dep", '{{ if eq .Values.env "prod" }}{{ end }}', envs=())
     result = cli("check", str(tmp_path))
-    assert result.code == ExitCode.OK, result.out
-    assert "1 chart(s)" in result.out
-    assert cli("check", str(parent / "charts" / "dep")).code == ExitCode.OK  # belongs to app
+    assert result.code == ExitCode.POLICY, result.out
+    assert "1 chart(s)" in result.out  # not a chart of its own...
+    assert "charts/app/charts/dep/templates/cm.yaml:1:7: [error]" in result.out  # ...but Helm renders it
+    assert cli("check", str(parent / "charts" / "dep")).code == ExitCode.POLICY  # through app
 
 
 def test_a_chart_without_env_values_is_checked_once_with_no_env(cli, tmp_path):
