@@ -99,13 +99,16 @@ def _mapping(parent: dict[str, Any], key: str, shown: str) -> dict[str, Any]:
 def _plugin_source(name: str, namespace: str, path: str, plugin: dict[str, Any], shown: str) -> AppSource | Skipped:
     if plugin.get("name") != PLUGIN_NAME:
         return Skipped(name, f"plugin {plugin.get('name')!r} is not {PLUGIN_NAME}", shown)
-    env_vars = {str(e.get("name")): str(e.get("value") or "") for e in plugin.get("env") or [] if isinstance(e, dict)}
+    env = plugin.get("env") or []
+    if not isinstance(env, list):
+        raise InputError(f"{shown}: spec.source.plugin.env must be a list of {{name, value}}")
+    env_vars = {str(e.get("name")): str(e.get("value") or "") for e in env if isinstance(e, dict)}
     where = f"{shown}: plugin"
     files = [check_path_entry(f, f"{where} env VALUE_FILES") for f in split_list(env_vars.get("VALUE_FILES", ""))]
     files += value_files_from_parameters(plugin.get("parameters") or [], f"{where} parameters")
-    env = env_vars.get("ENVIRONMENT", "")
-    if env:
-        return AppSource(name, namespace, path, check_env_name(env, f"{where} env ENVIRONMENT"),
+    environment = env_vars.get("ENVIRONMENT", "")
+    if environment:
+        return AppSource(name, namespace, path, check_env_name(environment, f"{where} env ENVIRONMENT"),
                          tuple(files), "plugin", shown)
     # As generate does with an empty ENVIRONMENT.
     return AppSource(name, namespace, path, env_from_value_files(files, f"{where} value files"),

@@ -83,6 +83,9 @@ def test_skipped_with_the_reason(doc: dict, reason: str):
         pytest.param(with_(PLUGIN_APP, "spec.source.plugin.env", [{"name": "ENVIRONMENT", "value": "../prod"}]),
                      "invalid environment name", id="env-path"),
         pytest.param(with_(HELM_APP, "spec.source.helm.valueFiles", [1]), "must be a list of strings", id="helm-files-int"),
+        pytest.param(with_(HELM_APP, "spec.source.helm.valueFiles", "values/prod.yaml"), "must be a list of strings", id="helm-files-str"),
+        pytest.param(with_(PLUGIN_APP, "spec.source.plugin.env", 5), "plugin.env must be a list", id="plugin-env-int"),
+        pytest.param(with_(PLUGIN_APP, "spec.source.plugin.parameters", 5), "expected a list of parameters", id="params-int"),
     ],
 )
 def test_broken_applications_are_input_errors(doc: dict, message: str):

@@ -95,3 +95,49 @@ def as_floats(value):
     if isinstance(value, list):
         return [as_floats(v) for v in value]
     return {k: as_floats(v) for k, v in value.items()}
+
+
+JSONISH = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20)),
+                       lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                               st.dictionaries(st.text(max_size=12), inner, max_size=5)),
+                       max_leaves=25)
+CONFIG_KEYS = ["environments", "envWords", "envIdentityKeys", "envConditionalMode", "strictEnvironments",
+               "allow", "limits", "repoURLs"]
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(CONFIG_KEYS), JSONISH, max_size=5))
+def test_repo_config_raises_only_input_error_on_any_shape(data):
+    from cmp import config
+
+    try:
+        config.parse(data, ".gitops-cmp.yaml")
+    except InputError:
+        pass
+
+
+APP_PATHS = ["metadata", "metadata.name", "spec", "spec.source", "spec.source.path", "spec.source.repoURL",
+             "spec.source.plugin", "spec.source.plugin.name", "spec.source.plugin.env", "spec.source.plugin.parameters",
+             "spec.source.helm", "spec.source.helm.valueFiles", "spec.destination", "spec.destination.namespace"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(APP_PATHS), JSONISH), min_size=1, max_size=3))
+def test_application_parse_raises_only_input_error_on_any_shape(edits):
+    from cmp import application
+
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+           "metadata": {"name": "a"}, "spec": {"source": {"path": "charts/a", "plugin": {"name": "gitops-helm-v1",
+                                                          "env": [{"name": "ENVIRONMENT", "value": "prod"}]}},
+                                               "destination": {"namespace": "a"}}}
+    for path, value in edits:
+        node = doc
+        *parents, last = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node[last] = value
+    try:
+        application.parse(doc, "a.yaml", frozenset({"https://x"}))
+    except InputError:
+        pass
