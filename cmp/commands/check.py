@@ -218,18 +218,10 @@ def strip_changes(gathered: Inputs, shown: str) -> Iterator[Finding]:
 
 
 def render_objects(gathered: Inputs, shown: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    from cmp.pipeline import helm, manifests, policy
+    from cmp.pipeline import manifests, run
 
-    templates, crds = helm.render(
-        gathered.chart_dir, policy.prepare_values(gathered), release=gathered.release,
-        namespace=gathered.namespace, kube_version=gathered.request.kube_version,
-        api_versions=gathered.request.api_versions, shown=shown,
-    )
-    objects: dict[str, tuple[str, dict[str, Any]]] = {}
-    for manifest in manifests.collect(templates, crds):
-        for obj in manifest.objects():
-            objects[manifests.signature(obj)] = (manifest.source, obj)
-    return objects
+    return {manifests.signature(obj): (manifest.source, obj)
+            for manifest in run.render_objects(gathered, shown) for obj in manifest.objects()}
 
 
 def describe_change(before: tuple[str, dict[str, Any]] | None, after: tuple[str, dict[str, Any]] | None) -> str:

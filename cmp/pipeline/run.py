@@ -35,7 +35,7 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None) ->
     findings = policy.check_inputs(gathered)
     shown = inputs.display(gathered.chart_dir, request.repo_root.resolve())
     try:
-        objects = _render_objects(gathered, shown)
+        objects = render_objects(gathered, shown)
     except CmpError:
         if not has_errors(policy.apply_allowlist(findings, cfg.allow).kept):
             raise
@@ -49,7 +49,8 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None) ->
     return _result(request, gathered, findings, cfg, objects, sum(1 for m in objects for _ in m.objects()), started)
 
 
-def _render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:
+def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:
+    """Helm with the values the rules prepared, split into objects; zero objects is an error."""
     templates, crds = helm.render(
         gathered.chart_dir,
         policy.prepare_values(gathered),
