@@ -2,8 +2,8 @@
 
 A resource is named by `group/version/Kind namespace/name` (List items count one by one). A
 resource only on one side is compared with `{}`, so its patch is a plain list of `add` (or
-`remove`) operations. Both sides are redacted before diffing: patches and diffs show that a
-secret-like field changed, never its value.
+`remove`) operations. Both sides are redacted before diffing (cmp.parity.redact): patches and
+diffs show that a secret-like field changed, never its value.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmp import yamlio
-from cmp.parity.redact import redact
+from cmp.parity.redact import redact, redact_pair
 from cmp.pipeline.manifests import signature
 
 ADDED = "added"
@@ -70,7 +70,7 @@ def changes(base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]],
         if old is None:
             found.append(_change(name, ADDED, {}, redact(obj), readable))
         elif old != obj:
-            found.append(_change(name, MODIFIED, redact(old), redact(obj, old), readable))
+            found.append(_change(name, MODIFIED, *redact_pair(old, obj), readable))
     for name, old in base.items():
         if name not in head:
             found.append(_change(name, REMOVED, redact(old), {}, readable))

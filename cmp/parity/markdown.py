@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from cmp.parity.diff import Change
-from cmp.parity.report import CHANGE_MARKS, STATUS_ORDER, Report, change_counts
+from cmp.parity.report import CHANGE_MARKS, STATUS_ORDER, Report, base_note, change_counts
 from cmp.parity.worker import AppResult, Status
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -87,7 +87,7 @@ def _table(report: Report, room: Budget) -> tuple[str, int]:
 def _row(app: AppResult) -> str:
     note = f"{app.failure}: {app.reason.splitlines()[0]}" if app.status is Status.FAILED and app.reason else ""
     if app.base_reason:
-        note = (note + "; " if note else "") + "base did not render"
+        note = (note + "; " if note else "") + base_note(app).split(",")[0]
     return f"| {_name(app.name)} | {ICONS[app.status]} {app.status.value} | {change_counts(app.changes)} | {_cell(note)} |\n"
 
 
@@ -122,8 +122,7 @@ def _failure_blocks(app: AppResult) -> list[str]:
         detail = "\n".join([app.reason, *(f.format() for f in app.findings)])
         blocks.append(_fenced(_shorten(detail), "text"))
     if app.base_reason:
-        blocks.append("The base did not render, so every resource shows as added:\n\n"
-                      + _fenced(_shorten(app.base_reason), "text"))
+        blocks.append(f"The {base_note(app)}:\n\n" + _fenced(_shorten(app.base_reason), "text"))
     return blocks
 
 

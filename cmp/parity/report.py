@@ -74,7 +74,7 @@ def _app_json(app: AppResult) -> dict[str, Any]:
     if app.findings:
         data["findings"] = [f.as_dict() for f in app.findings]
     if app.base_reason:
-        data["base_reason"] = app.base_reason
+        data |= {"base_reason": app.base_reason, "base_failure": app.base_failure}
     return data
 
 
@@ -88,6 +88,12 @@ def to_text(report: Report) -> str:
         lines.append(f"{'skipped':<9} {skip.name:<{width}}  {skip.reason}")
     lines.append(f"parity: {report.summary()}")
     return "\n".join(lines) + "\n"
+
+
+def base_note(app: AppResult) -> str:
+    if app.base_failure == "policy":
+        return "base failed policy, so no diff is shown (it could print the values that failed)"
+    return "base did not render, so every resource shows as added"
 
 
 def _text_note(app: AppResult) -> str:
@@ -104,7 +110,7 @@ def _text_details(app: AppResult) -> list[str]:
         lines.extend(f"    {ln}" for ln in app.reason.splitlines()[1:])
         lines.extend(f"    {f.format()}" for f in app.findings)
     if app.base_reason:
-        lines.append(f"    base did not render: {app.base_reason.splitlines()[0]}")
+        lines.append(f"    {base_note(app)}: {app.base_reason.splitlines()[0]}")
     whole_app = app.status in (Status.ADDED, Status.REMOVED)
     for change in app.changes:
         lines.append(f"  {CHANGE_MARKS[change.change]} {change.resource}")

@@ -67,7 +67,8 @@ class AppResult:
     failure: str = ""  # policy | input | render | internal
     code: ExitCode = ExitCode.OK
     findings: tuple[Finding, ...] = ()
-    base_reason: str = ""  # the base could not be rendered: changes are against nothing
+    base_reason: str = ""  # the base failed: changes are against nothing, or withheld (policy)
+    base_failure: str = ""  # policy | input | render | internal
     timings_ms: dict[str, float] = field(default_factory=dict)
     stream: str | None = None  # head's manifests when they passed every check (for --out)
     trace: str = ""
@@ -112,11 +113,9 @@ def run(job: AppJob) -> AppResult:
     head = render_side(job.head) if job.head.present else None
     base = render_side(job.base) if job.base.present else None
     timings = {k: r.ms for k, r in (("head", head), ("base", base)) if r is not None and r.ms}
-    if head is None:
-        return AppResult(job.name, Status.REMOVED, job.source, _compare(job.name, base, None),
-                         base_reason=_reason(base), timings_ms=timings, trace=_trace(base))
     changes: tuple[diff.Change, ...] = ()
-    if head.stream is not None:
+    # A render that failed policy may hold the very values that failed (a secret): no diff, no patch.
+    if not (failed_policy(head) or failed_policy(base)) and (head is None or head.stream is not None):
         started = time.perf_counter()
         try:
             changes = _compare(job.name, base, head)
@@ -124,22 +123,30 @@ def run(job: AppJob) -> AppResult:
             return AppResult(job.name, Status.FAILED, job.source, reason=str(exc), failure="internal",
                              code=ExitCode.INTERNAL, timings_ms=timings)
         timings["diff"] = _ms(started)
-    return _result(job, head, base, changes, timings)
+    result = AppResult(job.name, Status.REMOVED, job.source, changes, timings_ms=timings, trace=_trace(base))
+    if base is not None and (base.stream is None or failed_policy(base)):
+        code = base.code if base.stream is None else ExitCode.POLICY
+        result = replace(result, base_reason=_reason(base), base_failure=FAILURE_NAMES[code])
+    return result if head is None else _result(result, head, base)
 
 
-def _result(job: AppJob, head: Rendered, base: Rendered | None, changes: tuple[diff.Change, ...],
-            timings: dict[str, float]) -> AppResult:
-    result = AppResult(job.name, Status.UNCHANGED, job.source, changes, findings=head.findings,
-                       base_reason=_reason(base), timings_ms=timings, trace=head.trace or _trace(base))
-    errors = [f for f in head.findings if f.severity is Severity.ERROR]
-    if head.stream is None or errors:
+def failed_policy(rendered: Rendered | None) -> bool:
+    """Rendered, but with error findings."""
+    return rendered is not None and rendered.stream is not None and any(
+        f.severity is Severity.ERROR for f in rendered.findings)
+
+
+def _result(result: AppResult, head: Rendered, base: Rendered | None) -> AppResult:
+    result = replace(result, findings=head.findings, trace=head.trace or result.trace)
+    if head.stream is None or failed_policy(head):
         code = head.code if head.stream is None else ExitCode.POLICY
-        reason = head.reason or f"{len(errors)} policy violation(s)"
-        return replace(result, status=Status.FAILED, reason=reason, failure=FAILURE_NAMES[code], code=code)
+        return replace(result, status=Status.FAILED, reason=_reason(head), failure=FAILURE_NAMES[code], code=code)
     if base is None:
         status = Status.ADDED
     else:
-        status = Status.CHANGED if changes or base.stream is None else Status.UNCHANGED
+        # When the base failed, its diff is withheld or against nothing: any other render is a change.
+        differs = bool(result.base_reason) and base.stream != head.stream
+        status = Status.CHANGED if result.changes or differs else Status.UNCHANGED
     return replace(result, status=status, stream=head.stream)
 
 
@@ -150,8 +157,10 @@ def _compare(name: str, base: Rendered | None, head: Rendered | None) -> tuple[d
     return diff.changes(before, after, readable=base is not None and head is not None)
 
 
-def _reason(rendered: Rendered | None) -> str:
-    return rendered.reason if rendered is not None and rendered.stream is None else ""
+def _reason(rendered: Rendered) -> str:
+    if rendered.stream is None:
+        return rendered.reason
+    return f"{sum(f.severity is Severity.ERROR for f in rendered.findings)} policy violation(s)"
 
 
 def _trace(rendered: Rendered | None) -> str:

@@ -142,11 +142,70 @@ def test_policy_violation_fails_with_exit_1_and_still_reports_every_app(git_repo
     assert apps["webapp-prod"]["status"] == "failed"
     assert apps["webapp-prod"]["failure"] == "policy"
     assert [f["rule"] for f in apps["webapp-prod"]["findings"]] == ["pinned-images"]
-    # the reviewer still sees what the change does
-    changes = {c["resource"]: c["patch"] for c in apps["webapp-prod"]["changes"]}
-    assert {"op": "replace", "path": "/spec/template/spec/containers/0/image",
-            "value": "ghcr.io/org/webapp:latest"} in changes["apps/v1/Deployment webapp-prod"]
+    assert apps["webapp-prod"]["changes"] == []  # a render that failed policy shows no rendered value
     assert {a["name"]: a["status"] for a in report["apps"]}["webapp-dev"] == "unchanged"
+
+
+# Credential-shaped values under keys whose names say nothing: only the secret scan's detectors see them.
+DB_PASSWORD = "Sup3rS3cretPw9x"
+GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+LEAKY_CONFIGMAP = f"""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{{{ .Release.Name }}}}-leak
+data:
+  DATABASE_URL: postgres://app:{DB_PASSWORD}@db:5432/app
+  description: {GITHUB_TOKEN}
+  region: eu-west-1
+"""
+
+
+def assert_no_secret(result) -> None:
+    for secret in (DB_PASSWORD, GITHUB_TOKEN):
+        assert secret not in result.out and secret not in result.err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_an_app_that_fails_policy_shows_no_diff_and_no_value(git_repo: Path, cli, fmt):
+    (git_repo / "charts" / "webapp" / "templates" / "leak.yaml").write_text(LEAKY_CONFIGMAP)
+    result = cli("parity", "--repo", str(git_repo), "--base", "HEAD", "--format", fmt, *CLUSTER)
+
+    assert result.code == 1, result.err
+    assert_no_secret(result)
+    assert "```diff" not in result.out and "\n    +" not in result.out  # no diff at all
+    assert "secret-value" in result.out  # the findings say what failed, without the values
+
+
+def test_a_failed_app_in_json_has_status_reason_and_findings_only(git_repo: Path, cli):
+    (git_repo / "charts" / "webapp" / "templates" / "leak.yaml").write_text(LEAKY_CONFIGMAP)
+    _, report = parity_json(cli, "--repo", str(git_repo), "--base", "HEAD", *CLUSTER)
+    for name in ("webapp-dev", "webapp-prod"):
+        app = next(a for a in report["apps"] if a["name"] == name)
+        assert (app["status"], app["failure"], app["changes"]) == ("failed", "policy", [])
+        assert {f["rule"] for f in app["findings"]} == {"secret-value"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_a_base_that_failed_policy_shows_no_diff(git_repo: Path, git, cli, fmt):
+    leak = git_repo / "charts" / "webapp" / "templates" / "leak.yaml"
+    leak.write_text(LEAKY_CONFIGMAP)
+    git(git_repo.parent, "add", "-A")
+    git(git_repo.parent, "commit", "-q", "-m", "a secret slipped in")
+    leak.unlink()  # head removes it: a diff would print the base's values as removed lines
+
+    result = cli("parity", "--repo", str(git_repo), "--base", "HEAD", "--format", fmt, *CLUSTER)
+
+    assert result.code == 0, result.err
+    assert_no_secret(result)
+    if fmt == "json":
+        apps = {a["name"]: a for a in json.loads(result.out)["apps"]}
+        assert apps["webapp-prod"]["status"] == "changed" and apps["webapp-prod"]["changes"] == []
+        assert (apps["webapp-prod"]["base_failure"], apps["webapp-prod"]["base_reason"]) == (
+            "policy", "2 policy violation(s)")
+        assert apps["monitoring-prod"]["status"] == "unchanged"
+    else:
+        assert "base failed policy" in result.out
 
 
 def test_broken_application_fails_with_exit_2(git_repo: Path, cli):
@@ -326,19 +385,27 @@ data:
 
 @pytest.mark.parametrize("fmt", ["json", "text", "markdown"])
 def test_secret_like_values_are_never_printed(git_repo: Path, git, cli, fmt):
+    """Redaction is the second line of defence: here every secret is allowed by the repo's config, so
+    the app passes policy and its diff is shown, with the values the secret scan finds masked."""
+    config = git_repo / ".gitops-cmp.yaml"
+    config.write_text(config.read_text().replace(
+        "allow: []", "allow: [{path: '*', rule: secret-value, reason: test credentials}]"))
     chart(git_repo, "creds", {"secret.yaml": SECRET_TEMPLATE},
           {"dev": "password: hunter2-before\ntoken: tok-before-123\ncolor: blue\n"})
     (git_repo / "apps" / "creds.yaml").write_text(application("creds-dev", "charts/creds", "dev"))
     git(git_repo.parent, "add", "-A")
     git(git_repo.parent, "commit", "-q", "-m", "creds")
+    (git_repo / "charts" / "creds" / "templates" / "leak.yaml").write_text(LEAKY_CONFIGMAP)  # an added resource
     (git_repo / "charts" / "creds" / "values" / "dev.yaml").write_text(
         "password: hunter2-after\ntoken: tok-after-456\ncolor: green\n")
 
     result = cli("parity", "--repo", str(git_repo), "--base", "HEAD", "--format", fmt)
 
+    assert result.code == 0, result.err
     for secret in ("hunter2", "tok-before", "tok-after"):
         assert secret not in result.out and secret not in result.err
-    assert "green" in result.out  # ordinary values stay readable
+    assert_no_secret(result)  # found by the scan's detectors, not by the key's name
+    assert "green" in result.out and "eu-west-1" in result.out  # ordinary values stay readable
     assert "<redacted: changed>" in result.out
 
 

@@ -159,3 +159,41 @@ def test_generate_in_a_real_process_prints_no_secret(tmp_path: Path):
     assert (done.returncode, done.stdout) == (1, ""), done.stderr
     assert done.stderr.count("(secret-value)") == 8
     assert_no_leak(done.stdout, done.stderr)
+
+
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: w-dev}
+spec:
+  source:
+    path: charts/w
+    plugin: {name: gitops-helm-v1, env: [{name: ENVIRONMENT, value: dev}]}
+  destination: {namespace: w}
+"""
+# Every rule the planted values trip, allowed: the app passes, so its diff is printed and redaction
+# is all that stands between the values and the report.
+ALLOW_ALL = "allow:\n" + "".join(f"  - {{path: '*', rule: {rule}, reason: test}}\n"
+                                 for rule in ("secret-value", "eso-standard", "pinned-images"))
+
+
+@pytest.mark.parametrize("config", ["{}\n", ALLOW_ALL], ids=["policy-fails", "secrets-allowed"])
+def test_parity_reports_in_every_format_print_no_secret(tmp_path: Path, cli, git, config: str):
+    """Base renders harmless values, head the planted ones: every format, with and without a diff."""
+    harmless = VALUES
+    for name, value in SECRETS.items():
+        harmless = harmless.replace(value, f"harmless-{name}")
+    chart_dir = chart(tmp_path, values=harmless)
+    (tmp_path / ".gitops-cmp.yaml").write_text(config)
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "w.yaml").write_text(APPLICATION)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    (chart_dir / "values" / "dev.yaml").write_text(VALUES)
+    for fmt in ("text", "json", "markdown"):
+        result = cli("parity", "--repo", str(tmp_path), "--base", "HEAD", "--format", fmt)
+        assert result.code == (1 if config == "{}\n" else 0), result.err
+        assert_no_leak(result.out, result.err)
+        if config == ALLOW_ALL:
+            assert "<redacted: changed>" in result.out  # the diff is there, its secrets masked
