@@ -1,40 +1,95 @@
-"""start-up: what each import of `gitops-cmp generate` costs (python -X importtime), top N by
-cumulative time, plus the total of a process that only imports and exits.
+"""start-up: where `gitops-cmp generate` spends its time before it renders anything.
 
-    python bench/startup.py [N]
+Two views, each the median of ROUNDS fresh processes:
+
+1. stages: a process imports what generate imports, one group after the other in generate's
+   order, and times each group; a group's figure is what it adds to the groups before it.
+2. modules: the heaviest single modules by self time in `python -X importtime -m cmp generate`.
+
+`-X importtime` alone misattributes two things, hence the stage view: a module imported through
+importlib.import_module (structlog, see cmp/log.py) gets no line of its own, so its imports show
+up as top-level ones; and generate loads the Helm engine in a background thread, whose lines
+interleave with the main thread's.
+
+    python bench/startup.py [ROUNDS] [TOP]
 """
 
 from __future__ import annotations
 
+import json
 import re
+import statistics
 import subprocess
 import sys
+import time
+from pathlib import Path
 
-from _common import PYTHON, argocd_env, example_repo, table, tempdir
+from _common import PYTHON, argocd_env, example_repo, machine, median_ms, run, table, tempdir
+
+STAGES = [
+    ("command line: argparse, command modules, config, PyYAML", "import cmp.main"),
+    ("structlog, configured as main() does", "from cmp import log; log.configure(True)"),
+    ("template parser and env-conditional scanner", "import cmp.templates.scan"),
+    ("secret detectors and scanner", "import cmp.secrets.scan"),
+    ("pipeline stages, the other rules, deadline", "import cmp.pipeline.run, cmp.deadline"),
+    ("Helm engine (helm_python; generate loads it in a thread)", "import helm_python"),
+]
+
+TIMER = r"""
+import json, sys, time
+times = []
+for code in json.loads(sys.argv[1]):
+    started = time.perf_counter()
+    exec(code)
+    times.append(time.perf_counter() - started)
+print(json.dumps(times))
+"""
 
 
-def importtime(cwd, env) -> list[tuple[str, int, int]]:
-    proc = subprocess.run([PYTHON, "-X", "importtime", "-m", "cmp", "generate"], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=True)
-    rows = []
-    for line in proc.stderr.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if m:
-            rows.append((m.group(4), int(m.group(1)), int(m.group(2)), len(m.group(3))))
-    return rows
+def stage_times(rounds: int) -> list[list[float]]:
+    code = json.dumps([c for _, c in STAGES])
+    samples = [json.loads(subprocess.run([PYTHON, "-c", TIMER, code], capture_output=True, text=True,
+                                         check=True).stdout) for _ in range(rounds)]
+    return [list(column) for column in zip(*samples)]
 
 
-def main(top: int) -> None:
+def bare_interpreter(rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        subprocess.run([PYTHON, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def module_self_times(chart: Path, env: dict[str, str], rounds: int) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for _ in range(rounds):
+        proc = subprocess.run([PYTHON, "-X", "importtime", "-m", "cmp", "generate"], cwd=chart, env=env,
+                              capture_output=True, text=True, check=True)
+        for m in re.finditer(r"^import time:\s+(\d+) \|\s+\d+ \| *(\S+)$", proc.stderr, re.M):
+            found.setdefault(m.group(2), []).append(int(m.group(1)))
+    return found
+
+
+def main(rounds: int, top: int) -> None:
     repo = example_repo(tempdir())
-    rows = importtime(repo / "charts/webapp", argocd_env("webapp-prod", "charts/webapp", "prod"))
-    total = sum(self_us for _, self_us, _, _ in rows)
-    first_level = sorted((r for r in rows if r[3] <= 1), key=lambda r: -r[2])
-    print(f"import time of `gitops-cmp generate`: {total / 1000:.1f} ms in {len(rows)} modules\n")
-    print(table(["top-level import", "cumulative ms"], [[n, f"{c / 1000:.1f}"] for n, _, c, _ in first_level[:top]]))
-    print()
-    heavy = sorted(rows, key=lambda r: -r[1])[:top]
-    print(table(["module (self time)", "self ms"], [[n, f"{s / 1000:.1f}"] for n, s, _, _ in heavy]))
+    chart, env = repo / "charts/webapp", argocd_env("webapp-prod", "charts/webapp", "prod")
+    generate = [run([PYTHON, "-m", "cmp", "generate"], chart, env)[0] for _ in range(rounds)]
+    bare = bare_interpreter(rounds)
+    stages = stage_times(rounds)
+    rows = [["bare interpreter + site (`python -c pass`, whole process)", f"{median_ms(bare):.1f}"]]
+    rows += [[label, f"{median_ms(t):.1f}"] for (label, _), t in zip(STAGES, stages)]
+    summed = median_ms(bare) + sum(median_ms(t) for t in stages)
+    print(f"start-up of `gitops-cmp generate` (example webapp, prod), median of {rounds} processes ({machine()})\n")
+    print(table(["stage (each adds to the ones above)", "ms"], rows))
+    print(f"\nsum {summed:.0f} ms. A whole generate process: {median_ms(generate):.0f} ms, which adds the render,"
+          " the output and the interpreter's shutdown, and hides part of the engine's load behind the imports\n")
+    modules = module_self_times(chart, env, rounds)
+    heavy = sorted(modules.items(), key=lambda item: -statistics.median(item[1]))[:top]
+    print(table([f"module (median self time under -X importtime, {rounds} runs)", "self ms"],
+                [[name, f"{statistics.median(us) / 1000:.1f}"] for name, us in heavy]))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 12)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 9, int(sys.argv[2]) if len(sys.argv) > 2 else 15)
