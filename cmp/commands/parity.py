@@ -112,11 +112,16 @@ def _base(root: Path, ref: str | None, scratch: Path) -> tuple[str | None, Path 
 
 
 def _out_dir(value: str | None) -> Path | None:
+    """--out, created now: a path that cannot be a directory is refused before any render runs."""
     if value is None:
         return None
     out = Path(value)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {value}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {value}: cannot create the directory: {exc.strerror}") from None
     return out
 
 
@@ -132,7 +137,10 @@ def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[S
     final = report.Report(tuple(results), tuple(skipped), base, str(shard) if shard else None,
                           time.monotonic() - started, phases)
     if out is not None:
-        write_out(out, results)
+        try:
+            write_out(out, results)
+        except OSError as exc:  # removed or made read-only while the renders ran
+            raise InputError(f"--out {out}: cannot write: {exc.strerror}") from None
     formatters = {"text": report.to_text, "json": report.to_json, "markdown": markdown.to_markdown}
     sys.stdout.write(formatters[args.format](final))
     sys.stdout.flush()
@@ -148,7 +156,6 @@ def write_out(out: Path, results: list[AppResult]) -> None:
     or removed app's file from an earlier run is deleted, so DIR never shows stale manifests."""
     from cmp.parity.discover import is_valid_name
 
-    out.mkdir(parents=True, exist_ok=True)
     for result in results:
         if not is_valid_name(result.name):
             continue  # a broken app named like a path: it has no manifests, and names no file here

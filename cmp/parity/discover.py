@@ -9,18 +9,19 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cmp import application, yamlio
-from cmp.errors import InputError
+from cmp.config import normalize_repo_url
+from cmp.errors import CmpError, InputError
 from cmp.exitcodes import ExitCode
 from cmp.pipeline.inputs import confine, display
 
 APPS_DIR = "apps"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 MAX_APP_FILE_BYTES = 1024 * 1024
-_SEPARATOR = re.compile(r"^---(\s|$)")
+_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
 # Argo CD Application names are DNS-1123 subdomains; parity also uses them as file names (--out).
 _APP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 
@@ -30,11 +31,15 @@ class AppDoc:
     display: str  # repo-relative file
     text: str
     doc: dict[str, Any]
-    start: int  # 0-based line where this document starts in `text`
+    start: int = 0  # 0-based first line of this document in `text`
+    end: int | None = None  # the line after its last (None: the end of `text`)
 
     @property
     def name(self) -> str:
-        return str((self.doc.get("metadata") or {}).get("name") or "")
+        """metadata.name, or "" when there is no such string."""
+        metadata = self.doc.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        return name if isinstance(name, str) else ""
 
 
 @dataclass(frozen=True)
@@ -75,43 +80,47 @@ def application_docs(root: Path) -> tuple[list[AppDoc], list[FileError]]:
         shown = display(path, root)
         try:
             text = yamlio.read_text(confine(path, root, "Application file"), shown, MAX_APP_FILE_BYTES)
-            parsed = yamlio.load_all(text, shown)
+            parsed = [d for d in yamlio.load_all(text, shown) if d is not None]
         except InputError as exc:
             errors.append(FileError(shown, str(exc)))
             continue
-        starts = document_starts(text)
-        for index, doc in enumerate(d for d in parsed if d is not None):
+        for doc, (start, end) in zip(parsed, document_lines(text, len(parsed)), strict=True):
             if application.is_application(doc):
-                docs.append(AppDoc(shown, text, doc, starts[min(index, len(starts) - 1)]))
+                docs.append(AppDoc(shown, text, doc, start, end))
     return docs, errors
 
 
-def document_starts(text: str) -> list[int]:
-    """0-based first line of each non-empty document (a heuristic: `---` lines split documents)."""
+def document_lines(text: str, count: int) -> list[tuple[int, int | None]]:
+    """(first line, line after the last) of each of the `count` documents yamlio.load_all found.
+
+    Only for pointing findings at lines: yamlio parses, but returns no positions. Documents end at
+    `---`/`...` marker lines; when that count disagrees with the loader's, a finding points at the
+    file's first line rather than risk pointing into another document.
+    """
     lines = text.splitlines()
-    starts: list[int] = []
+    spans: list[tuple[int, int | None]] = []
     begin = 0
     for number, line in enumerate([*lines, "---"]):
-        if _SEPARATOR.match(line):
-            body = [ln for ln in lines[begin:number] if ln.strip() and not ln.lstrip().startswith("#")]
-            if body:
-                starts.append(begin)
-            begin = number + 1
-    return starts or [0]
+        if _MARKER.match(line):
+            if any(ln.strip() and not ln.lstrip().startswith("#") for ln in lines[begin:number]):
+                spans.append((begin, number))
+            inline = line.startswith("---") and not line[3:].strip().startswith("#") and line[3:].strip()
+            begin = number if inline else number + 1  # `--- {a: 1}`: the document starts on the marker
+    if len(spans) == count:
+        return spans
+    return [(0, None)] if count == 1 else [(0, 0)] * count
 
 
 def locate(app: AppDoc, *keys: str) -> tuple[int, int]:
     """(line, column), 1-based, of the deepest of `keys` (a path like spec, syncPolicy) found in
     the document; the document's first line when none is. Good enough for editors and SARIF."""
-    lines = app.text.splitlines()
+    lines = app.text.splitlines()[: app.end]
     found = (app.start + 1, 1)
     number = app.start
     indent = -1
     for key in keys:
         pattern = re.compile(rf"^(\s*)(- )?{re.escape(key)}\s*:")
         for number in range(number, len(lines)):
-            if number > app.start and _SEPARATOR.match(lines[number]):
-                return found
             match = pattern.match(lines[number])
             if match and len(match.group(1)) > indent:
                 indent = len(match.group(1))
@@ -126,9 +135,10 @@ def entries(root: Path) -> dict[str, Entry]:
     """name -> what parity does with that Application, in file order. A file that cannot be
     parsed is one Broken entry named after the file."""
     docs, errors = application_docs(root)
+    urls = this_repo_urls(docs, configured_urls(root))
     found: dict[str, Entry] = {e.display: Broken(e.display, e.display, e.message) for e in errors}
     for app in docs:
-        entry = _entry(app)
+        entry = _entry(app, urls)
         first = found.get(entry.name)
         if first is not None:  # which one Argo CD applies is undefined: neither is trusted
             entry = Broken(entry.name, first.display,
@@ -137,28 +147,66 @@ def entries(root: Path) -> dict[str, Entry]:
     return found
 
 
+def configured_urls(root: Path) -> frozenset[str]:
+    """The config's `repoURLs`. An invalid config names none here: every render reports it."""
+    from cmp import config
+
+    try:
+        return config.load(root).repo_urls
+    except CmpError:
+        return frozenset()
+
+
+def this_repo_urls(docs: list[AppDoc], configured: frozenset[str]) -> frozenset[str]:
+    """The URLs that name this repository: the config's `repoURLs`, else the repoURLs of the
+    app-of-apps roots (Applications whose source path is apps/). None: every source is this repo."""
+    if configured:
+        return configured
+    return frozenset(normalize_repo_url(s["repoURL"]) for app in docs for s in sources(app.doc)
+                     if isinstance(s.get("repoURL"), str) and _is_apps_dir(s.get("path")))
+
+
+def sources(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Application's source mappings (spec.source, or each of spec.sources)."""
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        return []
+    many = spec.get("sources")
+    return [s for s in (many if isinstance(many, list) else [spec.get("source")]) if isinstance(s, dict)]
+
+
+def is_elsewhere(source: dict[str, Any], urls: frozenset[str]) -> bool:
+    """The source names another repository (as cmp.application.parse judges it)."""
+    url = source.get("repoURL")
+    return bool(urls) and isinstance(url, str) and normalize_repo_url(url) not in urls
+
+
+def _is_apps_dir(path: Any) -> bool:
+    return isinstance(path, str) and PurePosixPath(path).parts == (APPS_DIR,)
+
+
 def is_valid_name(name: str) -> bool:
     return bool(_APP_NAME.fullmatch(name)) and ".." not in name
 
 
-def _entry(app: AppDoc) -> Entry:
+def _entry(app: AppDoc, urls: frozenset[str]) -> Entry:
+    # A nameless document is named by where it is, so that two of them are not "duplicates".
+    name = app.name or f"{app.display}:{app.start + 1}"
     if app.name and not is_valid_name(app.name):
-        return Broken(app.name, app.display, f"{app.display}: Application name {app.name!r} is not a valid"
+        return Broken(name, app.display, f"{app.display}: Application name {name!r} is not a valid"
                       " Argo CD name (lowercase letters, digits, '-' and '.')")
     try:
-        parsed = application.parse(app.doc, app.display)
-    except InputError as exc:
-        return Broken(app.name or app.display, app.display, str(exc))
-    if isinstance(parsed, application.Skipped) and is_directory_source(app.doc):
+        parsed = application.parse(app.doc, app.display, urls)
+    except CmpError as exc:
+        return Broken(name, app.display, str(exc), exc.exit_code)
+    spec = app.doc.get("spec")
+    source = spec.get("source") if isinstance(spec, dict) else None  # the one parse read
+    if isinstance(parsed, application.Skipped) and isinstance(source, dict) and source_is_directory(source) \
+            and not is_elsewhere(source, urls):
         return application.Skipped(parsed.name, "directory source: plain manifests (or the app-of-apps"
                                    " root, whose children are the Applications under apps/), not a chart",
                                    parsed.display)
     return parsed
-
-
-def is_directory_source(doc: dict[str, Any]) -> bool:
-    source = (doc.get("spec") or {}).get("source")
-    return isinstance(source, dict) and source_is_directory(source)
 
 
 def source_is_directory(source: dict[str, Any]) -> bool:

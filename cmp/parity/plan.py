@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmp import application
-from cmp.errors import InputError
+from cmp.errors import CmpError, InputError
 from cmp.parity.discover import Broken, Entry
 from cmp.parity.worker import AppJob, Side
 
@@ -78,5 +78,5 @@ def _side(entry: Entry | None, root: Path | None, cluster: Cluster) -> Side:
         return Side(reason=entry.reason, code=entry.code)
     try:
         return Side(application.to_request(entry, root, cluster.kube_version, cluster.api_versions))
-    except InputError as exc:
+    except CmpError as exc:
         return Side(reason=str(exc), code=exc.exit_code)

@@ -9,7 +9,12 @@ For each Application under apps/ (`gitops-cmp check`):
 - a `plugin.name` is a declared plugin's `<name>-<version>` (`gitops-helm-v1` for this plugin, or
   a plugin.yaml in the repo): Argo CD dials `<plugin.name>.sock`, so `gitops-helm` alone fails;
 - a directory source under apps/ (the app-of-apps root) finds at least one child Application,
-  and any other directory source at least one manifest.
+  and any other directory source at least one manifest;
+- every field has the shape Argo CD expects (`plugin.name` a string, `plugin.env` a list of
+  `{name, value}`, `helm.valueFiles` a list of strings, ...): any other shape is a finding.
+
+A source in another Git repository is not checked: this repository's URLs are the config's
+`repoURLs`, else the `repoURL` of the app-of-apps root (as `gitops-cmp parity` decides what it skips).
 
 PASS: `path: charts/webapp` with `plugin: {name: gitops-helm-v1, env: [{name: ENVIRONMENT, value: prod}]}`
     and charts/webapp/values/prod.yaml present.
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from cmp import yamlio
 from cmp.config import RepoConfig
 from cmp.context import split_list
-from cmp.errors import InputError
+from cmp.errors import CmpError
 from cmp.findings import Finding, Severity
 
 if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, not by every render
@@ -41,30 +46,49 @@ _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
-    from cmp.parity.discover import application_docs
+    from cmp.parity.discover import application_docs, this_repo_urls
 
     root = repo_root.resolve()
     docs, errors = application_docs(root)
     for error in errors:
         yield Finding(error.display, 0, 0, ID, Severity.ERROR, f"cannot read Applications: {error.message}")
     plugins = declared_plugins(root)
+    urls = this_repo_urls(docs, config.repo_urls)
     for app in docs:
-        yield from check_application(app, root, plugins)
+        yield from check_application(app, root, plugins, urls)
 
 
-def check_application(app: AppDoc, root: Path, plugins: set[str]) -> Iterator[Finding]:
-    spec = _dict(app.doc.get("spec"))
-    if not _dict(spec.get("destination")).get("namespace"):
+def check_application(app: AppDoc, root: Path, plugins: set[str],
+                      urls: frozenset[str] = frozenset()) -> Iterator[Finding]:
+    """Every field read here may hold any YAML shape: each odd one is a finding, never an exception.
+    Sources in another repository (`urls`, see cmp.parity.discover.this_repo_urls) are not checked."""
+    from cmp.parity.discover import is_elsewhere
+
+    if not app.name:
+        yield _finding(app, ("metadata",), "no metadata.name (a string): Argo CD names every Application")
+    spec = app.doc.get("spec")
+    if not isinstance(spec, dict):
+        yield _finding(app, ("spec",), f"spec must be a mapping, found {_kind(spec)}")
+        return
+    key = "source" if spec.get("sources") is None else "sources"
+    sources = spec[key] if key == "sources" else [spec.get("source")]
+    if not isinstance(sources, list):
+        yield _finding(app, ("spec", key), f"spec.sources must be a list, found {_kind(sources)}")
+        return
+    found = [s for s in sources if isinstance(s, dict)]
+    if found and all(is_elsewhere(s, urls) for s in found):
+        return  # rendered (or not) from another repository: nothing here to check
+    if not _text(_dict(spec.get("destination")).get("namespace")):
         yield _finding(app, ("spec", "destination"), "no spec.destination.namespace: the render needs"
                        " the namespace Argo CD deploys into")
-    many = spec.get("sources")
-    sources: list[Any] = many if isinstance(many, list) else [spec.get("source")]
-    key = "sources" if isinstance(many, list) else "source"
-    if not any(isinstance(s, dict) for s in sources):
-        yield _finding(app, ("spec",), "no spec.source")
-    for source in sources:
-        if isinstance(source, dict):
+    if not found:
+        yield _finding(app, ("spec",), f"no spec.{key} mapping")
+    for index, source in enumerate(sources):
+        if isinstance(source, dict) and not is_elsewhere(source, urls):
             yield from _source(app, root, plugins, source, ("spec", key))
+        elif source is not None and not isinstance(source, dict):
+            label = f"spec.sources[{index}]" if key == "sources" else "spec.source"
+            yield _finding(app, ("spec", key), f"{label} is not a mapping (found {_kind(source)})")
 
 
 def _source(app: AppDoc, root: Path, plugins: set[str], source: dict[str, Any],
@@ -74,19 +98,26 @@ def _source(app: AppDoc, root: Path, plugins: set[str], source: dict[str, Any],
     if source.get("chart") or ("ref" in source and "path" not in source):
         return  # a chart from a Helm repository, or a multi-source values ref: nothing in this tree
     path = source.get("path")
-    if not isinstance(path, str) or not path.strip():
+    if not isinstance(path, str) or not _text(path):
         yield _finding(app, where, "the source has no path (and no chart)")
         return
     directory = inside(root, root / path)
     if directory is None or not directory.is_dir():
         yield _finding(app, (*where, "path"), f"source path {path!r} is not a directory in the repository")
         return
+    for field in ("plugin", "helm"):
+        if source.get(field) is not None and not isinstance(source[field], dict):
+            yield _finding(app, (*where, field), f"{field} must be a mapping, found {_kind(source[field])}")
     if isinstance(source.get("plugin"), dict):
         yield from _plugin(app, root, directory, plugins, source["plugin"], (*where, "plugin"))
     helm = source.get("helm")
     if isinstance(helm, dict):
-        for entry in helm.get("valueFiles") or []:
-            yield from _value_file(app, root, directory, str(entry), (*where, "helm", "valueFiles"))
+        files = helm.get("valueFiles") or []
+        if not _strings(files):
+            yield _finding(app, (*where, "helm", "valueFiles"), "helm.valueFiles must be a list of strings")
+            files = []
+        for entry in files:
+            yield from _value_file(app, root, directory, entry, (*where, "helm", "valueFiles"))
     if source_is_directory(source):
         yield from _directory(app, root, directory, source, (*where, "path"))
 
@@ -94,21 +125,62 @@ def _source(app: AppDoc, root: Path, plugins: set[str], source: dict[str, Any],
 def _plugin(app: AppDoc, root: Path, directory: Path, plugins: set[str], plugin: dict[str, Any],
             where: tuple[str, ...]) -> Iterator[Finding]:
     name = plugin.get("name")
-    if name not in plugins:
+    if not isinstance(name, str):
+        yield _finding(app, (*where, "name"), f"plugin.name must be a string, found {_kind(name)}")
+    elif name not in plugins:
         yield _finding(app, (*where, "name"), f"plugin name {name!r} matches no declared plugin"
                        f" ({', '.join(sorted(plugins))}); Argo CD dials <plugin.name>.sock, so it must be"
                        " plugin.yaml's <metadata.name>-<spec.version>")
-    env = {str(e.get("name")): str(e.get("value") or "") for e in plugin.get("env") or [] if isinstance(e, dict)}
+    env: dict[str, str] = {}
+    for problem in _plugin_env(plugin.get("env"), env):
+        yield _finding(app, (*where, "env"), problem)
     files = list(split_list(env.get("VALUE_FILES", "")))
-    for param in plugin.get("parameters") or []:
-        if isinstance(param, dict) and param.get("name") == "valueFiles":
-            files.extend(str(v) for v in param.get("array") or split_list(str(param.get("string") or "")))
+    for problem in _parameter_files(plugin.get("parameters"), files):
+        yield _finding(app, (*where, "parameters"), problem)
     if env.get("ENVIRONMENT"):
         files.insert(0, f"values/{env['ENVIRONMENT']}.yaml")
     elif not files:
         yield _finding(app, (*where, "env"), "the plugin has no ENVIRONMENT env entry and no value files")
     for entry in files:
         yield from _value_file(app, root, directory, entry, (*where, "env"))
+
+
+def _plugin_env(value: Any, env: dict[str, str]) -> Iterator[str]:
+    """Fill `env` from plugin.env; yield what is wrong with its shape."""
+    entries, problems = _mappings(value, "plugin.env")
+    yield from problems
+    for entry in entries:
+        name, text = entry.get("name"), entry.get("value")
+        if not isinstance(name, str):
+            yield f"plugin.env entries need a string name, found {_kind(name)}"
+        elif text is not None and not isinstance(text, str):
+            yield f"plugin env {name} must be a string, found {_kind(text)}"
+        else:
+            env[name] = text or ""
+
+
+def _parameter_files(value: Any, files: list[str]) -> Iterator[str]:
+    """Add the valueFiles parameter's entries to `files`; yield what is wrong with its shape."""
+    parameters, problems = _mappings(value, "plugin.parameters")
+    yield from problems
+    for param in parameters:
+        if param.get("name") != "valueFiles":
+            continue
+        array, string = param.get("array"), param.get("string")
+        if array is not None and not _strings(array) or string is not None and not isinstance(string, str):
+            yield "parameter valueFiles: array must be a list of strings (string: one string)"
+        else:
+            files.extend(array or split_list(string or ""))
+
+
+def _mappings(value: Any, label: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The mappings of a list field (absent: none), and what is wrong with its shape."""
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        return [], [f"{label} must be a list, found {_kind(value)}"]
+    found = [v for v in value if isinstance(v, dict)]
+    return found, [] if len(found) == len(value) else [f"{label} entries must be mappings"]
 
 
 def _value_file(app: AppDoc, root: Path, directory: Path, entry: str, where: tuple[str, ...]) -> Iterator[Finding]:
@@ -127,12 +199,20 @@ def _directory(app: AppDoc, root: Path, directory: Path, source: dict[str, Any],
     from cmp import application
     from cmp.parity.discover import APPS_DIR
 
-    options = _dict(source.get("directory"))
+    options = source.get("directory")
+    if options is not None and not isinstance(options, dict):
+        yield _finding(app, (*where[:-1], "directory"), f"directory must be a mapping, found {_kind(options)}")
+    options = _dict(options)
+    for key, wanted in (("include", str), ("exclude", str), ("recurse", bool)):
+        if options.get(key) is not None and not isinstance(options[key], wanted):
+            yield _finding(app, (*where[:-1], "directory", key), f"directory.{key} must be a"
+                           f" {'boolean' if wanted is bool else 'string (a glob)'}, found {_kind(options[key])}")
+            options = {k: v for k, v in options.items() if k != key}
     files = directory_files(directory, options)
     rel = directory.relative_to(root).as_posix()
     if rel == APPS_DIR or rel.startswith(APPS_DIR + "/"):
         children = [d for f in files for d in _documents(f) if application.is_application(d)
-                    and (d.get("metadata") or {}).get("name") != app.name]
+                    and _dict(d.get("metadata")).get("name") != app.name]
         if not children:
             yield _finding(app, where, f"app-of-apps: no child Application under {rel}/"
                            f" (recurse: {bool(options.get('recurse'))}, exclude: {options.get('exclude') or 'none'})")
@@ -176,7 +256,7 @@ def expand_braces(pattern: str) -> list[str]:
 def _documents(path: Path) -> list[Any]:
     try:
         return yamlio.load_all(yamlio.read_text(path, path.name, 1024 * 1024), path.name)
-    except InputError:
+    except CmpError:
         return []  # an unreadable child is reported on its own (when it is under apps/)
 
 
@@ -199,14 +279,14 @@ def _plugin_names(doc: Any, shown: str) -> set[str]:
     if not isinstance(doc, dict):
         return set()
     if doc.get("kind") == "ConfigManagementPlugin":
-        name = str((doc.get("metadata") or {}).get("name") or "")
-        version = str((doc.get("spec") or {}).get("version") or "")
+        name = str(_dict(doc.get("metadata")).get("name") or "")
+        version = str(_dict(doc.get("spec")).get("version") or "")
         return {f"{name}-{version}" if version else name} if name else set()
-    embedded = (doc.get("data") or {}).get("plugin.yaml") if doc.get("kind") == "ConfigMap" else None
+    embedded = _dict(doc.get("data")).get("plugin.yaml") if doc.get("kind") == "ConfigMap" else None
     if isinstance(embedded, str):
         try:
             return _plugin_names(yamlio.load_one(embedded, shown), shown)
-        except InputError:
+        except CmpError:
             return set()
     return set()
 
@@ -215,8 +295,24 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _text(value: Any) -> bool:
+    """A non-blank string."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
 def inside(root: Path, path: Path) -> Path | None:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError):  # a NUL byte, a symlink loop: no such path here
+        return None
     return resolved if resolved == root or root in resolved.parents else None
 
 

@@ -218,6 +218,26 @@ def test_broken_application_fails_with_exit_2(git_repo: Path, cli):
     assert "staging" in failed[0]["reason"]
 
 
+INGRESS_APP = application("ingress-nginx", "charts/ingress-nginx", "prod", shape="helm").replace(
+    "https://github.com/org/gitops-repo", "https://github.com/kubernetes/ingress-nginx")
+
+
+@pytest.mark.parametrize("broken", ["metadata: [1]\n", "metadata: {name: odd-prod}\nspec: [1]\n"])
+def test_a_broken_application_fails_alone_and_every_app_is_reported(example_repo: Path, cli, broken: str):
+    (example_repo / "apps" / "odd.yaml").write_text("apiVersion: argoproj.io/v1alpha1\nkind: Application\n" + broken)
+    (example_repo / "apps" / "ingress.yaml").write_text(INGRESS_APP)
+    result, report = parity_json(cli, "--repo", str(example_repo), *CLUSTER)
+
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err
+    statuses = {a["name"]: (a["status"], a.get("failure")) for a in report["apps"]}
+    assert [s for s in statuses.values() if s[0] == "failed"] == [("failed", "input")]
+    assert {n: s for n, s in statuses.items() if s[0] != "failed"} == {
+        "monitoring-prod": ("added", None), "webapp-dev": ("added", None), "webapp-prod": ("added", None)}
+    skipped = {s["name"]: s["reason"] for s in report["skipped"]}
+    assert skipped["ingress-nginx"] == "source is another repository (https://github.com/kubernetes/ingress-nginx)"
+
+
 def test_without_base_every_app_is_added(example_repo: Path, cli):
     result, report = parity_json(cli, "--repo", str(example_repo), *CLUSTER)
     assert result.code == 0, result.err
@@ -426,6 +446,15 @@ def test_usage_errors_exit_2_with_nothing_on_stdout(git_repo: Path, cli, argv, m
     assert result.out == ""
     assert message in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("out", ["/dev/null/x", "{file}", "{file}/sub"])
+def test_an_out_that_cannot_be_a_directory_exits_2_before_rendering(example_repo: Path, cli, tmp_path, out):
+    (tmp_path / "file").write_text("")
+    result = cli("parity", "--repo", str(example_repo), "--out", out.format(file=tmp_path / "file"))
+    assert result.code == 2 and result.out == "", result.err
+    assert "--out" in result.err and "Traceback" not in result.err
+    assert '"event": "parity"' not in result.err  # refused up front: no render ran
 
 
 def test_not_a_git_repository(example_repo: Path, cli):

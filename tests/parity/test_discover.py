@@ -100,3 +100,87 @@ def test_locate_finds_the_deepest_key_of_the_right_document(tmp_path: Path):
     # a missing key: the deepest one that exists
     line, _ = discover.locate(second, "spec", "syncPolicy", "automated")
     assert lines[line - 1] == "spec:"
+
+
+ROOT_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: root}
+spec:
+  source: {repoURL: https://github.com/org/gitops-repo.git, path: apps/, directory: {recurse: true}}
+  destination: {namespace: argocd}
+"""
+INGRESS_APP = APP.format(name="ingress").replace("  source:\n    path: charts/webapp\n", """\
+  source:
+    repoURL: https://github.com/kubernetes/ingress-nginx
+    path: charts/ingress-nginx
+""")
+
+
+def test_an_app_from_another_repository_is_skipped_by_the_app_of_apps_roots_url(tmp_path: Path):
+    write(tmp_path, "apps/root.yaml", ROOT_APP)
+    write(tmp_path, "apps/ingress.yaml", INGRESS_APP)
+    write(tmp_path, "apps/web.yaml", APP.format(name="web").replace(
+        "  source:\n", "  source:\n    repoURL: https://GitHub.com/org/gitops-repo/\n"))
+    found = discover.entries(tmp_path)
+    assert isinstance(found["ingress"], Skipped)
+    assert found["ingress"].reason == "source is another repository (https://github.com/kubernetes/ingress-nginx)"
+    assert isinstance(found["web"], AppSource)  # the same repository, spelled another way
+    assert "app-of-apps root" in found["root"].reason
+
+
+def test_the_configs_repo_urls_win_over_the_roots(tmp_path: Path):
+    write(tmp_path, ".gitops-cmp.yaml", "repoURLs: [https://github.com/kubernetes/ingress-nginx]\n")
+    write(tmp_path, "apps/root.yaml", ROOT_APP)
+    write(tmp_path, "apps/ingress.yaml", INGRESS_APP)
+    found = discover.entries(tmp_path)
+    assert isinstance(found["ingress"], AppSource)
+    assert found["root"].reason == "source is another repository (https://github.com/org/gitops-repo.git)"
+
+
+def test_without_config_or_root_every_source_is_this_repository(tmp_path: Path):
+    write(tmp_path, "apps/ingress.yaml", INGRESS_APP)
+    assert isinstance(discover.entries(tmp_path)["ingress"], AppSource)
+    assert discover.this_repo_urls([], frozenset()) == frozenset()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    pytest.param("metadata: [1]\nspec: {}\n", "metadata must be a mapping", id="metadata-list"),
+    pytest.param("metadata: {name: odd}\nspec: [1]\n", "spec must be a mapping", id="spec-list"),
+    pytest.param("metadata: {name: [1]}\nspec: {}\n", "has no metadata.name", id="name-list"),
+    pytest.param("metadata: {name: odd}\nspec: {source: {path: apps}, destination: [1]}\n",
+                 "destination must be a mapping", id="destination-list"),
+])
+def test_a_broken_application_fails_alone(tmp_path: Path, text: str, message: str):
+    write(tmp_path, "apps/a.yaml", APP.format(name="a"))
+    write(tmp_path, "apps/odd.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\n" + text)
+    write(tmp_path, "apps/z.yaml", APP.format(name="z"))
+    found = discover.entries(tmp_path)
+    broken = [e for e in found.values() if isinstance(e, discover.Broken)]
+    assert len(broken) == 1 and message in broken[0].reason, broken
+    assert isinstance(found["a"], AppSource) and isinstance(found["z"], AppSource)
+
+
+def test_documents_are_found_by_the_yaml_loader_and_located_in_their_own_lines(tmp_path: Path):
+    """`---` with content on its line, an explicit end `...`, and a block scalar: the loader decides
+    what a document is; findings never point into another document's lines."""
+    two = APP.format(name="one") + "...\n--- # second\n" + APP.format(name="two").replace(
+        "metadata:\n", "metadata:\n  annotations:\n    note: |\n      a note\n")
+    write(tmp_path, "apps/two.yaml", two)
+    docs, _ = discover.application_docs(tmp_path)
+    assert [d.name for d in docs] == ["one", "two"]
+    lines = two.splitlines()
+    for doc in docs:
+        line, _ = discover.locate(doc, "spec", "destination", "namespace")
+        assert lines[line - 1] == f"    namespace: {doc.name}"
+
+
+@pytest.mark.parametrize(("text", "count", "spans"), [
+    ("a: 1\n", 1, [(0, 1)]),
+    ("# c\n---\na: 1\n---\n# only a comment\n---\nb: 2\n", 2, [(2, 3), (6, 7)]),
+    ("--- {a: 1}\n--- |\n  text\n...\n", 2, [(0, 1), (1, 3)]),
+    ("a: 1\n---\nb: 2\n", 1, [(0, None)]),  # the loader saw one: the whole file
+    ("a: 1\n---\nb: 2\n", 3, [(0, 0)] * 3),  # disagreement: the first line, never another document
+])
+def test_document_lines(text: str, count: int, spans):
+    assert discover.document_lines(text, count) == spans

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import EXAMPLE, ROOT
 
 from cmp.application import PLUGIN_NAME
 from cmp.config import RepoConfig
 from cmp.findings import Finding
+from cmp.parity.discover import AppDoc
 from cmp.rules import RULES, app_source
 
 PLUGIN_APP = """\
@@ -172,3 +175,117 @@ def test_registered_as_a_repo_check():
                                                    ("{a,b}{c,d}", ["ac", "ad", "bc", "bd"])])
 def test_expand_braces(pattern, expanded):
     assert app_source.expand_braces(pattern) == expanded
+
+
+INGRESS_APP = HELM_APP.replace("name: mon", "name: ingress").replace("    path: charts/monitoring\n", """\
+    repoURL: https://github.com/kubernetes/ingress-nginx
+    path: charts/ingress-nginx
+""")
+
+
+def test_an_app_from_another_repository_is_not_checked_against_this_one(repo: Path):
+    root = ROOT_APP.replace("    path: apps\n", "    repoURL: https://github.com/org/gitops-repo\n    path: apps\n")
+    assert check(repo, root=root.replace("root.yaml,", ""), ingress=INGRESS_APP) == []
+
+
+def test_the_configs_repo_urls_name_this_repository(repo: Path):
+    (repo / "apps" / "ingress.yaml").write_text(INGRESS_APP)
+    config = RepoConfig(repo_urls=frozenset({"https://github.com/org/gitops-repo"}))
+    assert list(app_source.check_repo(repo, config)) == []
+    mine = RepoConfig(repo_urls=frozenset({"https://github.com/kubernetes/ingress-nginx"}))
+    assert [f.message for f in app_source.check_repo(repo, mine)] == [
+        "Application 'ingress': source path 'charts/ingress-nginx' is not a directory in the repository"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(("gitops-helm-v1", "[1]"), "plugin.name must be a string", id="plugin-name-list"),
+        pytest.param(("gitops-helm-v1", "{a: b}"), "plugin.name must be a string", id="plugin-name-map"),
+        pytest.param(("      env:\n        - name: ENVIRONMENT\n          value: prod\n", "      env: 5\n"),
+                     "plugin.env must be a list", id="env-number"),
+        pytest.param(("        - name: ENVIRONMENT\n", "        - 7\n        - name: ENVIRONMENT\n"),
+                     "plugin.env entries must be mappings", id="env-entry-number"),
+        pytest.param(("          value: prod\n", "          value: [prod]\n"),
+                     "plugin env ENVIRONMENT must be a string", id="env-value-list"),
+        pytest.param(("      env:", "      parameters: 5\n      env:"), "plugin.parameters must be a list",
+                     id="parameters-number"),
+        pytest.param(("      env:", "      parameters: [{name: valueFiles, array: 5}]\n      env:"),
+                     "parameter valueFiles: array must be a list of strings", id="parameter-array-number"),
+        pytest.param(("    namespace: web\n", "    namespace: [web]\n"), "no spec.destination.namespace",
+                     id="namespace-list"),
+        pytest.param(("    path: charts/webapp\n", "    path: [charts/webapp]\n"), "the source has no path",
+                     id="path-list"),
+        pytest.param(("charts/webapp", "\"charts/web\\0app\""), "source path 'charts/web\\x00app' is not a directory",
+                     id="path-nul"),
+        pytest.param(("  source:\n", "  sources: [1]\n  source:\n"), "spec.sources[0] is not a mapping",
+                     id="sources-item-number"),
+        pytest.param(("  source:\n", "  sources: 5\n  source:\n"), "spec.sources must be a list", id="sources-number"),
+        pytest.param(("  source:\n", "  source: null\n  elsewhere:\n"), "no spec.source mapping", id="no-source"),
+    ],
+)
+def test_odd_shapes_are_findings_not_exceptions(repo: Path, edit: tuple[str, str], message: str):
+    old, new = edit
+    assert old in PLUGIN_APP
+    findings = check(repo, web=PLUGIN_APP.replace(old, new, 1))
+    assert message in " | ".join(f.message for f in findings), findings
+    assert all(f.rule == "app-source" for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(("      valueFiles:\n        - values/prod.yaml\n", "      valueFiles: values/prod.yaml\n"),
+                     "helm.valueFiles must be a list of strings", id="value-files-string"),
+        pytest.param(("        - values/prod.yaml\n", "        - [values/prod.yaml]\n"),
+                     "helm.valueFiles must be a list of strings", id="value-file-list"),
+    ],
+)
+def test_odd_helm_shapes_are_findings(repo: Path, edit: tuple[str, str], message: str):
+    findings = check(repo, mon=HELM_APP.replace(*edit))
+    assert [message in f.message for f in findings] == [True], findings
+
+
+def test_odd_children_and_plugin_declarations_do_not_break_the_check(repo: Path):
+    (repo / "plugin.yaml").write_text("kind: ConfigManagementPlugin\nmetadata: [1]\nspec: [1]\n")
+    (repo / "platform").mkdir()
+    (repo / "platform" / "cm.yaml").write_text("kind: ConfigMap\ndata: [1]\n")
+    child = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: [1]\n"
+    findings = check(repo, root=ROOT_APP.replace("recurse: true", "recurse: true\n      include: [1]"),
+                     **{"team/odd": child})
+    assert findings and all(f.rule == "app-source" for f in findings)
+
+
+SHAPES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12)),
+                      lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                              st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+                      max_leaves=12)
+
+
+def odd(valid: object) -> st.SearchStrategy[object]:
+    """The valid value, or any shape at all."""
+    return st.one_of(st.just(valid), SHAPES)
+
+
+def mapping(**fields: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.one_of(st.fixed_dictionaries(fields), SHAPES)
+
+
+SOURCE = mapping(repoURL=odd("https://github.com/org/gitops-repo"), path=odd("charts/webapp"),
+                 plugin=mapping(name=odd(PLUGIN_NAME), env=odd([{"name": "ENVIRONMENT", "value": "prod"}]),
+                                parameters=odd([{"name": "valueFiles", "array": ["values/dev.yaml"]}])),
+                 helm=mapping(valueFiles=odd(["values/prod.yaml"])),
+                 directory=mapping(include=odd("*.yaml"), recurse=odd(True)))
+APPLICATIONS = st.fixed_dictionaries({
+    "metadata": odd({"name": "web"}),
+    "spec": mapping(source=SOURCE, sources=st.one_of(st.none(), st.lists(SOURCE, max_size=2), SHAPES),
+                    destination=mapping(namespace=odd("web"))),
+})
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=APPLICATIONS)
+def test_any_shape_is_findings_never_an_exception(repo: Path, doc):
+    app = AppDoc("apps/web.yaml", yaml.safe_dump(doc), doc)
+    for finding in app_source.check_application(app, repo.resolve(), {PLUGIN_NAME}, frozenset()):
+        assert finding.rule == "app-source"

@@ -161,16 +161,10 @@ def test_generate_in_a_real_process_prints_no_secret(tmp_path: Path):
     assert_no_leak(done.stdout, done.stderr)
 
 
-APPLICATION = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: w-dev}
-spec:
-  source:
-    path: charts/w
-    plugin: {name: gitops-helm-v1, env: [{name: ENVIRONMENT, value: dev}]}
-  destination: {namespace: w}
-"""
+APPLICATION = json.dumps({  # JSON is YAML
+    "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "w-dev"},
+    "spec": {"source": {"path": "charts/w", "plugin": {"name": "gitops-helm-v1", "env": [
+        {"name": "ENVIRONMENT", "value": "dev"}]}}, "destination": {"namespace": "w"}}})
 # Every rule the planted values trip, allowed: the app passes, so its diff is printed and redaction
 # is all that stands between the values and the report.
 ALLOW_ALL = "allow:\n" + "".join(f"  - {{path: '*', rule: {rule}, reason: test}}\n"
