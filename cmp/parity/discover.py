@@ -162,11 +162,11 @@ def this_repo_urls(docs: list[AppDoc], configured: frozenset[str]) -> frozenset[
     app-of-apps roots (Applications whose source path is apps/). None: every source is this repo."""
     if configured:
         return configured
-    return frozenset(normalize_repo_url(s["repoURL"]) for app in docs for s in sources(app.doc)
+    return frozenset(normalize_repo_url(s["repoURL"]) for app in docs for s in _sources(app.doc)
                      if isinstance(s.get("repoURL"), str) and _is_apps_dir(s.get("path")))
 
 
-def sources(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _sources(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The Application's source mappings (spec.source, or each of spec.sources)."""
     spec = doc.get("spec")
     if not isinstance(spec, dict):

@@ -320,4 +320,5 @@ def _finding(app: AppDoc, keys: tuple[str, ...], message: str) -> Finding:
     from cmp.parity.discover import locate
 
     line, column = locate(app, *keys)
-    return Finding(app.display, line, column, ID, Severity.ERROR, f"Application {app.name!r}: {message}")
+    name = repr(app.name) if app.name else "(no name)"
+    return Finding(app.display, line, column, ID, Severity.ERROR, f"Application {name}: {message}")
