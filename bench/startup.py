@@ -6,10 +6,9 @@ Two views, each the median of ROUNDS fresh processes:
    order, and times each group; a group's figure is what it adds to the groups before it.
 2. modules: the heaviest single modules by self time in `python -X importtime -m cmp generate`.
 
-`-X importtime` alone misattributes two things, hence the stage view: a module imported through
+`-X importtime` alone misattributes, hence the stage view: a module imported through
 importlib.import_module (structlog, see cmp/log.py) gets no line of its own, so its imports show
-up as top-level ones; and generate loads the Helm engine in a background thread, whose lines
-interleave with the main thread's.
+up as top-level imports of generate.
 
     python bench/startup.py [ROUNDS] [TOP]
 """
@@ -32,7 +31,7 @@ STAGES = [
     ("template parser and env-conditional scanner", "import cmp.templates.scan"),
     ("secret detectors and scanner", "import cmp.secrets.scan"),
     ("pipeline stages, the other rules, deadline", "import cmp.pipeline.run, cmp.deadline"),
-    ("Helm engine (helm_python; generate loads it in a thread)", "import helm_python"),
+    ("Helm engine (helm_python: the Go library and its runtime's start)", "import helm_python"),
 ]
 
 TIMER = r"""
@@ -84,7 +83,7 @@ def main(rounds: int, top: int) -> None:
     print(f"start-up of `gitops-cmp generate` (example webapp, prod), median of {rounds} processes ({machine()})\n")
     print(table(["stage (each adds to the ones above)", "ms"], rows))
     print(f"\nsum {summed:.0f} ms. A whole generate process: {median_ms(generate):.0f} ms, which adds the render,"
-          " the output and the interpreter's shutdown, and hides part of the engine's load behind the imports\n")
+          " the output and the interpreter's shutdown\n")
     modules = module_self_times(chart, env, rounds)
     heavy = sorted(modules.items(), key=lambda item: -statistics.median(item[1]))[:top]
     print(table([f"module (median self time under -X importtime, {rounds} runs)", "self ms"],

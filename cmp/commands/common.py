@@ -43,9 +43,6 @@ def reader_may_close() -> Iterator[None]:
 
 def render_within_deadline(request: RenderRequest) -> RenderResult:
     """The pipeline, under the repo's deadline, interruptible by SIGTERM/SIGINT."""
-    from cmp.pipeline import helm
-
-    helm.preload()  # before the pipeline's own imports, which then overlap the engine's start
     from cmp import config
     from cmp.deadline import call_with_deadline, terminate_on_signals
     from cmp.pipeline.run import render

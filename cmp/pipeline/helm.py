@@ -8,7 +8,6 @@ tests/pipeline/helm_test.py pins that behaviour against the pinned wheel.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,6 @@ from cmp.errors import InputError, RenderError
 
 # Statuses `helm dependency list` reports for a dependency whose chart is present in charts/.
 _PRESENT = {"ok", "unpacked"}
-
-
-def preload() -> None:
-    """Start loading the Helm engine in the background. Most of its load is the Go runtime's
-    start, which runs outside the GIL, so it overlaps the imports and reads before the render."""
-    threading.Thread(target=_import_engine, name="gitops-cmp-helm-load", daemon=True).start()
-
-
-def _import_engine() -> None:
-    try:
-        import helm_python  # noqa: F401
-    except Exception:  # the render imports it again, and reports the failure there
-        pass
 
 
 def render(
