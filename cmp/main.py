@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import sys
 import traceback
 from collections.abc import Sequence
@@ -43,6 +45,10 @@ def _add_log_format(parser: argparse.ArgumentParser, default: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the process's own command line: it ends when main returns
+        # Spare it the interpreter's final full garbage collection (about 12 ms of a small render's
+        # process) by freezing the heap first: the OS frees that memory at exit anyway.
+        atexit.register(gc.freeze)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -86,3 +86,22 @@ def test_a_reader_that_stops_early_is_not_an_internal_error():
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert proc.stdout == "---\n# Sour"
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_process_freezes_its_heap_at_exit_instead_of_collecting_it():
+    # atexit runs handlers last-registered first: this one sees the heap after main's handler ran.
+    code = ("import atexit, gc, sys; atexit.register(lambda: print(gc.get_freeze_count() > 0));"
+            " sys.argv = ['gitops-cmp', '--version']; from cmp.main import main; main()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.splitlines()[-1] == "True"
+
+
+def test_main_called_with_argv_leaves_the_callers_garbage_collector_alone(cli, monkeypatch):
+    import atexit
+    import gc
+
+    registered = []
+    monkeypatch.setattr(atexit, "register", lambda fn, *args, **kwargs: registered.append(fn))
+    assert cli("render", str(EXAMPLE / "charts/webapp"), "--env", "prod").code == 0
+    assert gc.freeze not in registered
