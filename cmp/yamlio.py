@@ -108,7 +108,12 @@ def load_all(text: str, source: str) -> list[Any]:
                 break
             if has_anchors:  # without an anchor there is no alias, so nothing can expand
                 _check_budget(node, source)
-            docs.append(_construct(loader, node, has_anchors))
+            try:
+                docs.append(_construct(loader, node, has_anchors))
+            except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
+                # PyYAML's scalar constructors raise bare errors for `!!int abc`, `!!bool maybe`, ...
+                line = node.start_mark.line + 1
+                raise InputError(f"{source}:{line}: a value does not match its explicit tag ({exc})") from None
     except yaml.MarkedYAMLError as exc:
         raise _input_error(exc, source) from None
     except yaml.YAMLError as exc:

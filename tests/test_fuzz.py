@@ -27,7 +27,13 @@ def test_loader_raises_only_input_error_on_arbitrary_bytes(data: bytes):
         pass
 
 
-YAMLISH = st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#%@`\n\t ,?0123456789.~")), max_size=300)
+YAMLISH = st.one_of(
+    st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#%@`\n\t ,?0123456789.~")), max_size=300),
+    # explicit tags and anchors, whose constructors fail in their own ways
+    st.lists(st.sampled_from(["a: ", "- ", "!!int ", "!!float ", "!!bool ", "!!str ", "!!null ", "!!map ", "!!seq ",
+                              "!!binary ", "&x ", "*x ", "abc", "0x", "1e9", "maybe", "{", "}", "[", "]", ", ",
+                              "\n", "  ", "? ", ": ", "<<: "]), max_size=40).map("".join),
+)
 
 
 @FUZZ

@@ -41,6 +41,9 @@ def test_loads(text: str, expected: list):
         pytest.param("a: 1\n\tb: 2\n", r"f\.yaml:2:1: ", id="tab-indent"),
         pytest.param("a: !!binary aGVsbG8=\n", r"f\.yaml:1:4: tag !!binary is not allowed", id="binary-tag"),
         pytest.param("a: !!set {x}\n", r"f\.yaml:1:4: tag !!set is not allowed", id="set-tag"),
+        pytest.param("a: 1\n---\nb: !!int abc\n", r"f\.yaml:3: a value does not match its explicit tag", id="bad-int"),
+        pytest.param("a: !!float x\n", r"f\.yaml:1: a value does not match its explicit tag", id="bad-float"),
+        pytest.param("a: !!bool maybe\n", r"f\.yaml:1: a value does not match its explicit tag", id="bad-bool"),
         pytest.param("a: !!timestamp 2024-01-01\n", r"f\.yaml:1:4: tag !!timestamp is not allowed", id="timestamp-tag"),
     ],
 )
