@@ -24,6 +24,8 @@ from cmp.context import RenderRequest  # noqa: E402
 from cmp.pipeline import helm, inputs, manifests  # noqa: E402
 from cmp.rules import eso, secrets  # noqa: E402
 
+from _common import LARGE_TEMPLATE  # noqa: E402
+
 WORKLOADS = """\
 {{- range $i := until (int .Values.workloads) }}
 ---
@@ -145,20 +147,8 @@ spec:
 """
 
 
-# The other end: 2 MB of plain settings, nothing that looks like a secret (the bench's usual chart shape).
-PLAIN = """\
-{{- range $i := until (int .Values.count) }}
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings-{{ $i }}
-data:
-  {{- range $j := until (int $.Values.keys) }}
-  setting_{{ $j }}: {{ printf "the quick brown fox jumps over the lazy dog-%d-%d" $i $j | quote }}
-  {{- end }}
-{{- end }}
-"""
+# The other end: 2 MB of plain settings, nothing that looks like a secret (the bench's usual chart).
+PLAIN = LARGE_TEMPLATE
 
 
 def chart(root: Path, templates: dict[str, str], values: str) -> RenderRequest:
@@ -188,7 +178,8 @@ SCENARIOS = {
     "mixed (workloads, config files, dashboards, ExternalSecrets, a CRD)": (
         {"workloads.yaml": WORKLOADS, "configmaps.yaml": CONFIGMAPS, "externalsecrets.yaml": EXTERNAL_SECRETS,
          "crd.yaml": CRD}, "workloads: 180\nconfigmaps: 400\ncrdFields: 1200\n"),
-    "plain (ConfigMaps of settings)": ({"settings.yaml": PLAIN}, "count: 400\nkeys: 60\n"),
+    "plain (ConfigMaps of settings)": ({"settings.yaml": PLAIN},
+                                       "count: 400\nkeys: 60\ntext: the quick brown fox jumps over the lazy dog\n"),
 }
 
 

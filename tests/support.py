@@ -14,3 +14,15 @@ class Run:
     code: int
     out: str
     err: str
+
+
+def write_chart(root: Path, *, template: str, values: str = "{}\n", config: str = "{}\n", name: str = "app") -> Path:
+    """A one-template chart at root/chart with values/prod.yaml, and root/.gitops-cmp.yaml: a repo."""
+    chart = root / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "values").mkdir()
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(template)
+    (chart / "values" / "prod.yaml").write_text(values)
+    (root / ".gitops-cmp.yaml").write_text(config)
+    return chart

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import write_chart
 
 MEMORY_LIMIT = 4 * 1024**3  # 4 GiB of address space (the Go runtime reserves some): a billion laughs would need far more
 
@@ -21,14 +22,7 @@ def limited() -> None:
 
 
 def chart_with_values(root: Path, values: str) -> Path:
-    chart = root / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "values").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: hostile\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
-    (chart / "values" / "prod.yaml").write_text(values)
-    (root / ".gitops-cmp.yaml").write_text("{}\n")
-    return chart
+    return write_chart(root, template="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", values=values)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import write_chart
 
 from cmp.deadline import DeadlineExceeded, call_with_deadline
 from cmp.exitcodes import ExitCode
@@ -24,14 +25,7 @@ data:
 
 
 def runaway_chart(root: Path, deadline: float) -> Path:
-    chart = root / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "values").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: runaway\nversion: 0.1.0\n")
-    (chart / "values" / "prod.yaml").write_text("{}\n")
-    (chart / "templates" / "cm.yaml").write_text(RUNAWAY)
-    (root / ".gitops-cmp.yaml").write_text(f"limits: {{deadlineSeconds: {deadline}}}\n")
-    return chart
+    return write_chart(root, template=RUNAWAY, config=f"limits: {{deadlineSeconds: {deadline}}}\n")
 
 
 def start(chart: Path) -> subprocess.Popen[str]:
