@@ -28,6 +28,14 @@ def runaway_chart(root: Path, deadline: float) -> Path:
     return write_chart(root, template=RUNAWAY, config=f"limits: {{deadlineSeconds: {deadline}}}\n")
 
 
+def wait_for_render_thread(pid: int) -> None:
+    """Until the process has more than its main thread (a loaded machine starts Python slowly)."""
+    tasks = Path(f"/proc/{pid}/task")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and tasks.exists() and len(list(tasks.iterdir())) < 2:
+        time.sleep(0.02)
+
+
 def start(chart: Path) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "cmp", "render", str(chart), "--env", "prod"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -43,7 +51,8 @@ def test_runaway_render_fails_with_a_message_at_the_deadline(tmp_path: Path):
 
 def test_sigterm_during_a_render_exits_promptly_with_nothing_on_stdout(tmp_path: Path):
     proc = start(runaway_chart(tmp_path, 30))
-    time.sleep(1.0)  # inside Helm's loop by now
+    wait_for_render_thread(proc.pid)  # the handler is installed before the render thread starts
+    time.sleep(0.5)  # inside Helm's loop by now
     sent = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=10)
