@@ -44,9 +44,9 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None) ->
         findings.append(Finding(shown, 0, 0, "render", Severity.ERROR,
                                 "Helm could not render the chart either; its message is withheld because"
                                 " it may quote a value reported above. Fix those findings first"))
-        return _result(request, gathered, findings, cfg, [], 0, started)
+        return _result(gathered, findings, cfg, [], started)
     findings += policy.check_output(gathered, objects)
-    return _result(request, gathered, findings, cfg, objects, sum(1 for m in objects for _ in m.objects()), started)
+    return _result(gathered, findings, cfg, objects, started)
 
 
 def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:
@@ -69,17 +69,16 @@ def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manife
     return objects
 
 
-def _result(request: RenderRequest, gathered: inputs.Inputs, findings: list[Finding],
-            cfg: repo_config.RepoConfig, objects: list[manifests.Manifest], count: int,
-            started: float) -> RenderResult:
+def _result(gathered: inputs.Inputs, findings: list[Finding], cfg: repo_config.RepoConfig,
+            objects: list[manifests.Manifest], started: float) -> RenderResult:
     text = emit.stream(objects)
     return RenderResult(
         stream=text,
-        objects=count,
+        objects=sum(1 for m in objects for _ in m.objects()),
         findings=policy.apply_allowlist(findings, cfg.allow).kept,
         digest=emit.digest(text),
         seconds=time.monotonic() - started,
-        env=request.env,
+        env=gathered.request.env,
         release=gathered.release,
         namespace=gathered.namespace,
     )
