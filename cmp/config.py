@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmp import yamlio
 from cmp.errors import InputError
@@ -22,8 +21,7 @@ class EnvConditionalMode(str, Enum):
     STRIP = "strip"
 
 
-@dataclass(frozen=True)
-class AllowEntry:
+class AllowEntry(NamedTuple):
     """Silences findings of `rule` at `path` (a repo-relative path or glob); `reason` is mandatory."""
 
     path: str
@@ -32,15 +30,13 @@ class AllowEntry:
     fingerprint: str | None = None
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     max_file_bytes: int = 1024 * 1024
     max_chart_bytes: int = 32 * 1024 * 1024
     deadline_seconds: float = 45.0
 
 
-@dataclass(frozen=True)
-class RepoConfig:
+class RepoConfig(NamedTuple):
     environments: tuple[str, ...] = ()
     env_words: tuple[str, ...] = DEFAULT_ENV_WORDS
     env_identity_keys: tuple[str, ...] = DEFAULT_IDENTITY_KEYS
@@ -48,7 +44,7 @@ class RepoConfig:
     strict_environments: tuple[str, ...] = ("prod", "production")
     allow: tuple[AllowEntry, ...] = ()
     repo_urls: frozenset[str] = frozenset()  # this repository's URLs: Applications elsewhere are skipped
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = Limits()
     source: str = "(defaults)"
 
 

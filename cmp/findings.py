@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, Enum):
@@ -12,8 +11,7 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
+class Finding(NamedTuple):
     """A rule's verdict on one place. `message` never carries a secret value; `fingerprint` may
     carry a short hash of it so an allowlist entry can name exactly one value."""
 
@@ -26,7 +24,7 @@ class Finding:
     fingerprint: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data: dict[str, Any] = self._asdict()
         data["severity"] = self.severity.value
         if self.fingerprint is None:
             del data["fingerprint"]

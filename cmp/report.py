@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from cmp import __version__
 from cmp.findings import Finding, Severity
@@ -17,8 +16,7 @@ from cmp.findings import Finding, Severity
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-@dataclass(frozen=True)
-class CheckReport:
+class CheckReport(NamedTuple):
     findings: tuple[Finding, ...]
     charts: int
     repos: int

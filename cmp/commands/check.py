@@ -12,9 +12,8 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import config as repo_config
 from cmp.commands.common import reader_may_close
@@ -63,13 +62,12 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-@dataclass
-class _Repo:
+class _Repo(NamedTuple):
     root: Path
     config: RepoConfig
     is_repo: bool
-    whole: bool = False
-    charts: set[Path] = field(default_factory=set)
+    whole: bool  # the repo root itself was asked for, not only some charts in it
+    charts: frozenset[Path]
 
 
 def check(paths: Iterable[Path]) -> CheckReport:
@@ -85,17 +83,13 @@ def check(paths: Iterable[Path]) -> CheckReport:
 
 
 def plan(paths: Iterable[Path]) -> dict[Path, _Repo]:
-    repos: dict[Path, _Repo] = {}
+    asked: dict[Path, list[Path]] = {}
     for path in paths:
         path = path.resolve()
-        root = find_repo_root(path if path.is_dir() else path.parent)
-        repo = repos.get(root)
-        if repo is None:
-            is_repo = (root / CONFIG_NAME).is_file() or (root / ".git").exists()
-            repo = repos[root] = _Repo(root, repo_config.load(root), is_repo)
-        repo.whole = repo.whole or path == root
-        repo.charts.update(charts_at(path, root))
-    return repos
+        asked.setdefault(find_repo_root(path if path.is_dir() else path.parent), []).append(path)
+    return {root: _Repo(root, repo_config.load(root), (root / CONFIG_NAME).is_file() or (root / ".git").exists(),
+                        root in found, frozenset(chart for path in found for chart in charts_at(path, root)))
+            for root, found in asked.items()}
 
 
 def check_one_repo(repo: _Repo) -> list[Finding]:
@@ -195,7 +189,7 @@ def strip_changes(gathered: Inputs, shown: str) -> Iterator[Finding]:
     from cmp.rules.env_conditional import ID
 
     env = gathered.request.env or "(no env)"
-    unstripped = replace(gathered, config=replace(gathered.config, env_conditional_mode=EnvConditionalMode.WARN))
+    unstripped = gathered._replace(config=gathered.config._replace(env_conditional_mode=EnvConditionalMode.WARN))
     try:
         before = render_objects(unstripped, shown)
     except CmpError as exc:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmp import yamlio
 from cmp.config import RepoConfig
@@ -13,20 +12,20 @@ from cmp.context import RenderRequest
 from cmp.errors import InputError
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     path: Path
     display: str  # repo-relative, what findings and errors name
     text: str
 
 
-@dataclass(frozen=True)
-class ValueFile(SourceFile):
+class ValueFile(NamedTuple):
+    path: Path
+    display: str
+    text: str
     data: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(NamedTuple):
     request: RenderRequest
     config: RepoConfig
     chart_dir: Path

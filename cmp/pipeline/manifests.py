@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmp import yamlio
 from cmp.errors import InputError, RenderError
@@ -33,10 +32,9 @@ INSTALL_ORDER = (
 _RANK = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     source: str  # the template (or crds/ file) Helm rendered it from, as `# Source:` names it
-    index: int  # document index within that source
+    doc_index: int  # document index within that source
     text: str
     obj: dict[str, Any]
     is_crd_file: bool = False
@@ -61,7 +59,7 @@ class Manifest:
         # `helm template` order: CRDs from crds/, then manifests, then hooks; by install order within.
         rank = _RANK.get(self.kind, len(INSTALL_ORDER))
         group = 0 if self.is_crd_file else 2 if self.is_hook else 1
-        return (group, rank, self.kind if rank == len(INSTALL_ORDER) else "", self.source, self.index)
+        return (group, rank, self.kind if rank == len(INSTALL_ORDER) else "", self.source, self.doc_index)
 
 
 def signature(obj: dict[str, Any]) -> str:

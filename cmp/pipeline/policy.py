@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmp.config import AllowEntry
 from cmp.findings import Finding, Severity
@@ -31,8 +30,7 @@ def check_output(inputs: Inputs, manifests: list[Manifest]) -> list[Finding]:
     ]
 
 
-@dataclass(frozen=True)
-class Allowed:
+class Allowed(NamedTuple):
     kept: tuple[Finding, ...]
     silenced: tuple[tuple[Finding, AllowEntry], ...]
 

@@ -7,7 +7,7 @@ there are no error findings.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cmp import config as repo_config
 from cmp.context import RenderRequest
@@ -16,8 +16,7 @@ from cmp.findings import Finding, Severity, has_errors
 from cmp.pipeline import emit, helm, inputs, manifests, policy
 
 
-@dataclass(frozen=True)
-class RenderResult:
+class RenderResult(NamedTuple):
     stream: str
     objects: int
     findings: tuple[Finding, ...]

@@ -13,10 +13,9 @@ config (allowlist, strict environments) and the command decides.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp.rules import (app_source, app_sync_policy, env_conditional, eso, nondeterministic,
                        pinned_images, resources, secrets)
@@ -33,8 +32,7 @@ ValuesHook = Callable[["Inputs", "dict[str, Any]"], "dict[str, Any]"]
 RepoCheck = Callable[[Path, "RepoConfig"], Iterable["Finding"]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     doc: str
     check_inputs: InputCheck | None = None

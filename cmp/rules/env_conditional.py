@@ -39,8 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmp import yamlio
 from cmp.config import EnvConditionalMode, RepoConfig
@@ -143,8 +142,7 @@ def is_notes(path: str) -> bool:
 # ---- inline allow comments --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Allow:
+class Allow(NamedTuple):
     file: str
     line: int
     column: int

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
@@ -122,13 +121,12 @@ def split_words(name: str) -> list[str]:
 # ---- the scanner ------------------------------------------------------------------------------
 
 
-@dataclass
-class _Frame:
+class _Frame(NamedTuple):
     file: str
     source: Source
     dot: Val
     vars: dict[str, Val]
-    printed: list[Val] = field(default_factory=list)
+    printed: list[Val]  # mutated: what the template prints, for include's value
     depth: int = 0
 
 
@@ -184,7 +182,7 @@ class _Scanner:
     def run(self) -> None:
         for name in list(self.order):
             tree = self.trees[name]
-            self.walk(tree.nodes, _Frame(name, tree.source, ROOT, {"$": ROOT}))
+            self.walk(tree.nodes, _Frame(name, tree.source, ROOT, {"$": ROOT}, []))
         for name in list(self.defines):
             if not self.contexts.get(name):  # never included here: assume the chart's root context
                 self.helper(name, ROOT, 0)
@@ -408,7 +406,7 @@ class _Scanner:
             return ANY
         self.contexts[name] = self.contexts.get(name, 0) + 1
         file, source, body = definition
-        frame = _Frame(file, source, ctx, {"$": ctx}, depth=depth)
+        frame = _Frame(file, source, ctx, {"$": ctx}, [], depth)
         self.running.add(key)
         self.walk(body, frame)
         self.running.discard(key)
@@ -424,7 +422,7 @@ class _Scanner:
             return
         name, text = loaded
         tree = self.add(name, text)
-        self.walk(tree.nodes, _Frame(name, tree.source, ctx, {"$": ctx}, depth=depth))
+        self.walk(tree.nodes, _Frame(name, tree.source, ctx, {"$": ctx}, [], depth))
 
     # ---- the policy: what counts ----------------------------------------------------------
 

@@ -16,7 +16,7 @@ def test_documents_split_where_helm_splits_them():
     text = "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\n# comment only\n---  \napiVersion: v1\nkind: B\nmetadata: {name: b}\n"
     found = list(manifests.split("c/templates/x.yaml", text))
     assert kinds(found) == [("A", "a"), ("B", "b")]
-    assert [m.index for m in found] == [0, 2]
+    assert [m.doc_index for m in found] == [0, 2]
 
 
 @pytest.mark.parametrize(
