@@ -45,10 +45,13 @@ def render_within_deadline(request: RenderRequest) -> RenderResult:
     """The pipeline, under the repo's deadline, interruptible by SIGTERM/SIGINT."""
     from cmp import config
     from cmp.deadline import call_with_deadline, terminate_on_signals
-    from cmp.pipeline.run import render
+    from cmp.pipeline import helm
 
-    cfg = config.load(request.repo_root)
-    with terminate_on_signals():
+    with terminate_on_signals():  # a SIGTERM while the engine loads stops the process like one mid-render
+        helm.warm_up()
+        from cmp.pipeline.run import render
+
+        cfg = config.load(request.repo_root)
         return call_with_deadline(lambda: render(request, cfg), cfg.limits.deadline_seconds,
                                   f"render of {request.app or request.chart_dir.name}")
 

@@ -3,7 +3,10 @@ this, these tests say so before a render silently changes."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -136,3 +139,31 @@ def test_values_that_json_cannot_carry_are_an_input_error(tmp_path: Path):
     chart = make_chart(tmp_path, {"cm.yaml": CAPS})
     with pytest.raises(InputError, match="cannot be passed to Helm"):
         render(chart, values={"value": float("nan")})
+
+
+WARM_UP = """
+import sys, threading
+from cmp.pipeline import helm
+helm.warm_up()
+loader = next(t for t in threading.enumerate() if t.name == "gitops-cmp-helm-load")
+loader.join(60)
+print("helm_python" in sys.modules)
+"""
+
+
+def test_warm_up_loads_the_engine_in_the_background(tmp_path: Path):
+    proc = subprocess.run([sys.executable, "-c", WARM_UP], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "True\n", "")
+
+
+def test_an_engine_that_cannot_load_is_reported_once_by_the_render_not_by_the_warm_up(tmp_path: Path):
+    broken = tmp_path / "libhelm_c.so"
+    broken.write_text("not a shared library\n")  # HELM_C_LIB: the wheel's documented override
+    chart = ROOT / "examples" / "gitops-repo" / "charts" / "webapp"
+    env = {**os.environ, "HELM_C_LIB": str(broken), "ARGOCD_APP_NAME": "webapp-prod",
+           "ARGOCD_APP_NAMESPACE": "webapp-prod", "ARGOCD_ENV_ENVIRONMENT": "prod", "ARGOCD_APP_PARAMETERS": "null"}
+    proc = subprocess.run([sys.executable, "-m", "cmp", "generate"], capture_output=True, text=True, cwd=chart,
+                          env=env, check=False)
+    assert (proc.returncode, proc.stdout) == (4, "")
+    assert "Exception in thread" not in proc.stderr
+    assert proc.stderr.count("could not load it") == 1
