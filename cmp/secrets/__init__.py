@@ -12,4 +12,8 @@ The layers, cheapest first:
 
 A Hit carries where (JSON path), what (a label) and a fingerprint (a salted hash prefix), never the
 value: nothing downstream can print what it never received.
+
+Start-up is paid by every render (each Argo CD sync is a fresh process), so the records here are
+NamedTuples rather than frozen dataclasses (a tenth of the cost to create the class), and the big
+regexes that only a suspicious string needs are compiled on first use.
 """

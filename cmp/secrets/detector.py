@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Extract = Callable[["re.Match[str]"], "str | None"]
 
 
-@dataclass(frozen=True)
-class Detector:
+class Detector(NamedTuple):
     label: str  # what a finding calls it: "AWS access key ID"
     pattern: str
     anchor: str

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 # Lowercased text. Covers every word `names.classify` can call sensitive (its heads and compounds).
 # Grouped by first letter: the engine tries one branch per candidate character, not thirteen.
@@ -21,20 +22,33 @@ SENSITIVE = re.compile(
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _KEY_CHARS = re.compile(r"[\w./-]*")
 _KEY_REACH = 128
-_PAIR = re.compile(
-    r"""(?:-D|--?)?(?P<k>[A-Za-z_][\w./-]*)["']?[ \t]*(?:=|:(?=[ \t"']))[ \t]*(?P<q>["']?)"""
-    r"""(?P<v>\$\{[^}\s]*\}|\$\([^)\s]*\)|\{\{.*?\}\}|[^\s"',;&}\]]+)(?P=q)"""
-    r"""[ \t]*(?=$|[,;&}\]\r]|[ \t]+(?:-|\#|//))""",
-    re.MULTILINE,
-)
-_FLAG = re.compile(r"""--?(?P<k>[A-Za-z][\w-]*)[ \t]+(?P<q>["']?)(?P<v>[^\s"'-][^\s"']*)(?P=q)""")
-# `args: ["--password", "hunter2"]` written as a flow or JSON list.
-_LISTED_FLAG = re.compile(r"""--?(?P<k>[A-Za-z][\w-]*)["'][ \t]*,[ \t]*(?P<q>["'])(?P<v>[^"'\n-][^"'\n]*)(?P=q)""")
-_TEXT_NAME = re.compile(r"""^[ \t]*-?[ \t]*(?:name|key):[ \t]*["']?([\w.-]+)["']?[ \t]*$""")
 
 
-@dataclass(frozen=True)
-class Pair:
+# The pair patterns are compiled on first use, not at import: only a string that holds a sensitive
+# word and a separator needs them, and many renders have none.
+@cache
+def _pair_patterns() -> tuple[re.Pattern[str], ...]:
+    """`key=value` / `key: value`, `--flag value`, and `"--flag", "value"` (a flow or JSON list), in the
+    order they are tried."""
+    pair = re.compile(
+        r"""(?:-D|--?)?(?P<k>[A-Za-z_][\w./-]*)["']?[ \t]*(?:=|:(?=[ \t"']))[ \t]*(?P<q>["']?)"""
+        r"""(?P<v>\$\{[^}\s]*\}|\$\([^)\s]*\)|\{\{.*?\}\}|[^\s"',;&}\]]+)(?P=q)"""
+        r"""[ \t]*(?=$|[,;&}\]\r]|[ \t]+(?:-|\#|//))""",
+        re.MULTILINE,
+    )
+    flag = re.compile(r"""--?(?P<k>[A-Za-z][\w-]*)[ \t]+(?P<q>["']?)(?P<v>[^\s"'-][^\s"']*)(?P=q)""")
+    listed_flag = re.compile(
+        r"""--?(?P<k>[A-Za-z][\w-]*)["'][ \t]*,[ \t]*(?P<q>["'])(?P<v>[^"'\n-][^"'\n]*)(?P=q)""")
+    return pair, flag, listed_flag
+
+
+@cache
+def _text_name() -> re.Pattern[str]:
+    """`- name: DB_PASSWORD` in raw YAML text (only `gitops-cmp check` reads templates as text)."""
+    return re.compile(r"""^[ \t]*-?[ \t]*(?:name|key):[ \t]*["']?([\w.-]+)["']?[ \t]*$""")
+
+
+class Pair(NamedTuple):
     key: str
     value: str
     offset: int  # where the pair starts in the text
@@ -53,7 +67,7 @@ def pairs(text: str) -> Iterator[Pair]:
         at = key_start(text, word.start())
         if at <= done:
             continue
-        for pattern in (_PAIR, _FLAG, _LISTED_FLAG):
+        for pattern in _pair_patterns():
             match = pattern.match(text, at)
             if match:
                 done = at
@@ -71,8 +85,9 @@ def key_start(text: str, position: int) -> int:
 def name_value_lines(text: str) -> Iterator[tuple[str, str, int]]:
     """In raw YAML text: `- name: DB_PASSWORD` followed by `value: hunter2`, as (name, value, line)."""
     pending = ""
+    text_name = _text_name()
     for number, line in enumerate(text.splitlines(), 1):
-        named = _TEXT_NAME.match(line)
+        named = text_name.match(line)
         if named:
             pending = named.group(1)
             continue

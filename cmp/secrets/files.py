@@ -8,9 +8,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmp import yamlio
 from cmp.errors import InputError
@@ -20,15 +19,13 @@ _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$")
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     data: Any
     text: str  # the document's own lines
     first_line: int  # 1-based line of `text` in its file
 
 
-@dataclass(frozen=True)
-class RepoFile:
+class RepoFile(NamedTuple):
     path: str  # repo-relative, as findings name it
     text: str
     documents: tuple[Document, ...]  # empty when the file is not YAML data

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmp.secrets import decode, detectors, embedded
 from cmp.secrets.fingerprint import fingerprint
@@ -26,8 +25,7 @@ _NO_EMBEDDED = frozenset({"description", "message", "summary", "help", "notes"})
 _SEPARATOR = "\x00"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One secret: where it is and what it looks like. Deliberately has no field for the value."""
 
     path: Path

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -96,3 +98,27 @@ def test_any_tree_scans_without_raising(tree: object):
 @given(st.text(max_size=400))
 def test_any_text_scans_without_raising(text: str):
     scan_text(text)
+
+
+DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "webapp-frontend"},
+              "spec": {"template": {"spec": {"containers": [{
+                  "name": "webapp", "image": "ghcr.io/org/webapp:1.4.2-alpine",
+                  "env": [{"name": "LOG_FORMAT", "value": "json-structured"},
+                          {"name": "DB_PASSWORD",
+                           "valueFrom": {"secretKeyRef": {"name": "webapp-db", "key": "password"}}}],
+                  "args": ["--listen-address", "0.0.0.0:8080"]}]}}}}
+
+
+def test_a_clean_render_compiles_no_full_pattern_and_imports_no_hashlib():
+    # Every sync is a fresh process: the detectors' alternation, the pair patterns and hashlib (~7 ms
+    # of start-up together) are loaded only once a string needs them.
+    code = (
+        "import sys\n"
+        "from cmp.secrets import detectors, embedded\n"
+        "from cmp.secrets.scan import scan_object\n"
+        f"assert scan_object({DEPLOYMENT!r}) == []\n"
+        "print(detectors._combined.cache_info().currsize, embedded._pair_patterns.cache_info().currsize,\n"
+        "      'hashlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "0", "False"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 from cmp.secrets.detector import Detector
 from cmp.secrets.detectors import aws, azure, github, gitlab, google, http_auth, jwt, pem, saas, slack, stripe, url
@@ -19,30 +20,41 @@ DETECTORS: tuple[Detector, ...] = tuple(d for family in FAMILIES for d in family
 MIN_LENGTH = 12
 _SPAN = 2048  # no credential match is longer; a PEM body is cut out by its own extract
 
-_COMBINED = re.compile("|".join(f"(?P<d{i}>{d.pattern})" for i, d in enumerate(DETECTORS)))
-
 
 def _split_first(anchor: str) -> tuple[str, str]:
     """(first literal character, the rest of the anchor regex)."""
     return (anchor[1], anchor[2:]) if anchor.startswith("\\") else (anchor[0], anchor[1:])
 
 
-# At an anchor, which leads (match start = anchor - lead) to try: those of the anchors that match there.
-_LEADS_BY_FIRST: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+# Detectors by the first character of their anchor.
+_BY_FIRST: dict[str, list[Detector]] = {}
 for _d in DETECTORS:
-    _LEADS_BY_FIRST.setdefault(_split_first(_d.anchor)[0], []).append((re.compile(_d.anchor), _d.lead))
+    _BY_FIRST.setdefault(_split_first(_d.anchor)[0], []).append(_d)
 
 # One branch per first character, each a literal, so the engine jumps between the few characters
 # that can start an anchor: most text has none and costs a few ns per character.
 ANCHORS = re.compile("|".join(
-    re.escape(first) + "(?:" + "|".join(dict.fromkeys(_split_first(d.anchor)[1] for d in DETECTORS
-                                                      if _split_first(d.anchor)[0] == first)) + ")"
-    for first in _LEADS_BY_FIRST
+    re.escape(first) + "(?:" + "|".join(dict.fromkeys(_split_first(d.anchor)[1] for d in group)) + ")"
+    for first, group in _BY_FIRST.items()
 ))
 
 
-@dataclass(frozen=True)
-class Match:
+# The full patterns and the anchors are compiled on first use, not at import (~3.5 ms a render):
+# they are needed only once ANCHORS has found something, and most renders hold no anchor at all.
+@cache
+def _combined() -> re.Pattern[str]:
+    """Every pattern in one alternation; group `d<i>` is DETECTORS[i]."""
+    return re.compile("|".join(f"(?P<d{i}>{d.pattern})" for i, d in enumerate(DETECTORS)))
+
+
+@cache
+def _leads(first: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+    """At an anchor starting with `first`: each anchor regex that may match there, with its lead
+    (the match starts `lead` characters before the anchor)."""
+    return tuple((re.compile(d.anchor), d.lead) for d in _BY_FIRST[first])
+
+
+class Match(NamedTuple):
     label: str
     secret: str
     offset: int  # where the match starts in the scanned text
@@ -57,11 +69,11 @@ def find(text: str) -> Iterator[Match]:
         at = anchor.start()
         if at < done:
             continue
-        leads = sorted({lead for spec, lead in _LEADS_BY_FIRST[text[at]] if spec.match(text, at)}, reverse=True)
+        leads = sorted({lead for spec, lead in _leads(text[at]) if spec.match(text, at)}, reverse=True)
         for lead in leads:
             if at - lead < done:
                 continue
-            match = _COMBINED.match(text, at - lead, min(len(text), at - lead + _SPAN))
+            match = _combined().match(text, at - lead, min(len(text), at - lead + _SPAN))
             if match is None or match.end() <= at:
                 continue
             done = match.end()
