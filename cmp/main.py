@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import atexit
 import gc
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
 
 from cmp import __version__
-from cmp.commands import check, generate, init, parity, render
 from cmp.errors import CmpError
 from cmp.exitcodes import ExitCode
 
-COMMANDS = (render, generate, init, parity, check)
+COMMANDS = ("render", "generate", "init", "parity", "check")  # each a module in cmp/commands/
 
 EPILOG = """\
 exit codes: 0 ok · 1 policy violation · 2 bad input or usage · 3 render failure · 4 internal error
@@ -22,7 +22,10 @@ stdout carries only manifests, and only when every check passed; reasons and log
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. Given the `command` argv names, only that command's module is imported
+    (each imports what its command needs; `generate` runs on every sync) and the others are listed
+    by name only, which is all argparse needs of them to parse that command."""
     parser = argparse.ArgumentParser(
         prog="gitops-cmp",
         description="Render Helm charts for Argo CD with values-only environments and no secrets; fail closed.",
@@ -32,8 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_log_format(parser, "auto")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.add_parser(subparsers)
+    for name in COMMANDS:
+        if command in (None, name):
+            importlib.import_module(f"cmp.commands.{name}").add_parser(subparsers)
+        else:
+            subparsers.add_parser(name)
     for subparser in subparsers.choices.values():
         _add_log_format(subparser, argparse.SUPPRESS)  # accepted after the command too
     return parser
@@ -49,9 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Spare it the interpreter's final full garbage collection (about 12 ms of a small render's
         # process) by freezing the heap first: the OS frees that memory at exit anyway.
         atexit.register(gc.freeze)
-    parser = build_parser()
+    args_list = sys.argv[1:] if argv is None else list(argv)
+    # The first word that names a command is the command: no option before it takes a command's name.
+    parser = build_parser(next((a for a in args_list if a in COMMANDS), None))
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
         return int(exc.code or 0) and ExitCode.INPUT
     from cmp import log

@@ -105,3 +105,25 @@ def test_main_called_with_argv_leaves_the_callers_garbage_collector_alone(cli, m
     monkeypatch.setattr(atexit, "register", lambda fn, *args, **kwargs: registered.append(fn))
     assert cli("render", str(EXAMPLE / "charts/webapp"), "--env", "prod").code == 0
     assert gc.freeze not in registered
+
+
+IMPORTED_COMMANDS = """
+import sys
+from cmp.main import build_parser
+args = build_parser("generate").parse_args(["generate"])
+print(sorted(m for m in sys.modules if m.startswith("cmp.commands.")), args.command)
+"""
+
+
+def test_a_command_imports_only_its_own_module(tmp_path):
+    # generate runs on every sync: check's and parity's imports are not its cost
+    proc = subprocess.run([sys.executable, "-c", IMPORTED_COMMANDS], capture_output=True, text=True,
+                          cwd=tmp_path, check=False)
+    assert proc.stdout == "['cmp.commands.common', 'cmp.commands.generate'] generate\n", proc.stderr
+
+
+@pytest.mark.parametrize("command", ["render", "generate", "init", "parity", "check"])
+def test_each_command_has_its_own_help(cli, command):
+    result = cli(command, "--help")
+    assert result.code == 0
+    assert f"usage: gitops-cmp {command}" in result.out

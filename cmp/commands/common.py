@@ -45,10 +45,8 @@ def render_within_deadline(request: RenderRequest) -> RenderResult:
     """The pipeline, under the repo's deadline, interruptible by SIGTERM/SIGINT."""
     from cmp import config
     from cmp.deadline import call_with_deadline, terminate_on_signals
-    from cmp.pipeline import helm
 
-    with terminate_on_signals():  # a SIGTERM while the engine loads stops the process like one mid-render
-        helm.warm_up()
+    with terminate_on_signals():
         from cmp.pipeline.run import render
 
         cfg = config.load(request.repo_root)

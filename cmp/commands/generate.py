@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from cmp.commands.common import finish, render_within_deadline
-from cmp.context import from_argocd_env
 
 HELP = "the Argo CD plugin's generate step: render the app in the current directory from the Argo CD env"
 
@@ -27,5 +26,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cmp.pipeline import helm
+
+    helm.warm_up()  # first: the engine loads while the request is read and the pipeline imported
+    from cmp.context import from_argocd_env
+
     request = from_argocd_env(os.environ, Path.cwd())
     return finish(render_within_deadline(request), request.app)

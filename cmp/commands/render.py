@@ -39,6 +39,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cmp.pipeline import helm
+
+    helm.warm_up()  # first: the engine loads while the request is read and the pipeline imported
     request = from_app(args) if args.app else from_chart(args)
     return finish(render_within_deadline(request), request.app)
 
