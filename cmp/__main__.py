@@ -1,3 +1,3 @@
-from cmp.main import main
+from cmp.main import entry
 
-raise SystemExit(main())
+entry()

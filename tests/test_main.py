@@ -77,7 +77,7 @@ def test_render_event_carries_app_env_count_duration_and_digest(cli):
 
 def test_console_script_is_declared():
     text = (ROOT / "pyproject.toml").read_text()
-    assert 'gitops-cmp = "cmp.main:main"' in text
+    assert 'gitops-cmp = "cmp.main:entry"' in text
 
 
 def test_a_reader_that_stops_early_is_not_an_internal_error():
@@ -88,23 +88,23 @@ def test_a_reader_that_stops_early_is_not_an_internal_error():
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_process_freezes_its_heap_at_exit_instead_of_collecting_it():
-    # atexit runs handlers last-registered first: this one sees the heap after main's handler ran.
-    code = ("import atexit, gc, sys; atexit.register(lambda: print(gc.get_freeze_count() > 0));"
-            " sys.argv = ['gitops-cmp', '--version']; from cmp.main import main; main()")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
-    assert proc.stdout.splitlines()[-1] == "True"
+@pytest.mark.parametrize(("argv", "code"), [(["--version"], 0), (["nope"], ExitCode.INPUT),
+                                             (["render", "missing", "--env", "prod"], ExitCode.INPUT)])
+def test_the_process_edge_exits_with_mains_code_and_writes_everything(argv, code):
+    # entry() ends the process without the interpreter's teardown: output must be flushed first
+    proc = subprocess.run([sys.executable, "-m", "cmp", *argv], capture_output=True, text=True, check=False,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == code
+    assert proc.stdout == (f"gitops-cmp {__version__}\n" if code == 0 else "")
+    assert code == 0 or proc.stderr.startswith(("usage:", "gitops-cmp: error:"))
 
 
-def test_main_called_with_argv_leaves_the_callers_garbage_collector_alone(cli, monkeypatch):
-    import atexit
-    import gc
-
-    registered = []
-    monkeypatch.setattr(atexit, "register", lambda fn, *args, **kwargs: registered.append(fn))
-    assert cli("render", str(EXAMPLE / "charts/webapp"), "--env", "prod").code == 0
-    assert gc.freeze not in registered
+def test_a_full_disk_on_stdout_is_not_a_silent_success(tmp_path):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "cmp", "render", str(EXAMPLE / "charts/webapp"), "--env", "prod"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, check=False, timeout=60,
+                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert proc.returncode != 0
 
 
 IMPORTED_COMMANDS = """
