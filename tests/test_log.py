@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from support import ROOT
+
+LOG_ONCE = """
+import sys
+from cmp import log
+log.configure(True)
+log.logger().info("render", objects=4)
+print(sorted(m for m in ("asyncio", "uuid", "structlog.stdlib", "structlog.threadlocal") if m in sys.modules))
+import structlog
+print(structlog.stdlib.BoundLogger.__name__, structlog.threadlocal.__name__)
+"""
+
+
+def test_a_log_event_pays_for_none_of_structlogs_unused_integrations():
+    proc = subprocess.run([sys.executable, "-c", LOG_ONCE], capture_output=True, text=True, check=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    event = json.loads(proc.stderr)
+    assert (event["event"], event["objects"], event["level"]) == ("render", 4, "info")
+    imported, later = proc.stdout.splitlines()
+    assert imported == "[]"
+    assert later == "BoundLogger structlog.threadlocal"  # the stand-ins are gone: the real modules load
