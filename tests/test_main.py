@@ -127,3 +127,24 @@ def test_each_command_has_its_own_help(cli, command):
     result = cli(command, "--help")
     assert result.code == 0
     assert f"usage: gitops-cmp {command}" in result.out
+
+
+HELP_TWICE = """
+import argparse, contextlib, io, sys
+from cmp import main
+ours = io.StringIO()
+with contextlib.redirect_stdout(ours):
+    main.main(["generate", "--help"])
+print("shutil" in sys.modules)
+main._Parser._get_formatter = argparse.ArgumentParser._get_formatter
+theirs = io.StringIO()
+with contextlib.redirect_stdout(theirs):
+    main.main(["generate", "--help"])
+print(ours.getvalue() == theirs.getvalue(), max(map(len, ours.getvalue().splitlines())))
+"""
+
+
+def test_help_wraps_as_argparse_would_without_importing_shutil():
+    proc = subprocess.run([sys.executable, "-c", HELP_TWICE], capture_output=True, text=True, check=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "COLUMNS": "60"})
+    assert proc.stdout.splitlines() == ["False", "True 61"]  # 61: the usage line argparse cannot break
