@@ -9,16 +9,16 @@ from cmp.config import AllowEntry
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.pipeline.manifests import Manifest
-from cmp.rules import RULES
+from cmp.rules import RENDER_RULES
 
 
 def check_inputs(inputs: Inputs) -> list[Finding]:
-    return [f for rule in RULES.values() if rule.check_inputs for f in rule.check_inputs(inputs)]
+    return [f for rule in RENDER_RULES if rule.check_inputs for f in rule.check_inputs(inputs)]
 
 
 def prepare_values(inputs: Inputs) -> dict[str, Any]:
     values = inputs.user_values
-    for rule in RULES.values():
+    for rule in RENDER_RULES:
         if rule.prepare_values:
             values = rule.prepare_values(inputs, values)
     return values
@@ -26,7 +26,7 @@ def prepare_values(inputs: Inputs) -> dict[str, Any]:
 
 def check_output(inputs: Inputs, manifests: list[Manifest]) -> list[Finding]:
     return [
-        f for rule in RULES.values() if rule.check_output for f in rule.check_output(inputs, manifests)
+        f for rule in RENDER_RULES if rule.check_output for f in rule.check_output(inputs, manifests)
     ]
 
 

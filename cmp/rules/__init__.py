@@ -8,17 +8,20 @@ any of these hooks:
 
 Rules never decide severity or exit codes: they yield Findings, the runner applies the repo
 config (allowlist, strict environments) and the command decides.
+
+`RENDER_RULES` is what a render runs. `RULES` maps every rule's id to it, those with only
+`check_repo` included: `check` reads it, and only then are those imported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cmp.rules import (app_source, app_sync_policy, env_conditional, eso, nondeterministic,
-                       pinned_images, resources, secrets)
+from cmp.rules import env_conditional, eso, nondeterministic, pinned_images, resources, secrets
 
 if TYPE_CHECKING:
     from cmp.config import RepoConfig
@@ -52,13 +55,30 @@ def _rule(module: ModuleType) -> Rule:
     )
 
 
-RULES: dict[str, Rule] = {r.id: r for r in map(_rule, (env_conditional, pinned_images, resources,
-                                                        app_sync_policy, app_source, secrets, eso,
-                                                        nondeterministic))}
+# What a render runs: every rule with a render hook, in the order of RULES.
+RENDER_RULES: tuple[Rule, ...] = tuple(map(_rule, (env_conditional, pinned_images, resources, secrets, eso,
+                                                   nondeterministic)))
+
+RULES: dict[str, Rule]  # every rule by id; built when first read (see __getattr__)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RULES":
+        return _all_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _all_rules() -> dict[str, Rule]:
+    # Not imported with the package: every sync renders, and a render never runs them.
+    from cmp.rules import app_source, app_sync_policy
+
+    return {r.id: r for r in map(_rule, (env_conditional, pinned_images, resources, app_sync_policy, app_source,
+                                          secrets, eso, nondeterministic))}
 
 
 def get(rule_id: str) -> Rule:
     try:
-        return RULES[rule_id]
+        return _all_rules()[rule_id]
     except KeyError:
-        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(sorted(RULES))})") from None
+        raise KeyError(f"unknown rule {rule_id!r} (known: {', '.join(sorted(_all_rules()))})") from None
