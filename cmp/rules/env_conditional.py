@@ -58,8 +58,8 @@ HINTS = {
     "flag": "name the setting after what it switches (e.g. `highAvailability.enabled`) and set it"
             " in each values/<env>.yaml",
 }
-ALLOW = re.compile(r"\s*gitops-cmp:allow\s+(?P<rule>[\w.-]+)(?P<rest>.*)", re.S)
-REASON = re.compile(r'reason\s*=\s*"(?P<reason>[^"]*)"')
+ALLOW = r"(?s)\s*gitops-cmp:allow\s+(?P<rule>[\w.-]+)(?P<rest>.*)"  # compiled when a chart has comments
+REASON = r'reason\s*=\s*"(?P<reason>[^"]*)"'
 STRIPPED = ""  # the value every identity key gets in strip mode: the same in every environment
 
 
@@ -169,10 +169,10 @@ def allow_comments(result: ScanResult) -> Iterator[Allow]:
     for name, tree in result.trees.items():
         spans = sorted(action_spans(tree.nodes))
         for comment in comments(tree.nodes):
-            match = ALLOW.match(comment.body)
+            match = re.match(ALLOW, comment.body)
             if not match or match.group("rule") != ID:
                 continue
-            reason = REASON.search(match.group("rest"))
+            reason = re.search(REASON, match.group("rest"))
             span = next(((s, e) for s, e in spans if s >= comment.end), None)
             hits = tuple(h for h in by_file.get(name, []) if span and span[0] <= h.offset < span[1])
             line, column = tree.source.where(comment.pos)

@@ -52,10 +52,11 @@ LEFT_COMMENT, RIGHT_COMMENT = "/*", "*/"
 _SPACE = " \t\r\n"
 _SPACE_CHARS = frozenset(_SPACE)
 
-_SPACES = re.compile(r"[ \t\r\n]+")
 _WORD = re.compile(r"\w+")
-_QUOTED = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"')
-_CHAR_CONST = re.compile(r"'(?:[^'\\\n]|\\[^\n])*'")
+# Compiled by `_quoted` when first used: _COMMON lexes every well-formed string, and charts rarely
+# hold a character constant.
+_QUOTED = r'"(?:[^"\\\n]|\\[^\n])*"'
+_CHAR_CONST = r"'(?:[^'\\\n]|\\[^\n])*'"
 _NUMBER = re.compile(
     r"[+-]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]+)?"
     r"|0[oO][0-7_]*|0[bB][01_]*"
@@ -188,8 +189,8 @@ def _inside(text: str, pos: int, ch: str, spaced: bool) -> Token:
 _SIMPLE = {"=": Kind.ASSIGN, "|": Kind.PIPE, "(": Kind.LEFT_PAREN, ")": Kind.RIGHT_PAREN}
 
 
-def _quoted(text: str, pos: int, pattern: re.Pattern[str], kind: Kind, problem: str, spaced: bool) -> Token:
-    match = pattern.match(text, pos)
+def _quoted(text: str, pos: int, pattern: str, kind: Kind, problem: str, spaced: bool) -> Token:
+    match = re.compile(pattern).match(text, pos)
     if match is None:
         return _error(pos, problem)
     return Token(kind, pos, match.end(), _unquote(match.group()[1:-1]), spaced)
