@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from cmp.findings import Finding, Severity
 from cmp.pipeline.manifests import Manifest
 from cmp.rules.secrets import named, pointer
-from cmp.secrets import files
 from cmp.secrets.locate import line_of
 
 if TYPE_CHECKING:
@@ -49,6 +48,8 @@ def check_output(inputs: Inputs, manifests: list[Manifest]) -> Iterator[Finding]
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
+    from cmp.secrets import files
+
     for repo_file in files.repo_files(repo_root, config.limits.max_file_bytes):
         for doc in repo_file.documents:
             for path, message in problems(doc.data):

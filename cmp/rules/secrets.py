@@ -35,13 +35,13 @@ from typing import TYPE_CHECKING, Any
 
 from cmp.findings import Finding, Severity
 from cmp.pipeline.manifests import Manifest, signature
-from cmp.secrets import files
 from cmp.secrets.locate import line_of
 from cmp.secrets.scan import Hit, scan_object, scan_text, scan_values
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the repository's files are read when a repo is checked, not by every render
     from cmp.config import RepoConfig
     from cmp.pipeline.inputs import Inputs
+    from cmp.secrets import files
 
 ID = "secret-value"
 HINT_SECRET = "render an ExternalSecret instead; the value belongs in AWS Secrets Manager"
@@ -60,6 +60,8 @@ def check_output(inputs: Inputs, manifests: list[Manifest]) -> Iterator[Finding]
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
+    from cmp.secrets import files
+
     for repo_file in files.repo_files(repo_root, config.limits.max_file_bytes):
         if repo_file.too_large:
             yield Finding(repo_file.path, 0, 0, ID, Severity.WARNING,
