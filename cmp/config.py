@@ -1,7 +1,5 @@
 """`.gitops-cmp.yaml` at the repo root: the team's standard, as data. Validated once, then frozen."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple

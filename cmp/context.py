@@ -4,8 +4,6 @@ Three edges build it: CLI flags (`render CHART --env`), an Application manifest 
 `parity`) and the Argo CD plugin environment (`generate`). The pipeline sees only RenderRequest.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Mapping

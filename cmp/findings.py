@@ -1,7 +1,5 @@
 """The one finding type every rule yields, and the result every command decides its exit code from."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Any, NamedTuple
 

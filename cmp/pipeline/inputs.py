@@ -1,7 +1,5 @@
 """Stage 1: read the chart and every value file, confined to the repo, bounded, strictly parsed."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Any, NamedTuple

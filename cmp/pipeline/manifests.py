@@ -4,8 +4,6 @@ Each document keeps the text Helm rendered (that is what Argo CD gets) and the p
 (what the rules read). Ordering follows `helm template`: CRDs, then Helm's install order by kind.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 

@@ -1,7 +1,5 @@
 """Stages 2 and 5: run the registered rules, then apply the repo's allowlist."""
 
-from __future__ import annotations
-
 from fnmatch import fnmatchcase
 from typing import Any, NamedTuple
 

@@ -4,8 +4,6 @@ Nothing is written here. The caller gets a RenderResult and decides: stream on s
 there are no error findings.
 """
 
-from __future__ import annotations
-
 import time
 from typing import NamedTuple
 

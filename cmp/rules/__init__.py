@@ -13,8 +13,6 @@ config (allowlist, strict environments) and the command decides.
 `check_repo` included: `check` reads it, and only then are those imported.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path

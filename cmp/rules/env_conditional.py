@@ -35,8 +35,6 @@ Allow one place with a reason, in the template, right before the action:
 `{{/* gitops-cmp:allow env-conditional reason="legacy ingress, JIRA-123" */}}`
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple

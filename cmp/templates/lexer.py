@@ -4,8 +4,6 @@
 (whose `value` is the message) and ends the list, as Go's lexer ends its stream.
 """
 
-from __future__ import annotations
-
 import re
 from enum import Enum
 from typing import NamedTuple

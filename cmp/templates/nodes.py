@@ -8,8 +8,6 @@ all 21 classes, and that costs 2 ms instead of 9.5 ms. Only tests compare nodes,
 node of the same class (as tuples, nodes of different classes with equal fields compare equal).
 """
 
-from __future__ import annotations
-
 from bisect import bisect_right
 from typing import NamedTuple, Union
 
@@ -19,7 +17,7 @@ class Source(NamedTuple):
     line_starts: tuple[int, ...] = ()  # derived from text by `of`, the only constructor used
 
     @staticmethod
-    def of(text: str) -> Source:
+    def of(text: str) -> "Source":
         starts = [0]
         find = text.find
         i = find("\n")
@@ -101,7 +99,7 @@ class Chain(NamedTuple):
 
     pos: int
     end: int
-    node: Operand
+    node: "Operand"
     fields: tuple[str, ...]
 
 
@@ -110,7 +108,7 @@ class Command(NamedTuple):
 
     pos: int
     end: int
-    args: tuple[Operand, ...]
+    args: tuple["Operand", ...]
 
 
 class Pipe(NamedTuple):
@@ -156,8 +154,8 @@ class Branch(NamedTuple):
     end: int
     keyword: str
     pipe: Pipe
-    body: tuple[Node, ...]
-    else_body: tuple[Node, ...] | None
+    body: tuple["Node", ...]
+    else_body: tuple["Node", ...] | None
     header_end: int  # offset just past the `}}` that closes `{{if ...}}`
 
 
@@ -167,7 +165,7 @@ class Define(NamedTuple):
     pos: int
     end: int
     name: str
-    body: tuple[Node, ...]
+    body: tuple["Node", ...]
 
 
 class Template(NamedTuple):
@@ -178,7 +176,7 @@ class Template(NamedTuple):
     end: int
     name: str
     pipe: Pipe | None
-    body: tuple[Node, ...] | None = None
+    body: tuple["Node", ...] | None = None
 
 
 class LoopControl(NamedTuple):
@@ -201,7 +199,7 @@ class Tree(NamedTuple):
     """A parsed template. With `error` set, `nodes` holds what parsed before it (may be empty)."""
 
     source: Source
-    nodes: tuple[Node, ...]
+    nodes: tuple["Node", ...]
     error: ParseError | None = None
 
     @property

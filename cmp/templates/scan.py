@@ -14,8 +14,6 @@ nesting, `.Release.Name`, `.Release.Namespace`) flow through variables, string f
 It never raises on any input; a template that does not parse is a `syntax` Hit.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
@@ -58,7 +56,7 @@ class Settings(NamedTuple):
     identity_keys: tuple[tuple[str, ...], ...]
 
     @staticmethod
-    def of(env_words: Iterable[str], identity_keys: Iterable[str]) -> Settings:
+    def of(env_words: Iterable[str], identity_keys: Iterable[str]) -> "Settings":
         return Settings(frozenset(w.lower() for w in env_words),
                         tuple(tuple(k.split(".")) for k in identity_keys if k))
 
@@ -84,7 +82,7 @@ class ScanResult(NamedTuple):
 class Val(NamedTuple):
     kind: str  # root | values | release | files | dict | lit | const | file | any
     path: tuple[str, ...] = ()
-    items: tuple[tuple[str, Val], ...] = ()
+    items: tuple[tuple[str, "Val"], ...] = ()
     lits: tuple[str, ...] = ()
     origins: frozenset[str] = frozenset()  # identities this value derives from
     flag: str = ""  # set when named after an environment (`.Values.isProd`)
