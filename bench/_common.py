@@ -47,10 +47,49 @@ def example_repo(dest: Path) -> Path:
     return repo
 
 
+# What Argo CD passes as KUBE_API_VERSIONS for a cluster running the Prometheus operator, External
+# Secrets and Argo CD: every group/version and every group/version/Kind, comma-joined and sorted.
+CLUSTER_KINDS = {
+    "v1": "Binding ComponentStatus ConfigMap Endpoints Event LimitRange Namespace Node PersistentVolume"
+          " PersistentVolumeClaim Pod PodTemplate ReplicationController ResourceQuota Secret Service ServiceAccount",
+    "admissionregistration.k8s.io/v1": "MutatingWebhookConfiguration ValidatingAdmissionPolicy"
+                                       " ValidatingAdmissionPolicyBinding ValidatingWebhookConfiguration",
+    "apiextensions.k8s.io/v1": "CustomResourceDefinition",
+    "apiregistration.k8s.io/v1": "APIService",
+    "apps/v1": "ControllerRevision DaemonSet Deployment ReplicaSet StatefulSet",
+    "argoproj.io/v1alpha1": "AppProject Application ApplicationSet",
+    "authentication.k8s.io/v1": "SelfSubjectReview TokenReview",
+    "authorization.k8s.io/v1": "LocalSubjectAccessReview SelfSubjectAccessReview SelfSubjectRulesReview"
+                               " SubjectAccessReview",
+    "autoscaling/v1": "HorizontalPodAutoscaler",
+    "autoscaling/v2": "HorizontalPodAutoscaler",
+    "batch/v1": "CronJob Job",
+    "certificates.k8s.io/v1": "CertificateSigningRequest",
+    "coordination.k8s.io/v1": "Lease",
+    "discovery.k8s.io/v1": "EndpointSlice",
+    "events.k8s.io/v1": "Event",
+    "external-secrets.io/v1": "ClusterExternalSecret ClusterSecretStore ExternalSecret SecretStore",
+    "flowcontrol.apiserver.k8s.io/v1": "FlowSchema PriorityLevelConfiguration",
+    "monitoring.coreos.com/v1": "Alertmanager PodMonitor Probe Prometheus PrometheusRule ServiceMonitor ThanosRuler",
+    "networking.k8s.io/v1": "Ingress IngressClass NetworkPolicy",
+    "node.k8s.io/v1": "RuntimeClass",
+    "policy/v1": "PodDisruptionBudget",
+    "rbac.authorization.k8s.io/v1": "ClusterRole ClusterRoleBinding Role RoleBinding",
+    "scheduling.k8s.io/v1": "PriorityClass",
+    "storage.k8s.io/v1": "CSIDriver CSINode CSIStorageCapacity StorageClass VolumeAttachment",
+}
+API_VERSIONS = ",".join(sorted([*CLUSTER_KINDS, *(f"{gv}/{kind}" for gv, kinds in CLUSTER_KINDS.items()
+                                                  for kind in kinds.split())]))
+
+
 def argocd_env(app: str, path: str, env: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("ARGOCD_", "KUBE_"))}
+    # Without PYTHONDONTWRITEBYTECODE: a module edited since its last .pyc would otherwise be compiled
+    # from source in every measured process (an installed package has its bytecode; a checkout may not).
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("ARGOCD_", "KUBE_")) and k != "PYTHONDONTWRITEBYTECODE"}
     return {**base, "ARGOCD_APP_NAME": app, "ARGOCD_APP_NAMESPACE": app, "ARGOCD_ENV_ENVIRONMENT": env,
-            "ARGOCD_APP_PARAMETERS": "null", "ARGOCD_APP_SOURCE_PATH": path, "KUBE_VERSION": "1.30.2"}
+            "ARGOCD_APP_PARAMETERS": "null", "ARGOCD_APP_SOURCE_PATH": path, "KUBE_VERSION": "1.30.2",
+            "KUBE_API_VERSIONS": API_VERSIONS}
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, bytes]:
