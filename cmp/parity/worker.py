@@ -82,9 +82,10 @@ def warm() -> None:
     """Pool initializer: load Helm and the pipeline before the first job arrives. ^C is the
     parent's to handle: it stops handing out jobs and reports the interruption once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import cmp.pipeline.run  # noqa: F401
-    from cmp.pipeline import helm  # noqa: F401
+    from cmp.pipeline import helm
 
+    helm.warm_up()  # the engine loads while the pipeline is imported
+    import cmp.pipeline.run  # noqa: F401
     import helm_python  # noqa: F401
 
 
