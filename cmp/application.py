@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cmp import yamlio
-from cmp.context import (RenderRequest, check_env_name, check_path_entry, env_from_value_files, split_list,
-                         value_files_from_parameters)
+from cmp import valuefiles, yamlio
+from cmp.context import RenderRequest, check_env_name, env_from_value_files
+from cmp.valuefiles import check_path_entry
 from cmp.config import normalize_repo_url
 from cmp.errors import InputError
 
@@ -104,15 +104,16 @@ def _plugin_source(name: str, namespace: str, path: str, plugin: dict[str, Any],
         raise InputError(f"{shown}: spec.source.plugin.env must be a list of {{name, value}}")
     env_vars = {str(e.get("name")): str(e.get("value") or "") for e in env if isinstance(e, dict)}
     where = f"{shown}: plugin"
-    files = [check_path_entry(f, f"{where} env VALUE_FILES") for f in split_list(env_vars.get("VALUE_FILES", ""))]
-    files += value_files_from_parameters(plugin.get("parameters") or [], f"{where} parameters")
+    # `or None`: any falsy parameters (0, "", {}) are none here; generate and app-source reject a non-list.
+    found = valuefiles.read(env_vars.get("VALUE_FILES", ""), plugin.get("parameters") or None)
+    files = valuefiles.files_or_raise(found, {"env": f"{where} env VALUE_FILES", "parameters": f"{where} parameters"})
     environment = env_vars.get("ENVIRONMENT", "")
     if environment:
         return AppSource(name, namespace, path, check_env_name(environment, f"{where} env ENVIRONMENT"),
-                         tuple(files), "plugin", shown)
+                         files, "plugin", shown)
     # As generate does with an empty ENVIRONMENT.
     return AppSource(name, namespace, path, env_from_value_files(files, f"{where} value files"),
-                     tuple(files), "plugin", shown, env_file=False)
+                     files, "plugin", shown, env_file=False)
 
 
 def _helm_source(name: str, namespace: str, path: str, helm: dict[str, Any], shown: str) -> AppSource | Skipped:

@@ -6,7 +6,7 @@ Three edges build it: CLI flags (`render CHART --env`), an Application manifest 
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -72,11 +72,6 @@ def parse_api_versions(value: str | None, source: str) -> tuple[str, ...]:
     return items
 
 
-def split_list(value: str) -> tuple[str, ...]:
-    """A list from a plugin env var: comma- or newline-separated, blanks dropped."""
-    return tuple(part.strip() for part in re.split(r"[,\n]", value) if part.strip())
-
-
 def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
     """The request `generate` serves: cwd is the app dir inside the copy of the repo Argo CD sent."""
     app_name = environ.get("ARGOCD_APP_NAME", "")
@@ -89,8 +84,7 @@ def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
     if not namespace:
         raise InputError("ARGOCD_APP_NAMESPACE is not set or empty: the Application needs spec.destination.namespace")
     env = environ.get("ARGOCD_ENV_ENVIRONMENT", "")
-    extra = [*(check_path_entry(f, "ARGOCD_ENV_VALUE_FILES") for f in split_list(environ.get("ARGOCD_ENV_VALUE_FILES", ""))),
-             *_param_value_files(environ)]
+    extra = _extra_value_files(environ)
     if env:
         check_env_name(env, "ARGOCD_ENV_ENVIRONMENT")
     elif not extra:
@@ -130,51 +124,35 @@ def _repo_root_from_source_path(cwd: Path, source_path: str) -> Path:
     return cwd.parents[len(parts) - 1]
 
 
-def _param_value_files(environ: Mapping[str, str]) -> list[str]:
+def _extra_value_files(environ: Mapping[str, str]) -> tuple[str, ...]:
+    # VALUE_FILES is read before ARGOCD_APP_PARAMETERS is decoded: its errors come first, as its files do.
+    listed = environ.get("ARGOCD_ENV_VALUE_FILES", "")
+    files = _read_value_files(env=listed) if listed.strip() else ()
+    parameters = _app_parameters(environ)
+    return files if parameters is None else files + _read_value_files(parameters=parameters)
+
+
+def _read_value_files(env: str = "", parameters: list[Any] | None = None) -> tuple[str, ...]:
+    from cmp import valuefiles  # on first use: a typical sync names no extra value files
+
+    found = valuefiles.read(env, parameters)
+    return valuefiles.files_or_raise(found, {"env": "ARGOCD_ENV_VALUE_FILES", "parameters": "ARGOCD_APP_PARAMETERS"})
+
+
+def _app_parameters(environ: Mapping[str, str]) -> list[Any] | None:
     raw = environ.get("ARGOCD_APP_PARAMETERS", "")
     if not raw.strip():
-        return []
+        return None
     try:
         params = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InputError(f"ARGOCD_APP_PARAMETERS: not valid JSON ({exc.msg} at char {exc.pos})") from None
-    if params is None:  # Argo CD marshals "no parameters" as null
-        return []
-    if not isinstance(params, list):
+    if params is not None and not isinstance(params, list):  # Argo CD marshals "no parameters" as null
         raise InputError("ARGOCD_APP_PARAMETERS: expected a JSON array of parameters")
-    return value_files_from_parameters(params, "ARGOCD_APP_PARAMETERS")
+    return params
 
 
-def value_files_from_parameters(params: Any, source: str) -> list[str]:
-    """The `valueFiles` plugin parameter (an array, or a comma-separated string), as Argo CD sends it."""
-    if not isinstance(params, list):
-        raise InputError(f"{source}: expected a list of parameters")
-    files: list[str] = []
-    for param in params:
-        if isinstance(param, dict) and param.get("name") == "valueFiles":
-            files.extend(_param_strings(param, source))
-    return files
-
-
-def _param_strings(param: dict[str, Any], source: str) -> list[str]:
-    if isinstance(param.get("array"), list):
-        values = param["array"]
-    elif isinstance(param.get("string"), str):
-        values = list(split_list(param["string"]))
-    else:
-        raise InputError(f"{source}: valueFiles must be an array or a string")
-    if not all(isinstance(v, str) for v in values):
-        raise InputError(f"{source}: valueFiles entries must be strings")
-    return [check_path_entry(v, source) for v in values if v.strip()]
-
-
-def check_path_entry(entry: str, source: str) -> str:
-    if "\0" in entry:
-        raise InputError(f"{source}: {entry!r} is not a usable path (NUL byte)")
-    return entry
-
-
-def env_from_value_files(files: list[str], source: str) -> str:
+def env_from_value_files(files: Sequence[str], source: str) -> str:
     """The environment a list of value files is for: the last `values/<env>.yaml` entry, else "".
 
     Both Application shapes and `generate` without ENVIRONMENT use this, so an environment's rules

@@ -31,9 +31,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from cmp import yamlio
+from cmp import valuefiles, yamlio
 from cmp.config import RepoConfig
-from cmp.context import split_list
 from cmp.errors import CmpError
 from cmp.findings import Finding, Severity
 
@@ -43,6 +42,11 @@ if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, n
 ID = "app-source"
 PLUGIN_FILES = ("plugin.yaml", "platform")  # where a repo declares its ConfigManagementPlugins
 _BRACES = re.compile(r"\{([^{}]*)\}")
+_SHAPES: dict[valuefiles.Fault, str] = {  # the faults of plugin fields, as valuefiles' "check" reading finds them
+    "not-a-list": "{field} must be a list, found {kind}",
+    "not-a-mapping": "{field} entries must be mappings",
+    "odd-shape": "parameter valueFiles: array must be a list of strings (string: one string)",
+}
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
@@ -134,9 +138,10 @@ def _plugin(app: AppDoc, root: Path, directory: Path, plugins: set[str], plugin:
     env: dict[str, str] = {}
     for problem in _plugin_env(plugin.get("env"), env):
         yield _finding(app, (*where, "env"), problem)
-    files = list(split_list(env.get("VALUE_FILES", "")))
-    for problem in _parameter_files(plugin.get("parameters"), files):
-        yield _finding(app, (*where, "parameters"), problem)
+    found = valuefiles.read(env.get("VALUE_FILES", ""), plugin.get("parameters"), "check")
+    for bad in found.problems:
+        yield _finding(app, (*where, bad.input), _shape(bad.fault, f"plugin.{bad.input}", bad.found))
+    files = list(found.files)
     if env.get("ENVIRONMENT"):
         files.insert(0, f"values/{env['ENVIRONMENT']}.yaml")
     elif not files:
@@ -147,8 +152,9 @@ def _plugin(app: AppDoc, root: Path, directory: Path, plugins: set[str], plugin:
 
 def _plugin_env(value: Any, env: dict[str, str]) -> Iterator[str]:
     """Fill `env` from plugin.env; yield what is wrong with its shape."""
-    entries, problems = _mappings(value, "plugin.env")
-    yield from problems
+    entries, fault = valuefiles.mappings(value)
+    if fault:
+        yield _shape(fault, "plugin.env", value)
     for entry in entries:
         name, text = entry.get("name"), entry.get("value")
         if not isinstance(name, str):
@@ -159,28 +165,8 @@ def _plugin_env(value: Any, env: dict[str, str]) -> Iterator[str]:
             env[name] = text or ""
 
 
-def _parameter_files(value: Any, files: list[str]) -> Iterator[str]:
-    """Add the valueFiles parameter's entries to `files`; yield what is wrong with its shape."""
-    parameters, problems = _mappings(value, "plugin.parameters")
-    yield from problems
-    for param in parameters:
-        if param.get("name") != "valueFiles":
-            continue
-        array, string = param.get("array"), param.get("string")
-        if array is not None and not _strings(array) or string is not None and not isinstance(string, str):
-            yield "parameter valueFiles: array must be a list of strings (string: one string)"
-        else:
-            files.extend(array or split_list(string or ""))
-
-
-def _mappings(value: Any, label: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """The mappings of a list field (absent: none), and what is wrong with its shape."""
-    if value is None:
-        return [], []
-    if not isinstance(value, list):
-        return [], [f"{label} must be a list, found {_kind(value)}"]
-    found = [v for v in value if isinstance(v, dict)]
-    return found, [] if len(found) == len(value) else [f"{label} entries must be mappings"]
+def _shape(fault: valuefiles.Fault, field: str, value: Any) -> str:
+    return _SHAPES[fault].format(field=field, kind=_kind(value))
 
 
 def _value_file(app: AppDoc, root: Path, directory: Path, entry: str, where: tuple[str, ...]) -> Iterator[Finding]:

@@ -289,3 +289,39 @@ def test_any_shape_is_findings_never_an_exception(repo: Path, doc):
     app = AppDoc("apps/web.yaml", yaml.safe_dump(doc), doc)
     for finding in app_source.check_application(app, repo.resolve(), {PLUGIN_NAME}, frozenset()):
         assert finding.rule == "app-source"
+
+
+def with_parameters(parameters: str) -> str:
+    return PLUGIN_APP.replace("      env:", f"      parameters: {parameters}\n      env:")
+
+
+# Where app-source reads plugin.parameters differently from a render (cmp/valuefiles.py, "check" vs
+# "render"): pinned as they are until one reading is chosen. Line 10 is `parameters:`, 11 `env:`.
+@pytest.mark.parametrize(
+    ("parameters", "found"),
+    [
+        pytest.param("[{name: valueFiles}]", [], id="no-array-or-string-passes"),  # generate: exit 2
+        pytest.param("[7, {name: valueFiles, array: [values/dev.yaml]}]",
+                     [(10, "plugin.parameters entries must be mappings")], id="non-mapping-flagged"),  # generate skips it
+        pytest.param("[{name: valueFiles, array: ['', values/dev.yaml]}]",
+                     [(11, "value file '' does not exist (looked for charts/webapp)")], id="blank-entry-flagged"),
+        pytest.param("[{name: valueFiles, array: [], string: values/qa.yaml}]",
+                     [(11, "value file 'values/qa.yaml' does not exist (looked for charts/webapp/values/qa.yaml)")],
+                     id="empty-array-falls-back-to-string"),  # generate: the array wins, no file
+        pytest.param("[{name: valueFiles, array: [values/qa.yaml], string: 5}]",
+                     [(10, "parameter valueFiles: array must be a list of strings (string: one string)")],
+                     id="odd-string-drops-the-array"),  # generate: uses the array
+        pytest.param("[{name: valueFiles, array: 5, string: values/qa.yaml}]",
+                     [(10, "parameter valueFiles: array must be a list of strings (string: one string)")],
+                     id="odd-array-drops-the-string"),  # generate: uses the string
+        pytest.param('[{name: valueFiles, array: ["a\\0b"]}]',
+                     [(11, "value file 'a\\x00b' resolves outside the repository")],
+                     id="nul-byte-outside"),  # generate: "not a usable path (NUL byte)"
+        pytest.param("{}", [(10, "plugin.parameters must be a list, found dict")],
+                     id="empty-mapping"),  # render --app: no parameters
+    ],
+)
+def test_parameters_read_as_written(repo: Path, parameters: str, found: list[tuple[int, str]]):
+    findings = check(repo, web=with_parameters(parameters))
+    located = [(f.line, f.column, message) for f, message in zip(findings, messages(findings))]
+    assert located == [(line, 7, message) for line, message in found]
