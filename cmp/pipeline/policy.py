@@ -8,10 +8,13 @@ from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.pipeline.manifests import Manifest
 from cmp.rules import RENDER_RULES
+from cmp.templates.parser import parse_chart
 
 
 def check_inputs(inputs: Inputs) -> list[Finding]:
-    return [f for rule in RENDER_RULES if rule.check_inputs for f in rule.check_inputs(inputs)]
+    findings = [f for rule in RENDER_RULES if rule.check_inputs for f in rule.check_inputs(inputs)]
+    parse_chart.cache_clear()  # the rules shared the chart's trees; Helm's render needs the memory
+    return findings
 
 
 def prepare_values(inputs: Inputs) -> dict[str, Any]:

@@ -45,7 +45,8 @@ from cmp.errors import InputError
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs, merge_values
 from cmp.templates.nodes import Action, Branch, Comment, Define, Node, Template, Tree
-from cmp.templates.scan import Hit, ScanResult, Settings, scan
+from cmp.templates.parser import parse_chart
+from cmp.templates.scan import Hit, ScanResult, Settings, scan_trees
 
 ID = "env-conditional"
 HINTS = {
@@ -96,8 +97,9 @@ def settings(config: RepoConfig) -> Settings:
 
 
 def scan_chart(inputs: Inputs) -> ScanResult:
-    files = [(t.display, t.text) for t in inputs.templates]
-    return scan(files, settings(inputs.config), lambda path: tpl_file(inputs, path))
+    trees = parse_chart(tuple(t.text for t in inputs.templates))
+    files = [(t.display, tree) for t, tree in zip(inputs.templates, trees)]
+    return scan_trees(files, settings(inputs.config), lambda path: tpl_file(inputs, path))
 
 
 def tpl_file(inputs: Inputs, path: str) -> tuple[str, str] | None:

@@ -16,12 +16,13 @@ PASS: `{{/* do not use randAlphaNum here */}}`, `"now"` inside a string, `{{ .Va
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.templates.lexer import Kind, lex
-from cmp.templates.nodes import Source
+from cmp.templates.nodes import Action, Branch, Chain, Define, Identifier, Node, Pipe, Template, Tree
+from cmp.templates.parser import parse, parse_chart
 
 ID = "nondeterministic-template"
 
@@ -38,19 +39,59 @@ WHY = {
 
 
 def check_inputs(inputs: Inputs) -> Iterator[Finding]:
-    for template in inputs.templates:
-        yield from scan(template.text, template.display)
+    # The same trees env-conditional reads (parse_chart): a render parses each template once.
+    trees = parse_chart(tuple(t.text for t in inputs.templates))
+    for template, tree in zip(inputs.templates, trees):
+        yield from findings(tree, template.display)
 
 
 def scan(text: str, path: str) -> Iterator[Finding]:
-    if "{{" not in text:
-        return
-    source: Source | None = None
-    for token in lex(text):
-        if token.kind is Kind.IDENTIFIER and token.value in WHY:
-            source = source or Source.of(text)
-            line, column = source.where(token.start)
+    """The findings of one template on its own."""
+    return findings(parse(text), path)
+
+
+def findings(tree: Tree, path: str) -> Iterator[Finding]:
+    for offset, name in called(tree):
+        if name in WHY:
+            line, column = tree.source.where(offset)
             yield Finding(path, line, column, ID, Severity.WARNING,
-                          f"`{token.value}` {WHY[token.value]}: the app renders differently on every sync"
+                          f"`{name}` {WHY[name]}: the app renders differently on every sync"
                           " and never settles; compute the value once and keep it in values or an"
                           " ExternalSecret")
+
+
+def called(tree: Tree) -> Iterator[tuple[int, str]]:
+    """(offset, name) of every function the template calls, in source order."""
+    if tree.ok:
+        return ((node.pos, node.name) for node in calls(tree.nodes))
+    # The tree stops at the syntax error (env-conditional reports it, Helm refuses the chart) and
+    # the lexer goes on: lex this one again, so its findings stay those of the whole text.
+    return ((t.start, t.value) for t in lex(tree.source.text) if t.kind is Kind.IDENTIFIER)
+
+
+def calls(nodes: Iterable[Node]) -> Iterator[Identifier]:
+    """The function names in the nodes' actions, in source order."""
+    for node in nodes:
+        if isinstance(node, Action):
+            yield from pipe_calls(node.pipe)
+        elif isinstance(node, Branch):
+            yield from pipe_calls(node.pipe)
+            yield from calls(node.body)
+            yield from calls(node.else_body or ())
+        elif isinstance(node, Template):
+            if node.pipe is not None:
+                yield from pipe_calls(node.pipe)
+            yield from calls(node.body or ())
+        elif isinstance(node, Define):
+            yield from calls(node.body)
+
+
+def pipe_calls(pipe: Pipe) -> Iterator[Identifier]:
+    for command in pipe.commands:
+        for arg in command.args:
+            while isinstance(arg, Chain):  # `(lookup ...).data`
+                arg = arg.node
+            if isinstance(arg, Identifier):
+                yield arg
+            elif isinstance(arg, Pipe):
+                yield from pipe_calls(arg)

@@ -7,6 +7,6 @@ may hold `}}`, actions may span lines. `parse(text)` never raises; a syntax erro
 
 from __future__ import annotations
 
-from cmp.templates.parser import parse
+from cmp.templates.parser import parse, parse_chart
 
-__all__ = ["parse"]
+__all__ = ["parse", "parse_chart"]

@@ -134,9 +134,14 @@ FileLoader = Callable[[str], "tuple[str, str] | None"]  # .Files.Get path -> (na
 def scan(files: Sequence[tuple[str, str]], settings: Settings, load: FileLoader | None = None) -> ScanResult:
     """Scan a chart's templates (name, text), as one template set. `load` reads a file that a
     template passes to `tpl` with `.Files.Get "path"`; such a file is a template too."""
+    return scan_trees([(name, parse(text)) for name, text in files], settings, load)
+
+
+def scan_trees(files: Sequence[tuple[str, Tree]], settings: Settings, load: FileLoader | None = None) -> ScanResult:
+    """`scan` of templates already parsed (name, tree)."""
     scanner = _Scanner(settings, load)
-    for name, text in files:
-        scanner.add(name, text)
+    for name, tree in files:
+        scanner.add(name, tree)
     scanner.run()
     return ScanResult(tuple(sorted(scanner.hits.values(), key=lambda h: (h.file, h.offset, h.kind))),
                       scanner.trees)
@@ -154,16 +159,15 @@ class _Scanner:
         self.hits: dict[tuple[str, int, str], Hit] = {}
         self.order: list[str] = []
 
-    def add(self, name: str, text: str) -> Tree:
-        tree = parse(text)
+    def add(self, name: str, tree: Tree) -> None:
         self.trees[name] = tree
         self.order.append(name)
         if tree.error is not None:
+            text = tree.source.text
             line_end = text.find("\n", tree.error.offset)
             self.record(name, tree.source, tree.error.offset, line_end if line_end >= 0 else len(text),
                         "syntax", tree.error.message, False)
         self.collect_defines(name, tree.source, tree.nodes)
-        return tree
 
     def collect_defines(self, name: str, source: Source, nodes: Iterable[Node]) -> None:
         for node in nodes:
@@ -419,7 +423,8 @@ class _Scanner:
         if loaded is None or loaded[0] in self.trees:
             return
         name, text = loaded
-        tree = self.add(name, text)
+        tree = parse(text)
+        self.add(name, tree)
         self.walk(tree.nodes, _Frame(name, tree.source, ctx, {"$": ctx}, [], depth))
 
     # ---- the policy: what counts ----------------------------------------------------------

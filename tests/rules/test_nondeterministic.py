@@ -1,9 +1,21 @@
 from __future__ import annotations
 
-import pytest
+from collections import Counter
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import EXAMPLE, ROOT
+
+from cmp import config as repo_config
+from cmp import yamlio
+from cmp.context import RenderRequest
 from cmp.findings import Severity
-from cmp.rules.nondeterministic import ID, scan
+from cmp.pipeline import inputs, policy
+from cmp.rules import nondeterministic
+from cmp.rules.nondeterministic import ID, called, scan
+from cmp.templates import lexer, parser
+from cmp.templates.lexer import Kind, lex
 
 
 @pytest.mark.parametrize(
@@ -14,6 +26,7 @@ from cmp.rules.nondeterministic import ID, scan
         pytest.param('id: {{- uuidv4 | quote -}}\n', [(1, 9, "uuidv4")], id="uuid-trimmed"),
         pytest.param('a: 1\n{{ $s := (lookup "v1" "Secret" .Release.Namespace "db") }}\n', [(2, 11, "lookup")], id="lookup-in-parens"),
         pytest.param('{{ $ca := genCA "x" 365 }}\n', [(1, 11, "genCA")], id="keygen"),
+        pytest.param('{{ (lookup "v1" "Secret" "ns" "db").data.k }}\n', [(1, 5, "lookup")], id="field-of-call"),
         pytest.param('{{ if true }}\n  x: {{ randInt 1 9 }}\n{{ end }}\n', [(2, 9, "randInt")], id="nested"),
     ],
 )
@@ -43,3 +56,54 @@ def test_render_reports_but_does_not_block(example_repo, cli):
     result = cli("render", str(example_repo / "charts" / "webapp"), "--env", "dev")
     assert result.code == 0
     assert "charts/webapp/templates/configmap.yaml:6:10: [warning] `now` depends on the clock" in result.err
+
+
+def test_a_render_lexes_each_template_once(example_repo, monkeypatch):
+    """env-conditional and this rule read the same parse of each template (issue 7)."""
+    stamp = example_repo / "charts" / "webapp" / "templates" / "configmap.yaml"
+    stamp.write_text("kind: ConfigMap\ndata:\n  at: {{ now | quote }}\n")
+    request = RenderRequest(example_repo, example_repo / "charts" / "webapp", "dev", None, None)
+    gathered = inputs.gather(request, repo_config.load(example_repo))
+    lexed: Counter[str] = Counter()
+
+    def counting_lex(text: str) -> list[lexer.Token]:
+        lexed[text] += 1
+        return lex(text)
+
+    monkeypatch.setattr(parser, "lex", counting_lex)
+    monkeypatch.setattr(nondeterministic, "lex", counting_lex)
+    parser.parse_chart.cache_clear()
+    found = policy.check_inputs(gathered)
+    assert [(f.path, f.rule) for f in found] == [("charts/webapp/templates/configmap.yaml", ID)]
+    assert lexed == Counter(t.text for t in gathered.templates)
+    assert parser.parse_chart.cache_info().currsize == 0  # released before Helm renders
+
+
+def corpus_templates() -> list[str]:
+    texts = [p.read_text() for p in sorted(EXAMPLE.glob("charts/*/templates/*"))]
+    for name in ("positive.yaml", "negative.yaml"):
+        path = ROOT / "tests" / "corpus" / "env_conditional" / name
+        texts += [case.get("helpers", "") + case["template"] for case in yamlio.load_one(path.read_text(), name)]
+    return texts
+
+
+def lexer_identifiers(text: str) -> list[tuple[int, str]]:
+    return [(t.start, t.value) for t in lex(text) if t.kind is Kind.IDENTIFIER]
+
+
+def test_the_tree_holds_every_identifier_the_lexer_finds():
+    """What the rule read from the lexer before it shared env-conditional's trees."""
+    for text in corpus_templates():
+        assert list(called(parser.parse(text))) == lexer_identifiers(text)
+
+
+CALL_ALPHABET = st.sampled_from(
+    ["{{", "}}", "{{-", "-}}", " ", "\n", "/*", "*/", "(", ")", "|", '"', "$x", ":=", ".", ".Values", "if",
+     "else", "end", "range", "with", "define", "block", "template", '"h"', "now", "lookup", "include", "1"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(CALL_ALPHABET, max_size=40).map("".join))
+def test_calls_are_the_lexers_identifiers_also_when_the_text_does_not_parse(text):
+    assert list(called(parser.parse(text))) == lexer_identifiers(text)
