@@ -99,13 +99,11 @@ def _mapping(parent: dict[str, Any], key: str, shown: str) -> dict[str, Any]:
 def _plugin_source(name: str, namespace: str, path: str, plugin: dict[str, Any], shown: str) -> AppSource | Skipped:
     if plugin.get("name") != PLUGIN_NAME:
         return Skipped(name, f"plugin {plugin.get('name')!r} is not {PLUGIN_NAME}", shown)
-    env = plugin.get("env") or []
-    if not isinstance(env, list):
-        raise InputError(f"{shown}: spec.source.plugin.env must be a list of {{name, value}}")
-    env_vars = {str(e.get("name")): str(e.get("value") or "") for e in env if isinstance(e, dict)}
+    env_vars, problems = valuefiles.plugin_env(plugin.get("env"))
+    if problems:  # Argo CD's CRD refuses such an Application too; app-source reports every fault
+        raise InputError(f"{shown}: {problems[0]}")
     where = f"{shown}: plugin"
-    # `or None`: any falsy parameters (0, "", {}) are none here; generate and app-source reject a non-list.
-    found = valuefiles.read(env_vars.get("VALUE_FILES", ""), plugin.get("parameters") or None)
+    found = valuefiles.read(env_vars.get("VALUE_FILES", ""), plugin.get("parameters"))
     files = valuefiles.files_or_raise(found, {"env": f"{where} env VALUE_FILES", "parameters": f"{where} parameters"})
     environment = env_vars.get("ENVIRONMENT", "")
     if environment:

@@ -97,42 +97,15 @@ def test_without_repo_urls_every_path_source_is_rendered():
     assert isinstance(parse(with_(PLUGIN_APP, "spec.source.repoURL", "https://elsewhere/x"), "a.yaml"), AppSource)
 
 
-# How a render reads plugin.parameters and plugin.env where app-source reads them otherwise
-# (tests/rules/test_app_source.py::test_parameters_read_as_written): pinned until one reading is chosen.
-@pytest.mark.parametrize(
-    ("field", "value", "env", "files"),
-    [
-        pytest.param("parameters", [7, {"name": "valueFiles", "array": ["a.yaml"]}], "prod", ("a.yaml",),
-                     id="non-mapping-skipped"),
-        pytest.param("parameters", [{"name": "valueFiles", "array": ["", "a.yaml"]}], "prod", ("a.yaml",),
-                     id="blank-dropped"),
-        pytest.param("parameters", [{"name": "valueFiles", "array": [], "string": "a.yaml"}], "prod", (),
-                     id="array-wins"),
-        pytest.param("parameters", [{"name": "valueFiles", "array": ["a.yaml"], "string": 5}], "prod", ("a.yaml",),
-                     id="odd-string-ignored"),
-        pytest.param("parameters", [{"name": "valueFiles", "array": 5, "string": "a.yaml"}], "prod", ("a.yaml",),
-                     id="odd-array-ignored"),
-        pytest.param("parameters", {}, "prod", (), id="falsy-parameters-are-none"),  # generate and app-source reject {}
-        pytest.param("env", [{"name": "ENVIRONMENT", "value": 5}], "5", (), id="env-value-int"),  # app-source flags it
-        pytest.param("env", [{"name": "ENVIRONMENT", "value": "prod"}, {"name": "VALUE_FILES", "value": ["a.yaml"]}],
-                     "prod", ("['a.yaml']",), id="value-files-list-as-text"),  # app-source flags it
-    ],
-)
-def test_plugin_fields_read_as_a_render_reads_them(field: str, value, env: str, files: tuple[str, ...]):
-    app = parse(with_(PLUGIN_APP, f"spec.source.plugin.{field}", value), "a.yaml")
-    assert isinstance(app, AppSource) and (app.env, app.value_files) == (env, files)
-
-
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [
-        pytest.param([{"name": "valueFiles"}], "a.yaml: plugin parameters: valueFiles must be an array or a string",
-                     id="no-array-or-string"),
         pytest.param([{"name": "valueFiles", "array": ["a\x00b"]}, {"name": "valueFiles", "array": [1]}],
                      "a.yaml: plugin parameters: 'a\\x00b' is not a usable path (NUL byte)", id="first-problem-wins"),
     ],
 )
 def test_plugin_parameter_errors_name_the_application(parameters, message: str):
+    # Each fault, through render --app and app-source alike: tests/test_valuefiles.py
     with pytest.raises(InputError) as raised:
         parse(with_(PLUGIN_APP, "spec.source.plugin.parameters", parameters), "a.yaml")
     assert str(raised.value) == message

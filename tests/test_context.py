@@ -98,21 +98,6 @@ def test_api_versions_include_core_and_kinds():
 
 
 @pytest.mark.parametrize(
-    ("params", "files"),
-    [
-        pytest.param('[7, {"name":"valueFiles","array":["a.yaml"]}]', ["a.yaml"], id="non-mapping-skipped"),
-        pytest.param('[{"name":"valueFiles","array":["", " ", "a.yaml"]}]', ["a.yaml"], id="blank-entries-dropped"),
-        pytest.param('[{"name":"valueFiles","array":[],"string":"a.yaml"}]', [], id="array-wins"),
-        pytest.param('[{"name":"valueFiles","array":5,"string":"a.yaml"}]', ["a.yaml"], id="odd-array-ignored"),
-        pytest.param('[{"name":"valueFiles","array":["a.yaml"],"string":5}]', ["a.yaml"], id="odd-string-ignored"),
-    ],
-)
-def test_the_plugin_uses_what_it_can_of_the_parameters(tmp_path: Path, params: str, files: list[str]):
-    # app-source reads these otherwise: tests/rules/test_app_source.py::test_parameters_read_as_written
-    assert [p.name for p in request(tmp_path, ARGOCD_APP_PARAMETERS=params).value_files] == files
-
-
-@pytest.mark.parametrize(
     ("env", "message"),
     [
         pytest.param({"ARGOCD_APP_PARAMETERS": '[{"name":"valueFiles"}]'},
@@ -121,6 +106,9 @@ def test_the_plugin_uses_what_it_can_of_the_parameters(tmp_path: Path, params: s
                      "ARGOCD_APP_PARAMETERS: valueFiles entries must be strings", id="entry-int"),
         pytest.param({"ARGOCD_APP_PARAMETERS": "{}"}, "ARGOCD_APP_PARAMETERS: expected a JSON array of parameters",
                      id="empty-object"),
+        pytest.param({"ARGOCD_APP_PARAMETERS": '[{"name":"valueFiles","array":[],"string":"a.yaml"}]'},
+                     "ARGOCD_APP_PARAMETERS: valueFiles has both an array and a string: give only one",
+                     id="empty-array-and-a-string"),  # the rest of the grammar: tests/test_valuefiles.py
         pytest.param({"ARGOCD_ENV_VALUE_FILES": "a\0b", "ARGOCD_APP_PARAMETERS": "[{"},
                      "ARGOCD_ENV_VALUE_FILES: 'a\\x00b' is not a usable path (NUL byte)", id="value-files-first"),
     ],

@@ -1,83 +1,163 @@
-"""VALUE_FILES and the valueFiles parameter -> the files and every problem, in both readings."""
+"""VALUE_FILES and the valueFiles parameter: one grammar, which renders and app-source both apply."""
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Any
 
 import pytest
+import yaml
+from support import EXAMPLE
 
-from cmp.valuefiles import Problem, ValueFiles, mappings, read, split_list
+from cmp.application import PLUGIN_NAME, parse
+from cmp.context import from_argocd_env
+from cmp.errors import InputError
+from cmp.parity.discover import AppDoc
+from cmp.rules import app_source
+from cmp.valuefiles import Problem, ValueFiles, plugin_env, read, split_list
 
-BOTH = pytest.mark.parametrize("reading", ["render", "check"])
+PLUGIN_APP = {
+    "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "web"},
+    "spec": {"source": {"path": "charts/webapp",
+                        "plugin": {"name": PLUGIN_NAME, "env": [{"name": "ENVIRONMENT", "value": "prod"}]}},
+             "destination": {"namespace": "web"}},
+}
 
 
-def files_and_faults(found: ValueFiles) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return found.files, tuple(p.fault for p in found.problems)
-
-
-@BOTH
-def test_env_then_each_parameter_in_order(reading):
+def test_env_then_each_parameter_in_order():
     parameters = [{"name": "valueFiles", "array": ["c.yaml"]}, {"name": "other", "string": "x.yaml"},
-                  {"name": "valueFiles", "string": "d.yaml,\ne.yaml"}]
-    found = read("a.yaml,\n b.yaml", parameters, reading)
+                  {"name": "valueFiles", "string": "d.yaml,\ne.yaml,"}]
+    found = read("a.yaml,\n b.yaml", parameters)
     assert found == ValueFiles(("a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml"), ())
 
 
-@BOTH
-@pytest.mark.parametrize("parameters", [None, [], [{"name": "other"}]])
-def test_nothing_named(reading, parameters: Any):
-    assert read("", parameters, reading) == ValueFiles((), ())
+@pytest.mark.parametrize("parameters", [None, [], [{"name": "other"}], [{"name": "valueFiles", "string": ""}]])
+def test_nothing_named(parameters: Any):
+    assert read("", parameters) == ValueFiles((), ())
 
 
-@BOTH
-def test_parameters_must_be_a_list(reading):
-    assert read("a.yaml", {"name": "valueFiles"}, reading).problems == (
-        Problem("parameters", "not-a-list", {"name": "valueFiles"}),)
+def test_every_problem_in_order_and_the_usable_entries():
+    found = read("a\0b, a.yaml", [{"name": "valueFiles", "array": ["c.yaml", " "]}, {"name": "valueFiles", "array": [1]}])
+    assert found.files == ("a.yaml", "c.yaml")
+    assert found.problems == (Problem("env", "nul-byte", "a\0b"), Problem("parameters", "blank-entry", " ", 2),
+                              Problem("parameters", "not-strings", [1]))
 
 
-def test_a_render_names_the_entry_with_a_nul_byte_and_its_input():
-    found = read("a\0b", [{"name": "valueFiles", "array": ["c\0d"]}])
-    assert found.problems == (Problem("env", "nul-byte", "a\0b"), Problem("parameters", "nul-byte", "c\0d"))
+def generate_error(field: str, value: Any) -> str:
+    env = {"ARGOCD_APP_NAME": "web", "ARGOCD_APP_NAMESPACE": "web", "ARGOCD_ENV_ENVIRONMENT": "prod",
+           "ARGOCD_APP_SOURCE_PATH": "charts/webapp"}
+    env["ARGOCD_ENV_VALUE_FILES" if field == "env" else "ARGOCD_APP_PARAMETERS"] = (
+        value if field == "env" else json.dumps(value))
+    with pytest.raises(InputError) as raised:
+        from_argocd_env(env, EXAMPLE / "charts" / "webapp")
+    return str(raised.value)
 
 
-def test_problems_keep_the_order_of_the_parameters():
-    found = read("", [{"name": "valueFiles", "array": ["a\0b"]}, {"name": "valueFiles", "array": [1]}])
-    assert [p.fault for p in found.problems] == ["nul-byte", "not-strings"]
+def application(field: str, value: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(PLUGIN_APP)
+    plugin = doc["spec"]["source"]["plugin"]
+    if field == "env":
+        plugin["env"].append({"name": "VALUE_FILES", "value": value})
+    elif field == "plugin.env":
+        plugin["env"] = value
+    else:
+        plugin[field] = value
+    return doc
 
 
-# The two readings differ here today; each is pinned until one is chosen (module docstring).
+def render_app_error(field: str, value: Any) -> str:
+    with pytest.raises(InputError) as raised:
+        parse(application(field, value), "a.yaml")
+    return str(raised.value)
+
+
+def check_findings(field: str, value: Any) -> list[str]:
+    doc = application(field, value)
+    app = AppDoc("apps/web.yaml", yaml.safe_dump(doc), doc)
+    return [f.message for f in app_source.check_application(app, EXAMPLE.resolve(), {PLUGIN_NAME})]
+
+
+def valuefiles(*entries: str, **fields: Any) -> list[Any]:
+    return [{"name": "valueFiles", "array": list(entries), **fields}] if entries else [{"name": "valueFiles", **fields}]
+
+
+# The same input through generate (ARGOCD_APP_PARAMETERS / ARGOCD_ENV_VALUE_FILES), render --app
+# (and so parity) and app-source: each render refuses it and check reports it, with the same meaning.
+# Where a side refused it before, its words stay (check: "must be a list of strings", ...).
 @pytest.mark.parametrize(
-    ("parameters", "render", "check"),
+    ("field", "value", "reason", "finding"),
     [
-        pytest.param([{"name": "valueFiles"}], ((), ("no-array-or-string",)), ((), ()), id="neither-array-nor-string"),
-        pytest.param([7, {"name": "valueFiles", "array": ["a.yaml"]}], (("a.yaml",), ()),
-                     (("a.yaml",), ("not-a-mapping",)), id="non-mapping-parameter"),
-        pytest.param([{"name": "valueFiles", "array": ["", " ", "a.yaml"]}], (("a.yaml",), ()),
-                     (("", " ", "a.yaml"), ()), id="blank-entries"),
-        pytest.param([{"name": "valueFiles", "array": [], "string": "a.yaml"}], ((), ()), (("a.yaml",), ()),
+        pytest.param("parameters", [7, *valuefiles("values/dev.yaml")],
+                     "parameter 1 must be a mapping {name, string | array | map}, found int",
+                     "plugin.parameters entries must be mappings", id="non-mapping-parameter"),
+        pytest.param("parameters", valuefiles("values/dev.yaml", " "), "valueFiles array entry 2 is blank",
+                     "plugin.parameters: valueFiles array entry 2 is blank", id="blank-entry"),
+        pytest.param("parameters", valuefiles(string="values/dev.yaml", array=[]),
+                     "valueFiles has both an array and a string: give only one",
+                     "plugin.parameters: valueFiles has both an array and a string: give only one",
                      id="empty-array-and-a-string"),
-        pytest.param([{"name": "valueFiles", "array": ["a.yaml"], "string": 5}], (("a.yaml",), ()),
-                     ((), ("odd-shape",)), id="odd-string"),
-        pytest.param([{"name": "valueFiles", "array": 5, "string": "a.yaml"}], (("a.yaml",), ()),
-                     ((), ("odd-shape",)), id="odd-array"),
-        pytest.param([{"name": "valueFiles", "array": [1]}], ((), ("not-strings",)), ((), ("odd-shape",)),
-                     id="non-string-entry"),
-        pytest.param([{"name": "valueFiles", "array": ["a\0b"]}], (("a\0b",), ("nul-byte",)), (("a\0b",), ()),
-                     id="nul-byte"),
+        pytest.param("parameters", valuefiles("values/dev.yaml", string="values/dev.yaml"),
+                     "valueFiles has both an array and a string: give only one",
+                     "plugin.parameters: valueFiles has both an array and a string: give only one",
+                     id="array-and-a-string"),
+        pytest.param("parameters", valuefiles("values/dev.yaml", string=5), "valueFiles string must be a string, found int",
+                     "parameter valueFiles: array must be a list of strings (string: one string)", id="odd-string"),
+        pytest.param("parameters", valuefiles(array=5, string="values/dev.yaml"),
+                     "valueFiles array must be a list of strings, found int",
+                     "parameter valueFiles: array must be a list of strings (string: one string)", id="odd-array"),
+        pytest.param("parameters", valuefiles(1), "valueFiles entries must be strings",
+                     "parameter valueFiles: array must be a list of strings (string: one string)", id="non-string-entry"),
+        pytest.param("parameters", valuefiles(), "valueFiles must be an array or a string",
+                     "plugin.parameters: valueFiles must be an array or a string", id="neither-array-nor-string"),
+        pytest.param("parameters", valuefiles("values/dev\0.yaml"), "'values/dev\\x00.yaml' is not a usable path (NUL byte)",
+                     "plugin.parameters: 'values/dev\\x00.yaml' is not a usable path (NUL byte)", id="nul-parameter"),
+        pytest.param("env", "values/dev.yaml,a\0b", "'a\\x00b' is not a usable path (NUL byte)",
+                     "plugin env VALUE_FILES: 'a\\x00b' is not a usable path (NUL byte)", id="nul-value-files"),
     ],
 )
-def test_where_the_readings_differ(parameters: list[Any], render: tuple, check: tuple):
-    assert files_and_faults(read("", parameters, "render")) == render
-    assert files_and_faults(read("", parameters, "check")) == check
+def test_one_grammar_for_renders_and_check(field: str, value: Any, reason: str, finding: str):
+    source = {"env": ("ARGOCD_ENV_VALUE_FILES", "plugin env VALUE_FILES"),
+              "parameters": ("ARGOCD_APP_PARAMETERS", "plugin parameters")}[field]
+    assert generate_error(field, value) == f"{source[0]}: {reason}"
+    assert render_app_error(field, value) == f"a.yaml: {source[1]}: {reason}"
+    assert check_findings(field, value) == [f"Application 'web': {finding}"]
 
 
+# Plugin fields as an Application holds them (generate gets them as JSON and env vars: tests/test_context.py):
+# render --app and parity refuse what app-source flags, as Argo CD's CRD would.
 @pytest.mark.parametrize(
-    ("value", "found"),
-    [(None, ([], None)), ({"a": 1}, ([], "not-a-list")), ([{"a": 1}, 2], ([{"a": 1}], "not-a-mapping")),
-     ([{"a": 1}], ([{"a": 1}], None))],
+    ("field", "value", "reason", "finding"),
+    [
+        pytest.param("parameters", {}, "plugin parameters: expected a list of parameters",
+                     "plugin.parameters must be a list, found dict", id="parameters-empty-mapping"),
+        pytest.param("parameters", {"name": "valueFiles"}, "plugin parameters: expected a list of parameters",
+                     "plugin.parameters must be a list, found dict", id="parameters-mapping"),
+        pytest.param("parameters", 0, "plugin parameters: expected a list of parameters",
+                     "plugin.parameters must be a list, found int", id="parameters-zero"),
+        pytest.param("plugin.env", [{"name": "ENVIRONMENT", "value": 5}], "plugin env ENVIRONMENT must be a string, found int",
+                     None, id="environment-int"),
+        pytest.param("env", ["values/dev.yaml"], "plugin env VALUE_FILES must be a string, found list", None,
+                     id="value-files-list"),
+        pytest.param("plugin.env", [7, {"name": "ENVIRONMENT", "value": "prod"}], "plugin.env entries must be mappings",
+                     None, id="env-entry-not-a-mapping"),
+        pytest.param("plugin.env", [{"name": 5, "value": "x"}, {"name": "ENVIRONMENT", "value": "prod"}],
+                     "plugin.env entries need a string name, found int", None, id="env-name-int"),
+        pytest.param("plugin.env", {}, "plugin.env must be a list of {name, value}, found dict", None, id="env-mapping"),
+        pytest.param("plugin.env", [{"name": "ENVIRONMENT", "value": "x/../prod"}],
+                     "plugin env ENVIRONMENT: invalid environment name 'x/../prod': use letters, digits, '.', '_' or '-'",
+                     None, id="environment-dotdot"),
+    ],
 )
-def test_mappings(value: Any, found: tuple):
-    assert mappings(value) == found
+def test_plugin_fields_render_app_refuses_what_check_flags(field: str, value: Any, reason: str, finding: str | None):
+    assert render_app_error(field, value) == f"a.yaml: {reason}"
+    assert check_findings(field, value) == [f"Application 'web': {finding or reason}"]
+
+
+def test_plugin_env():
+    assert plugin_env([{"name": "ENVIRONMENT", "value": "prod"}, {"name": "VALUE_FILES"}]) == (
+        {"ENVIRONMENT": "prod", "VALUE_FILES": ""}, ())
+    assert plugin_env(None) == ({}, ())
 
 
 @pytest.mark.parametrize(("value", "items"), [("", ()), (" a , b\n\nc,", ("a", "b", "c"))])

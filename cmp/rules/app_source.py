@@ -11,7 +11,10 @@ For each Application under apps/ (`gitops-cmp check`):
 - a directory source under apps/ (the app-of-apps root) finds at least one child Application,
   and any other directory source at least one manifest;
 - every field has the shape Argo CD expects (`plugin.name` a string, `plugin.env` a list of
-  `{name, value}`, `helm.valueFiles` a list of strings, ...): any other shape is a finding.
+  `{name, value}`, `helm.valueFiles` a list of strings, ...): any other shape is a finding;
+- `ENVIRONMENT`, `VALUE_FILES` and the `valueFiles` parameter are read exactly as `generate` reads
+  them (cmp/valuefiles.py): each `valueFiles` holds one `array` or one `string`, no entry is blank
+  or holds a NUL byte, the environment name is valid. What makes a render fail is a finding here.
 
 A source in another Git repository is not checked: this repository's URLs are the config's
 `repoURLs`, else the `repoURL` of the app-of-apps root (as `gitops-cmp parity` decides what it skips).
@@ -33,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from cmp import valuefiles, yamlio
 from cmp.config import RepoConfig
-from cmp.errors import CmpError
+from cmp.errors import CmpError, InputError
 from cmp.findings import Finding, Severity
 
 if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, not by every render
@@ -42,10 +45,11 @@ if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, n
 ID = "app-source"
 PLUGIN_FILES = ("plugin.yaml", "platform")  # where a repo declares its ConfigManagementPlugins
 _BRACES = re.compile(r"\{([^{}]*)\}")
-_SHAPES: dict[valuefiles.Fault, str] = {  # the faults of plugin fields, as valuefiles' "check" reading finds them
-    "not-a-list": "{field} must be a list, found {kind}",
-    "not-a-mapping": "{field} entries must be mappings",
-    "odd-shape": "parameter valueFiles: array must be a list of strings (string: one string)",
+_SHAPES: dict[valuefiles.Fault, str] = {  # as this rule worded them before renders refused the same
+    "not-a-list": "plugin.parameters must be a list, found {kind}",
+    "not-a-mapping": "plugin.parameters entries must be mappings",
+    **dict.fromkeys(("not-strings", "odd-array", "odd-string"),
+                    "parameter valueFiles: array must be a list of strings (string: one string)"),
 }
 
 
@@ -135,38 +139,44 @@ def _plugin(app: AppDoc, root: Path, directory: Path, plugins: set[str], plugin:
         yield _finding(app, (*where, "name"), f"plugin name {name!r} matches no declared plugin"
                        f" ({', '.join(sorted(plugins))}); Argo CD dials <plugin.name>.sock, so it must be"
                        " plugin.yaml's <metadata.name>-<spec.version>")
-    env: dict[str, str] = {}
-    for problem in _plugin_env(plugin.get("env"), env):
+    env, problems = valuefiles.plugin_env(plugin.get("env"))
+    for problem in problems:
         yield _finding(app, (*where, "env"), problem)
-    found = valuefiles.read(env.get("VALUE_FILES", ""), plugin.get("parameters"), "check")
+    found = valuefiles.read(env.get("VALUE_FILES", ""), plugin.get("parameters"))
     for bad in found.problems:
-        yield _finding(app, (*where, bad.input), _shape(bad.fault, f"plugin.{bad.input}", bad.found))
+        yield _finding(app, (*where, bad.input), _problem(bad))
     files = list(found.files)
-    if env.get("ENVIRONMENT"):
-        files.insert(0, f"values/{env['ENVIRONMENT']}.yaml")
-    elif not files:
+    environment = env.get("ENVIRONMENT", "")
+    refused = _refused_environment(environment, files)
+    if refused:
+        yield _finding(app, (*where, "env"), refused)
+    elif environment:
+        files.insert(0, f"values/{environment}.yaml")
+    elif not files and not problems and not found.problems:  # else the fault flagged above is the one to fix
         yield _finding(app, (*where, "env"), "the plugin has no ENVIRONMENT env entry and no value files")
     for entry in files:
         yield from _value_file(app, root, directory, entry, (*where, "env"))
 
 
-def _plugin_env(value: Any, env: dict[str, str]) -> Iterator[str]:
-    """Fill `env` from plugin.env; yield what is wrong with its shape."""
-    entries, fault = valuefiles.mappings(value)
-    if fault:
-        yield _shape(fault, "plugin.env", value)
-    for entry in entries:
-        name, text = entry.get("name"), entry.get("value")
-        if not isinstance(name, str):
-            yield f"plugin.env entries need a string name, found {_kind(name)}"
-        elif text is not None and not isinstance(text, str):
-            yield f"plugin env {name} must be a string, found {_kind(text)}"
+def _problem(problem: valuefiles.Problem) -> str:
+    if problem.fault in _SHAPES:
+        return _SHAPES[problem.fault].format(kind=_kind(problem.found))
+    where = "plugin.parameters" if problem.input == "parameters" else "plugin env VALUE_FILES"
+    return f"{where}: {valuefiles.reason(problem)}"
+
+
+def _refused_environment(environment: str, files: list[str]) -> str | None:
+    """Why a render refuses the environment of a plugin source (ENVIRONMENT, else read off its value files)."""
+    from cmp.context import check_env_name, env_from_value_files
+
+    try:
+        if environment:
+            check_env_name(environment, "plugin env ENVIRONMENT")
         else:
-            env[name] = text or ""
-
-
-def _shape(fault: valuefiles.Fault, field: str, value: Any) -> str:
-    return _SHAPES[fault].format(field=field, kind=_kind(value))
+            env_from_value_files(files, "plugin value files")
+    except InputError as error:
+        return error.message
+    return None
 
 
 def _value_file(app: AppDoc, root: Path, directory: Path, entry: str, where: tuple[str, ...]) -> Iterator[Finding]:

@@ -295,33 +295,49 @@ def with_parameters(parameters: str) -> str:
     return PLUGIN_APP.replace("      env:", f"      parameters: {parameters}\n      env:")
 
 
-# Where app-source reads plugin.parameters differently from a render (cmp/valuefiles.py, "check" vs
-# "render"): pinned as they are until one reading is chosen. Line 10 is `parameters:`, 11 `env:`.
+# Each fault a render refuses is a finding at the field that holds it (the messages, next to the
+# render's: tests/test_valuefiles.py). Line 10 is `parameters:`, 11 `env:`.
 @pytest.mark.parametrize(
     ("parameters", "found"),
     [
-        pytest.param("[{name: valueFiles}]", [], id="no-array-or-string-passes"),  # generate: exit 2
+        pytest.param("[{name: valueFiles}]", [(10, "plugin.parameters: valueFiles must be an array or a string")],
+                     id="no-array-or-string"),
         pytest.param("[7, {name: valueFiles, array: [values/dev.yaml]}]",
-                     [(10, "plugin.parameters entries must be mappings")], id="non-mapping-flagged"),  # generate skips it
-        pytest.param("[{name: valueFiles, array: ['', values/dev.yaml]}]",
-                     [(11, "value file '' does not exist (looked for charts/webapp)")], id="blank-entry-flagged"),
-        pytest.param("[{name: valueFiles, array: [], string: values/qa.yaml}]",
-                     [(11, "value file 'values/qa.yaml' does not exist (looked for charts/webapp/values/qa.yaml)")],
-                     id="empty-array-falls-back-to-string"),  # generate: the array wins, no file
-        pytest.param("[{name: valueFiles, array: [values/qa.yaml], string: 5}]",
-                     [(10, "parameter valueFiles: array must be a list of strings (string: one string)")],
-                     id="odd-string-drops-the-array"),  # generate: uses the array
-        pytest.param("[{name: valueFiles, array: 5, string: values/qa.yaml}]",
-                     [(10, "parameter valueFiles: array must be a list of strings (string: one string)")],
-                     id="odd-array-drops-the-string"),  # generate: uses the string
+                     [(10, "plugin.parameters entries must be mappings")], id="non-mapping"),
+        pytest.param("[{name: valueFiles, array: ['', values/qa.yaml]}]",
+                     [(10, "plugin.parameters: valueFiles array entry 1 is blank"),
+                      (11, "value file 'values/qa.yaml' does not exist (looked for charts/webapp/values/qa.yaml)")],
+                     id="blank-entry-and-the-next-is-still-checked"),
+        pytest.param("[{name: valueFiles, array: [], string: values/dev.yaml}]",
+                     [(10, "plugin.parameters: valueFiles has both an array and a string: give only one")],
+                     id="empty-array-and-a-string"),
         pytest.param('[{name: valueFiles, array: ["a\\0b"]}]',
-                     [(11, "value file 'a\\x00b' resolves outside the repository")],
-                     id="nul-byte-outside"),  # generate: "not a usable path (NUL byte)"
-        pytest.param("{}", [(10, "plugin.parameters must be a list, found dict")],
-                     id="empty-mapping"),  # render --app: no parameters
+                     [(10, "plugin.parameters: 'a\\x00b' is not a usable path (NUL byte)")], id="nul-byte"),
+        pytest.param("{}", [(10, "plugin.parameters must be a list, found dict")], id="empty-mapping"),
     ],
 )
-def test_parameters_read_as_written(repo: Path, parameters: str, found: list[tuple[int, str]]):
+def test_parameter_faults_are_located(repo: Path, parameters: str, found: list[tuple[int, str]]):
     findings = check(repo, web=with_parameters(parameters))
     located = [(f.line, f.column, message) for f, message in zip(findings, messages(findings))]
     assert located == [(line, 7, message) for line, message in found]
+
+
+VALUE_FILES = "          value: prod\n        - name: VALUE_FILES\n          value: "
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(("          value: prod\n", VALUE_FILES + '"values/dev.yaml,a\\0b"\n'),
+                     "plugin env VALUE_FILES: 'a\\x00b' is not a usable path (NUL byte)", id="value-files-nul"),
+        pytest.param(("value: prod", "value: x/../prod"), "plugin env ENVIRONMENT: invalid environment name"
+                     " 'x/../prod': use letters, digits, '.', '_' or '-'", id="environment-dotdot"),
+        pytest.param(("        - name: ENVIRONMENT\n          value: prod\n", "        - name: VALUE_FILES\n"
+                      "          value: values/p..d.yaml\n"), "plugin value files: value file 'values/p..d.yaml':"
+                     " invalid environment name 'p..d': use letters, digits, '.', '_' or '-'", id="env-off-value-files"),
+    ],
+)
+def test_env_faults_a_render_refuses_are_flagged_at_env(repo: Path, edit: tuple[str, str], message: str):
+    assert edit[0] in PLUGIN_APP
+    findings = check(repo, web=PLUGIN_APP.replace(*edit))
+    assert [(f.line, m) for f, m in zip(findings, messages(findings))][0] == (10, message)
