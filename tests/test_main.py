@@ -99,12 +99,15 @@ def test_the_process_edge_exits_with_mains_code_and_writes_everything(argv, code
     assert code == 0 or proc.stderr.startswith(("usage:", "gitops-cmp: error:"))
 
 
-def test_a_full_disk_on_stdout_is_not_a_silent_success(tmp_path):
+@pytest.mark.parametrize("argv", [["render", str(EXAMPLE / "charts/webapp"), "--env", "prod"], ["check", str(EXAMPLE)]])
+def test_a_full_disk_on_stdout_is_a_render_failure_not_a_bug(argv):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "cmp", "render", str(EXAMPLE / "charts/webapp"), "--env", "prod"],
-                              stdout=full, stderr=subprocess.PIPE, text=True, check=False, timeout=60,
-                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
-    assert proc.returncode != 0
+        proc = subprocess.run([sys.executable, "-m", "cmp", *argv], stdout=full, stderr=subprocess.PIPE, text=True,
+                              check=False, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == ExitCode.RENDER
+    assert proc.stderr.splitlines()[-1] == ("gitops-cmp: error: could not write the output to stdout"
+                                            " (No space left on device); what was written is incomplete")
+    assert "Traceback" not in proc.stderr
 
 
 IMPORTED_COMMANDS = """

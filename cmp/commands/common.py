@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
+from cmp.errors import RenderError
 from cmp.exitcodes import ExitCode
 from cmp.findings import Severity
 from cmp.log import logger
@@ -37,8 +38,16 @@ def reader_may_close() -> Iterator[None]:
         yield
         sys.stdout.flush()
     except BrokenPipeError:
-        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
+    except OSError as exc:  # a full disk, a closed descriptor: not a bug, and not silent
+        _discard_stdout()
+        raise RenderError(f"could not write the output to stdout ({exc.strerror or exc});"
+                          " what was written is incomplete") from None
+
+
+def _discard_stdout() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def render_within_deadline(request: RenderRequest) -> RenderResult:
