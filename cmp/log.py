@@ -30,10 +30,14 @@ def configure(json_output: bool | None = None) -> None:
 
 
 class _DeferredModule(types.ModuleType):
-    """A stand-in bound by modules imported while it sat in sys.modules; the first attribute
-    access imports the real module and hands the attribute over."""
+    """A stand-in bound by modules imported while it sat in sys.modules; an attribute access
+    imports the real module and hands the attribute over."""
 
     def __getattr__(self, name: str) -> Any:
+        # Used while structlog is still importing (an optional package it tries, such as rich, may
+        # import one of these): the stand-in steps aside, or the import would find it again.
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
         return getattr(importlib.import_module(self.__name__), name)
 
 
