@@ -75,9 +75,10 @@ def entry() -> None:
     """The process's edge (the console script, `python -m cmp`): it ends when `main` returns."""
     code = main()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the process was started with that descriptor closed
+                stream.flush()
+    except (OSError, ValueError):
         sys.exit(code)  # the interpreter's own shutdown reports it, as it would without the shortcut
     # Skip the interpreter's teardown (clearing every module, a last garbage collection, joining
     # threads): several ms of every sync, for memory the OS frees anyway. Nothing is left to write.
@@ -87,15 +88,17 @@ def entry() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     # The first word that names a command is the command: no option before it takes a command's name.
-    parser = build_parser(next((a for a in args_list if a in COMMANDS), None))
+    # Help before the command (`gitops-cmp --help render`) is the top level's, which lists them all.
+    command = next((a for a in args_list if a in COMMANDS or a in ("-h", "--help")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
         return int(exc.code or 0) and ExitCode.INPUT
-    from cmp import log
-
-    log.configure(None if args.log_format == "auto" else args.log_format == "json")
     try:
+        from cmp import log
+
+        log.configure(None if args.log_format == "auto" else args.log_format == "json")
         return int(args.run(args))
     except CmpError as exc:
         print(f"gitops-cmp: error: {exc}", file=sys.stderr)

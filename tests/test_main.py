@@ -151,3 +151,19 @@ def test_help_wraps_as_argparse_would_without_importing_shutil():
     proc = subprocess.run([sys.executable, "-c", HELP_TWICE], capture_output=True, text=True, check=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "COLUMNS": "60"})
     assert proc.stdout.splitlines() == ["False", "True 61"]  # 61: the usage line argparse cannot break
+
+
+def test_a_closed_stdout_keeps_mains_exit_code():
+    proc = subprocess.run(f"{sys.executable} -m cmp render /nonexistent --env prod >&-", shell=True,
+                          capture_output=True, text=True, check=False, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == ExitCode.INPUT
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help", "render"], ["-h", "parity"]])
+def test_help_before_a_command_lists_every_command(cli, argv):
+    result = cli(*argv)
+    assert result.code == 0
+    for command in ("render", "generate", "init", "parity", "check"):
+        assert f"    {command}" in result.out
