@@ -54,7 +54,8 @@ def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
         )
     chart_dir = confine(request.chart_dir, root, "chart directory")
     if not chart_dir.is_dir():
-        raise InputError(f"{display(chart_dir, root)}: chart directory not found")
+        shown = display(chart_dir, root) if chart_dir != root else os.fspath(chart_dir)  # not "."
+        raise InputError(f"{shown}: chart directory not found")
     meta = _chart_meta(chart_dir, root, limit)
     name = str(meta["name"])
     files = [*_env_values(request, chart_dir), *request.value_files]

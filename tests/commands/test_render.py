@@ -77,3 +77,11 @@ def test_usage_and_input_errors(example_repo: Path, cli, monkeypatch, argv, mess
     assert result.out == ""
     assert message in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_missing_chart_outside_any_repo_is_named_by_its_path(tmp_path: Path, cli):
+    # outside a repo the chart is its own root: the message used to name it "."
+    missing = tmp_path / "nope"
+    result = cli("render", str(missing), "--env", "prod")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"gitops-cmp: error: {missing}: chart directory not found\n"
