@@ -139,6 +139,10 @@ def _plugin(app: AppDoc, root: Path, directory: Path, plugins: set[str], plugin:
         yield _finding(app, (*where, "name"), f"plugin name {name!r} matches no declared plugin"
                        f" ({', '.join(sorted(plugins))}); Argo CD dials <plugin.name>.sock, so it must be"
                        " plugin.yaml's <metadata.name>-<spec.version>")
+    from cmp.application import PLUGIN_NAME
+
+    if name != PLUGIN_NAME:  # another plugin reads its env its own way; renders and parity skip its apps
+        return
     env, problems = valuefiles.plugin_env(plugin.get("env"))
     for problem in problems:
         yield _finding(app, (*where, "env"), problem)

@@ -156,6 +156,9 @@ def test_a_plugin_declared_in_the_repo(repo: Path):
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cmp"}, "data": {"plugin.yaml": plugin}}))
     assert app_source.declared_plugins(repo) == {PLUGIN_NAME, "other-v2"}
     assert check(repo, web=PLUGIN_APP.replace("gitops-helm-v1", "other-v2")) == []
+    # its env is that plugin's own business: renders and parity skip its apps, so check does too
+    odd_env = PLUGIN_APP.replace("gitops-helm-v1", "other-v2").replace("value: prod", "value: 5")
+    assert check(repo, web=odd_env) == []
 
 
 def test_plugin_name_matches_the_shipped_plugin_yaml():
