@@ -1,7 +1,7 @@
 """Stage 1: read the chart and every value file, confined to the repo, bounded, strictly parsed."""
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
 from cmp import yamlio
@@ -33,7 +33,7 @@ class Inputs(NamedTuple):
     namespace: str
     base_values: ValueFile | None  # the chart's values.yaml, which Helm applies itself
     value_files: tuple[ValueFile, ...]  # values/<env>.yaml, then extra files, in order
-    templates: tuple[SourceFile, ...]  # templates/ of the chart and of vendored subchart dirs, by path
+    templates: tuple[SourceFile, ...]  # templates/ of the chart and of its subcharts (dirs and .tgz), by path
 
     @property
     def user_values(self) -> dict[str, Any]:
@@ -135,7 +135,8 @@ def _chart_meta(chart_dir: Path, root: Path, limit: int) -> dict[str, Any]:
 
 
 def _templates(chart_dir: Path, root: Path, config: RepoConfig) -> list[SourceFile]:
-    """Every file of the chart is checked for escapes; templates/ files are read for the scanners."""
+    """Every file of the chart is checked for escapes; templates/ files are read for the scanners,
+    and so are those inside subcharts packaged as .tgz (their unpacked bytes count towards the limit)."""
     found: list[SourceFile] = []
     total = 0
     for dirpath, dirnames, filenames in os.walk(chart_dir, followlinks=False):
@@ -152,19 +153,37 @@ def _templates(chart_dir: Path, root: Path, config: RepoConfig) -> list[SourceFi
                 raise InputError(
                     f"{display(chart_dir, root)}: chart is over the {config.limits.max_chart_bytes}-byte limit"
                 )
-            if is_template(path.relative_to(chart_dir)):
+            rel = path.relative_to(chart_dir)
+            if is_template(rel):
                 shown = display(path, root)
                 text = yamlio.read_text(path, shown, config.limits.max_file_bytes)
                 found.append(SourceFile(path, shown, text))
+            elif is_archive(rel):
+                from cmp.pipeline import archives
+
+                packaged, unpacked = archives.templates(path, display(path, root), config.limits,
+                                                        config.limits.max_chart_bytes - total)
+                found.extend(packaged)
+                total += unpacked
     return found
 
 
-def is_template(rel: Path) -> bool:
+def is_template(rel: PurePath) -> bool:
     """templates/... of the chart, or of a subchart vendored as a directory (charts/<sub>/templates/...)."""
     parts = rel.parts
     if "templates" not in parts[:-1]:
         return False
-    prefix = parts[: parts.index("templates")]
+    return _in_charts(parts[: parts.index("templates")])
+
+
+def is_archive(rel: PurePath) -> bool:
+    """A subchart packaged by `helm dependency build`: charts/<name>-<version>.tgz, of the chart or a subchart."""
+    parts = rel.parts
+    return rel.suffix == ".tgz" and parts[-2:-1] == ("charts",) and _in_charts(parts[:-2])
+
+
+def _in_charts(prefix: tuple[str, ...]) -> bool:
+    """`prefix` is the chart itself or a subchart directory: (), (charts, <sub>), (charts, <sub>, charts, <sub>), ..."""
     return len(prefix) % 2 == 0 and all(part == "charts" for part in prefix[::2])
 
 

@@ -1,0 +1,134 @@
+"""Templates of subcharts vendored as `charts/<name>-<version>.tgz`, read in memory, bounded.
+
+`helm dependency build` packages each dependency; Helm renders what is inside, so the scanners must
+read it too. A template inside an archive is named `<archive path>:<member path>`, the member path
+as `tar tzf` lists it (`chart/charts/common-1.0.0.tgz:common/templates/_helpers.tpl`); an archive
+inside an archive chains the same way. Imported only when a chart holds such an archive: tarfile
+and gzip are start-up cost (cmp/__init__.py).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from cmp import yamlio
+from cmp.config import Limits
+from cmp.errors import InputError
+from cmp.pipeline.inputs import SourceFile, is_archive, is_template
+
+if TYPE_CHECKING:
+    import tarfile
+
+MAX_DEPTH = 4  # an archive in an archive in ...: Helm has no bound, a hostile chart would need one
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Unpacked(io.RawIOBase):
+    """The decompressed stream, refusing to yield more than `budget` bytes: the bound holds for tar
+    headers and padding too, which member sizes do not count (a gzip bomb of empty members)."""
+
+    def __init__(self, stream: io.BufferedIOBase, budget: int, overflow: str) -> None:
+        super().__init__()
+        self.stream = stream
+        self.left = budget
+        self.overflow = overflow
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(self.left + 1 if size < 0 else min(size, self.left + 1))
+        self.left -= len(data)
+        if self.left < 0:
+            raise InputError(self.overflow)
+        return data
+
+
+def templates(path: Path, shown: str, limits: Limits, budget: int) -> tuple[list[SourceFile], int]:
+    """The templates in the chart archive at `path` and in its subcharts, and the bytes it unpacked to."""
+    try:
+        data = path.read_bytes()  # the caller counted its size against maxChartBytes
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {exc.strerror}") from None
+    overflow = f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit once unpacked"
+    found, left = _read(data, shown, path, limits, budget, overflow, depth=1)
+    return found, budget - left
+
+
+def _read(data: bytes, shown: str, origin: Path, limits: Limits, budget: int, overflow: str,
+          depth: int) -> tuple[list[SourceFile], int]:
+    """(templates, bytes of the budget left) of one archive held in memory."""
+    import gzip
+    import tarfile
+    import zlib
+
+    if not data.startswith(GZIP_MAGIC):
+        raise InputError(f"{shown}: not a packaged chart (a gzip-compressed tar archive)")
+    unpacked = _Unpacked(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"), budget, overflow)
+    found: list[SourceFile] = []
+    corrupt = (tarfile.TarError, EOFError, zlib.error, OSError)
+    try:
+        # "r|": one pass over the stream, each member read as it comes, nothing written to disk
+        archive = tarfile.open(fileobj=unpacked, mode="r|")
+    except tarfile.ReadError as exc:
+        if not str(exc).startswith("zlib error"):  # tarfile's wording for a decompression failure
+            raise InputError(f"{shown}: not a packaged chart (no tar archive inside the gzip: {exc})") from None
+        raise InputError(f"{shown}: corrupt archive: {exc}") from None
+    except corrupt as exc:
+        raise InputError(f"{shown}: corrupt archive: {exc or type(exc).__name__}") from None
+    try:
+        with archive:
+            for member in archive:
+                found.extend(_member(archive, member, shown, origin, limits, unpacked, depth))
+    except corrupt as exc:
+        raise InputError(f"{shown}: corrupt archive: {exc or type(exc).__name__}") from None
+    return sorted(found, key=lambda f: f.display), unpacked.left
+
+
+def _member(archive: tarfile.TarFile, member: tarfile.TarInfo, shown: str, origin: Path, limits: Limits,
+            unpacked: _Unpacked, depth: int) -> list[SourceFile]:
+    where = f"{shown}:{member.name}"
+    rel = chart_path(member.name, where)
+    if member.isdir():
+        return []
+    if not member.isreg():
+        raise InputError(f"{where}: is a {_kind(member)}; a packaged chart holds only files and directories")
+    if member.size > unpacked.left:
+        raise InputError(unpacked.overflow)
+    if is_template(rel):
+        if member.size > limits.max_file_bytes:
+            raise InputError(f"{where}: {member.size} bytes is over the {limits.max_file_bytes}-byte limit")
+        return [SourceFile(origin, where, yamlio.decode(_data(archive, member), where))]
+    if is_archive(rel):
+        if depth >= MAX_DEPTH:
+            raise InputError(f"{where}: subchart archives nested more than {MAX_DEPTH} deep")
+        inner = _data(archive, member)
+        found, unpacked.left = _read(inner, where, origin, limits, unpacked.left, unpacked.overflow, depth + 1)
+        return found
+    return []
+
+
+def chart_path(name: str, where: str) -> PurePosixPath:
+    """A member's path inside its chart: Helm strips the first component (`<chartname>/`)."""
+    parts = name.split("\\" if "\\" in name else "/")  # Helm reads Windows-made archives this way too
+    if name.startswith(("/", "\\")) or parts[0].endswith(":"):
+        raise InputError(f"{where}: archive member has an absolute path")
+    if ".." in parts:
+        raise InputError(f"{where}: archive member path leads outside the chart (`..`)")
+    return PurePosixPath(*[p for p in parts[1:] if p not in ("", ".")])
+
+
+def _data(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    stream = archive.extractfile(member)
+    assert stream is not None  # a regular file
+    return stream.read()
+
+
+def _kind(member: tarfile.TarInfo) -> str:
+    if member.issym():
+        return f"symlink (to {member.linkname})"
+    if member.islnk():
+        return f"hard link (to {member.linkname})"
+    return "device or fifo" if member.isdev() else "special file"
