@@ -1,17 +1,19 @@
-"""Templates of subcharts vendored as `charts/<name>-<version>.tgz`, read in memory, bounded.
+"""Files of subcharts vendored as `charts/<name>-<version>.tgz`, read in memory, bounded.
 
 `helm dependency build` packages each dependency; Helm renders what is inside, so the scanners must
-read it too. A template inside an archive is named `<archive path>:<member path>`, the member path
-as `tar tzf` lists it (`chart/charts/common-1.0.0.tgz:common/templates/_helpers.tpl`); an archive
-inside an archive chains the same way. Imported only when a chart holds such an archive: tarfile
+read it too: the render its templates, `check`'s secret scan its YAML files. A file inside an
+archive is named `<archive path>:<member path>`, the member path as `tar tzf` lists it
+(`chart/charts/common-1.0.0.tgz:common/templates/_helpers.tpl`); an archive inside an archive
+chains the same way. Imported only when a chart holds such an archive: tarfile
 and gzip are start-up cost (cmp/__init__.py).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cmp import yamlio
 from cmp.config import Limits
@@ -23,6 +25,15 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 4  # an archive in an archive in ...: Helm has no bound, a hostile chart would need one
 GZIP_MAGIC = b"\x1f\x8b"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class Member(NamedTuple):
+    where: str  # `<archive path>:<member path>`, chained for an archive inside an archive
+    text: str
+
+
+Wanted = Callable[[PurePosixPath], bool]  # which members to read, by their path inside their chart
 
 
 class _Unpacked(io.RawIOBase):
@@ -48,18 +59,37 @@ class _Unpacked(io.RawIOBase):
 
 def templates(path: Path, shown: str, limits: Limits, budget: int) -> tuple[list[SourceFile], int]:
     """The templates in the chart archive at `path` and in its subcharts, and the bytes it unpacked to."""
+    found, unpacked = _open(path, shown, limits, budget, is_template)
+    return [SourceFile(path, member.where, member.text) for member in found], unpacked
+
+
+def yaml_files(path: Path, shown: str, limits: Limits) -> list[Member]:
+    """Every .yaml/.yml file in the chart archive at `path` and in its subcharts (values.yaml,
+    values/*.yaml, Chart.yaml, templates), for a scan of the whole repository."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {exc.strerror}") from None
+    if size > limits.max_chart_bytes:
+        raise InputError(f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit")
+    found, _ = _open(path, shown, limits, limits.max_chart_bytes - size,
+                     lambda rel: rel.suffix in YAML_SUFFIXES)
+    return found
+
+
+def _open(path: Path, shown: str, limits: Limits, budget: int, wanted: Wanted) -> tuple[list[Member], int]:
     try:
         data = path.read_bytes()  # the caller counted its size against maxChartBytes
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror}") from None
     overflow = f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit once unpacked"
-    found, left = _read(data, shown, path, limits, budget, overflow, depth=1)
+    found, left = _read(data, shown, wanted, limits, budget, overflow, depth=1)
     return found, budget - left
 
 
-def _read(data: bytes, shown: str, origin: Path, limits: Limits, budget: int, overflow: str,
-          depth: int) -> tuple[list[SourceFile], int]:
-    """(templates, bytes of the budget left) of one archive held in memory."""
+def _read(data: bytes, shown: str, wanted: Wanted, limits: Limits, budget: int, overflow: str,
+          depth: int) -> tuple[list[Member], int]:
+    """(wanted members, bytes of the budget left) of one archive held in memory."""
     import gzip
     import tarfile
     import zlib
@@ -67,7 +97,7 @@ def _read(data: bytes, shown: str, origin: Path, limits: Limits, budget: int, ov
     if not data.startswith(GZIP_MAGIC):
         raise InputError(f"{shown}: not a packaged chart (a gzip-compressed tar archive)")
     unpacked = _Unpacked(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"), budget, overflow)
-    found: list[SourceFile] = []
+    found: list[Member] = []
     corrupt = (tarfile.TarError, EOFError, zlib.error, OSError)
     try:
         # "r|": one pass over the stream, each member read as it comes, nothing written to disk
@@ -81,14 +111,14 @@ def _read(data: bytes, shown: str, origin: Path, limits: Limits, budget: int, ov
     try:
         with archive:
             for member in archive:
-                found.extend(_member(archive, member, shown, origin, limits, unpacked, depth))
+                found.extend(_member(archive, member, shown, wanted, limits, unpacked, depth))
     except corrupt as exc:
         raise InputError(f"{shown}: corrupt archive: {exc or type(exc).__name__}") from None
-    return sorted(found, key=lambda f: f.display), unpacked.left
+    return sorted(found, key=lambda f: f.where), unpacked.left
 
 
-def _member(archive: tarfile.TarFile, member: tarfile.TarInfo, shown: str, origin: Path, limits: Limits,
-            unpacked: _Unpacked, depth: int) -> list[SourceFile]:
+def _member(archive: tarfile.TarFile, member: tarfile.TarInfo, shown: str, wanted: Wanted, limits: Limits,
+            unpacked: _Unpacked, depth: int) -> list[Member]:
     where = f"{shown}:{member.name}"
     rel = chart_path(member.name, where)
     if member.isdir():
@@ -97,15 +127,15 @@ def _member(archive: tarfile.TarFile, member: tarfile.TarInfo, shown: str, origi
         raise InputError(f"{where}: is a {_kind(member)}; a packaged chart holds only files and directories")
     if member.size > unpacked.left:
         raise InputError(unpacked.overflow)
-    if is_template(rel):
+    if wanted(rel):
         if member.size > limits.max_file_bytes:
             raise InputError(f"{where}: {member.size} bytes is over the {limits.max_file_bytes}-byte limit")
-        return [SourceFile(origin, where, yamlio.decode(_data(archive, member), where))]
+        return [Member(where, yamlio.decode(_data(archive, member), where))]
     if is_archive(rel):
         if depth >= MAX_DEPTH:
             raise InputError(f"{where}: subchart archives nested more than {MAX_DEPTH} deep")
         inner = _data(archive, member)
-        found, unpacked.left = _read(inner, where, origin, limits, unpacked.left, unpacked.overflow, depth + 1)
+        found, unpacked.left = _read(inner, where, wanted, limits, unpacked.left, unpacked.overflow, depth + 1)
         return found
     return []
 

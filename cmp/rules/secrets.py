@@ -12,7 +12,8 @@ secret is a finding wherever it appears:
   also inside base64;
 - in the value files the render used (the chart's values.yaml, values/<env>.yaml, extra files),
   even when no template prints the value;
-- in `gitops-cmp check`: every YAML file of the repository (templates line by line).
+- in `gitops-cmp check`: every YAML file of the repository (templates line by line), also those
+  inside subcharts packaged as `charts/*.tgz` (named `<archive>:<member>`).
 
 A finding names the file (the template, as Helm's `# Source:` names it, or the value file), the
 line when known, the JSON path of the key and a fingerprint (a salted hash prefix). It never shows
@@ -30,6 +31,7 @@ FAIL: `env: [{name: DB_PASSWORD, value: hunter2}]`, `kind: Secret` with `data`,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +64,11 @@ def check_output(inputs: Inputs, manifests: list[Manifest]) -> Iterator[Finding]
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
     from cmp.secrets import files
 
-    for repo_file in files.repo_files(repo_root, config.limits.max_file_bytes):
-        if repo_file.too_large:
+    for repo_file in chain(files.repo_files(repo_root, config.limits.max_file_bytes),
+                           files.archive_files(repo_root, config.limits)):
+        if repo_file.unreadable:  # as a chart that cannot be read: a finding, the scan goes on
+            yield Finding(repo_file.path, 0, 0, ID, Severity.ERROR, f"not scanned for secrets: {repo_file.unreadable}")
+        elif repo_file.too_large:
             yield Finding(repo_file.path, 0, 0, ID, Severity.WARNING,
                           f"not scanned for secrets: over the {config.limits.max_file_bytes}-byte limit")
         elif not repo_file.parsed:

@@ -1,18 +1,23 @@
 """The YAML files of a repository for `gitops-cmp check`: each read bounded, split into documents.
 
-A file that is not YAML data (a Helm template) comes back unparsed, for a line-based scan.
+A file that is not YAML data (a Helm template) comes back unparsed, for a line-based scan. The YAML
+files inside subcharts packaged as `charts/<name>-<version>.tgz` are files of the repository too:
+`archive_files` reads them in memory (cmp/pipeline/archives.py), named `<archive>:<member>`.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import yamlio
 from cmp.errors import InputError
+
+if TYPE_CHECKING:
+    from cmp.config import Limits
 
 SUFFIXES = (".yaml", ".yml")
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
@@ -31,6 +36,7 @@ class RepoFile(NamedTuple):
     documents: tuple[Document, ...]  # empty when the file is not YAML data
     parsed: bool
     too_large: bool = False
+    unreadable: str = ""  # why a packaged subchart could not be read (refused or corrupt)
 
 
 def repo_files(root: Path, max_bytes: int) -> Iterator[RepoFile]:
@@ -46,13 +52,34 @@ def repo_files(root: Path, max_bytes: int) -> Iterator[RepoFile]:
         yield read(shown, text)
 
 
+def archive_files(root: Path, limits: Limits) -> Iterator[RepoFile]:
+    """The YAML files inside every `charts/*.tgz` under root (and inside archives in those), each
+    archive bounded as a chart is; one that cannot be read comes back as a RepoFile saying why."""
+    for path in _paths(root, lambda name, parent: name.endswith(".tgz") and parent == "charts"):
+        from cmp.pipeline import archives  # tarfile and gzip: only for a repo that vendors a package
+
+        shown = path.relative_to(root).as_posix()
+        try:
+            members = archives.yaml_files(path, shown, limits)
+        except InputError as exc:
+            yield RepoFile(shown, "", (), parsed=False, unreadable=exc.message)
+            continue
+        for member in members:
+            yield read(member.where, member.text)
+
+
 def yaml_paths(root: Path) -> Iterator[Path]:
     """Every .yaml/.yml file under root, sorted, not following symlinks out of it."""
+    return _paths(root, lambda name, parent: name.endswith(SUFFIXES))
+
+
+def _paths(root: Path, wanted: Callable[[str, str], bool]) -> Iterator[Path]:
+    """The regular files under root whose (name, parent directory name) are wanted, sorted."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if name.endswith(SUFFIXES) and not path.is_symlink() and path.is_file():
+            if wanted(name, path.parent.name) and not path.is_symlink() and path.is_file():
                 yield path
 
 

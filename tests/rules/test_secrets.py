@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,85 @@ def test_check_silences_allowlisted_fingerprints_and_reports_stale_entries(tmp_p
     (stale,) = json.loads(second.out)["findings"]
     assert stale["rule"] == "stale-allow" and "with fingerprint aaaaaaaaaaaa matched nothing" in stale["message"]
     assert "hunter22" not in first.out + first.err + second.out + second.err
+
+
+# ---- YAML inside subcharts packaged as charts/*.tgz -----------------------------------------------
+
+PACKAGED = "charts/web/charts/db-1.0.0.tgz"
+
+
+def tgz(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def packaged(root: Path, files: dict[str, bytes], where: str = PACKAGED) -> None:
+    (root / where).parent.mkdir(parents=True, exist_ok=True)
+    (root / where).write_bytes(tgz({"db/Chart.yaml": b"apiVersion: v2\nname: db\nversion: 1.0.0\n", **files}))
+
+
+def test_check_repo_scans_yaml_inside_packaged_subcharts_and_archives_inside_them(tmp_path: Path):
+    inner = tgz({"cache/values.yaml": b"auth:\n  token: Xk9vB2mQ7pL4sR8t\n", "cache/README.md": b"password: hunter22\n"})
+    packaged(tmp_path, {"db/values.yaml": b"image: db\nauth:\n  password: hunter22\n",
+                        "db/values/prod.yaml": b"auth: {existingSecret: db}\n",
+                        "db/templates/cm.yaml": b"data:\n  k: {{ .Values.x }}\n  url: postgres://a:hunter22@db/a\n",
+                        "db/charts/cache-0.1.0.tgz": inner})
+    packaged(tmp_path, {"clean/values.yaml": b"auth: {password: ''}\n"}, "charts/web/charts/clean-1.0.0.tgz")
+    packaged(tmp_path, {"db/values.yaml": b"password: hunter22\n"}, "backup/db-1.0.0.tgz")  # not a subchart
+    found = sorted(secrets.check_repo(tmp_path, RepoConfig()))
+    assert [(f.path, f.line, f.severity) for f in found] == [
+        (f"{PACKAGED}:db/charts/cache-0.1.0.tgz:cache/values.yaml", 2, Severity.ERROR),
+        (f"{PACKAGED}:db/templates/cm.yaml", 3, Severity.ERROR),
+        (f"{PACKAGED}:db/values.yaml", 3, Severity.ERROR)]
+    assert found[2].message.startswith("/auth/password: ") and found[2].fingerprint
+    assert not any("hunter22" in f.message or "Xk9vB2mQ7pL4sR8t" in f.message for f in found)
+
+
+@pytest.mark.parametrize(("archive", "error"), [
+    pytest.param(b"PK\x03\x04 a zip file", "not a packaged chart", id="not-gzip"),
+    pytest.param(tgz({"db/values.yaml": b"a: " + b"b" * 64 + b"\n"})[:40], "corrupt archive", id="truncated"),
+    pytest.param(tgz({"db/values.yaml": b"a: " + b"b" * 64 + b"\n"}),
+                 "db/values.yaml: 68 bytes is over the 64-byte limit", id="member-over-max-file-bytes"),
+    pytest.param(tgz({f"db/files/{n}.bin": b"0" * 6000 for n in range(4)}),
+                 "chart is over the 20000-byte limit once unpacked", id="over-max-chart-bytes"),
+    pytest.param(tgz({"db/values.yaml": b"a: \xff\n"}), "db/values.yaml:1: not valid UTF-8", id="not-utf8"),
+])
+def test_an_archive_that_cannot_be_read_is_a_finding_and_the_scan_goes_on(tmp_path: Path, archive: bytes,
+                                                                            error: str):
+    (tmp_path / "charts" / "web" / "charts").mkdir(parents=True)
+    (tmp_path / PACKAGED).write_bytes(archive)
+    (tmp_path / "charts" / "web" / "values.yaml").write_text("password: hunter22\n")
+    limits = RepoConfig().limits._replace(max_file_bytes=64, max_chart_bytes=20_000)
+    unreadable, other = sorted(secrets.check_repo(tmp_path, RepoConfig(limits=limits)))
+    assert (unreadable.path, unreadable.severity) == (PACKAGED, Severity.ERROR)
+    assert unreadable.message.startswith(f"not scanned for secrets: {PACKAGED}") and error in unreadable.message
+    assert other.path == "charts/web/values.yaml"
+
+
+def test_check_reports_a_packaged_secret_by_archive_member_and_line_and_allows_it(tmp_path: Path, cli):
+    chart(tmp_path, "db: {enabled: true}\n", "replicas: 2\n")
+    (tmp_path / ".gitops-cmp.yaml").write_text("{}\n")
+    packaged(tmp_path, {"db/values.yaml": b"image: db\nauth:\n  password: Vf7qLm2Xc9RtZp4K\n"})
+    packaged(tmp_path, {"clean/values.yaml": b"auth: {existingSecret: db}\n"}, "charts/web/charts/clean-1.0.0.tgz")
+    outputs = []
+    for fmt in ("text", "json", "sarif", "github"):
+        result = cli("check", str(tmp_path), "--format", fmt)
+        assert result.code == 1, result.out + result.err
+        outputs += [result.out, result.err]
+    assert f"{PACKAGED}:db/values.yaml:3:" in outputs[0]
+    (finding,) = json.loads(outputs[2])["findings"]
+    assert (finding["path"], finding["line"], finding["rule"]) == (f"{PACKAGED}:db/values.yaml", 3, "secret-value")
+    fingerprint = finding["message"].split("[fingerprint ")[1][:12]
+    (tmp_path / ".gitops-cmp.yaml").write_text(
+        f"allow:\n  - {{path: 'charts/web/charts/db-*.tgz:*/values.yaml', rule: secret-value,"
+        f" fingerprint: {fingerprint}, reason: vendored default, never rendered}}\n")
+    allowed = cli("check", str(tmp_path), "--format", "json")
+    assert allowed.code == 0 and json.loads(allowed.out)["findings"] == [], allowed.out
+    secret = "Vf7qLm2Xc9RtZp4K"
+    for output in [*outputs, allowed.out, allowed.err]:
+        assert secret not in output and base64.b64encode(secret.encode()).decode() not in output
