@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 4  # an archive in an archive in ...: Helm has no bound, a hostile chart would need one
 GZIP_MAGIC = b"\x1f\x8b"
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 class Member(NamedTuple):
@@ -63,9 +62,9 @@ def templates(path: Path, shown: str, limits: Limits, budget: int) -> tuple[list
     return [SourceFile(path, member.where, member.text) for member in found], unpacked
 
 
-def yaml_files(path: Path, shown: str, limits: Limits) -> list[Member]:
-    """Every .yaml/.yml file in the chart archive at `path` and in its subcharts (values.yaml,
-    values/*.yaml, Chart.yaml, templates), for a scan of the whole repository."""
+def yaml_files(path: Path, shown: str, limits: Limits, suffixes: tuple[str, ...]) -> list[Member]:
+    """Every file with one of `suffixes` (the repository scan's) in the chart archive at `path` and
+    in its subcharts (values.yaml, values/*.yaml, Chart.yaml, templates)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -73,7 +72,7 @@ def yaml_files(path: Path, shown: str, limits: Limits) -> list[Member]:
     if size > limits.max_chart_bytes:
         raise InputError(f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit")
     found, _ = _open(path, shown, limits, limits.max_chart_bytes - size,
-                     lambda rel: rel.suffix in YAML_SUFFIXES)
+                     lambda rel: rel.name.endswith(suffixes))
     return found
 
 

@@ -60,7 +60,7 @@ def archive_files(root: Path, limits: Limits) -> Iterator[RepoFile]:
 
         shown = path.relative_to(root).as_posix()
         try:
-            members = archives.yaml_files(path, shown, limits)
+            members = archives.yaml_files(path, shown, limits, SUFFIXES)
         except InputError as exc:
             yield RepoFile(shown, "", (), parsed=False, unreadable=exc.message)
             continue
