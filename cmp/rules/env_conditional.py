@@ -44,7 +44,7 @@ from cmp.config import EnvConditionalMode, RepoConfig
 from cmp.errors import InputError
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs, merge_values
-from cmp.templates.nodes import Action, Branch, Comment, Define, Node, Template, Tree
+from cmp.templates.nodes import Action, Branch, Comment, Node, Template, Tree, walk
 from cmp.templates.parser import parse_chart
 from cmp.templates.scan import Hit, ScanResult, Settings, scan_trees
 
@@ -180,31 +180,17 @@ def allow_comments(result: ScanResult) -> Iterator[Allow]:
 
 
 def action_spans(nodes: tuple[Node, ...]) -> Iterator[tuple[int, int]]:
-    for node in nodes:
+    for node in walk(nodes):
         if isinstance(node, Action):
             yield node.pos, node.end
         elif isinstance(node, Branch):
             yield node.pos, node.header_end
-            yield from action_spans(node.body)
-            yield from action_spans(node.else_body or ())
         elif isinstance(node, Template):
             yield node.pos, node.pipe.end if node.pipe else node.end
-            yield from action_spans(node.body or ())
-        elif isinstance(node, Define):
-            yield from action_spans(node.body)
 
 
 def comments(nodes: tuple[Node, ...]) -> Iterator[Comment]:
-    for node in nodes:
-        if isinstance(node, Comment):
-            yield node
-        elif isinstance(node, Branch):
-            yield from comments(node.body)
-            yield from comments(node.else_body or ())
-        elif isinstance(node, Template):
-            yield from comments(node.body or ())
-        elif isinstance(node, Define):
-            yield from comments(node.body)
+    return (node for node in walk(nodes) if isinstance(node, Comment))
 
 
 # ---- strip mode --------------------------------------------------------------------------------

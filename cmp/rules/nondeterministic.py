@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.templates.lexer import Kind, lex
-from cmp.templates.nodes import Action, Branch, Chain, Define, Identifier, Node, Pipe, Template, Tree
+from cmp.templates.nodes import Action, Branch, Chain, Identifier, Node, Pipe, Template, Tree, walk
 from cmp.templates.parser import parse, parse_chart
 
 ID = "nondeterministic-template"
@@ -71,19 +71,9 @@ def called(tree: Tree) -> Iterator[tuple[int, str]]:
 
 def calls(nodes: Iterable[Node]) -> Iterator[Identifier]:
     """The function names in the nodes' actions, in source order."""
-    for node in nodes:
-        if isinstance(node, Action):
+    for node in walk(nodes):
+        if isinstance(node, (Action, Branch, Template)) and node.pipe is not None:
             yield from pipe_calls(node.pipe)
-        elif isinstance(node, Branch):
-            yield from pipe_calls(node.pipe)
-            yield from calls(node.body)
-            yield from calls(node.else_body or ())
-        elif isinstance(node, Template):
-            if node.pipe is not None:
-                yield from pipe_calls(node.pipe)
-            yield from calls(node.body or ())
-        elif isinstance(node, Define):
-            yield from calls(node.body)
 
 
 def pipe_calls(pipe: Pipe) -> Iterator[Identifier]:

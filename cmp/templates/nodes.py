@@ -9,6 +9,7 @@ node of the same class (as tuples, nodes of different classes with equal fields 
 """
 
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Union
 
 
@@ -188,6 +189,18 @@ class LoopControl(NamedTuple):
 
 
 Node = Union[Text, Comment, Action, Branch, Define, Template, LoopControl]
+
+
+def walk(nodes: Iterable[Node]) -> Iterator[Node]:
+    """Every node, in source order: a branch, define or block before its body, a branch's body
+    before its else."""
+    for node in nodes:
+        yield node
+        if isinstance(node, Branch):
+            yield from walk(node.body)
+            yield from walk(node.else_body or ())
+        elif isinstance(node, (Define, Template)):
+            yield from walk(node.body or ())
 
 
 class ParseError(NamedTuple):

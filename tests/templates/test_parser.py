@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cmp.templates import parse, parse_chart
-from cmp.templates.nodes import Action, Branch, Chain, Comment, Define, Field, Identifier, Pipe, String, Template
+from cmp.templates.nodes import Action, Branch, Chain, Comment, Define, Field, Identifier, Pipe, String, Template, walk
 
 # Tricky but valid Helm template syntax.
 VALID = [
@@ -161,3 +161,11 @@ def test_parse_chart_parses_a_chart_once_and_keeps_only_the_last_chart():
     assert parse_chart.cache_info().currsize == 1
     assert parse_chart(dev) is not trees
     parse_chart.cache_clear()
+
+
+def test_walk_visits_every_node_in_source_order():
+    tree = parse('{{define "d"}}{{/* c1 */}}{{end}}{{if .a}}{{.b}}{{else}}{{/* c2 */}}{{end}}'
+                 '{{block "k" .}}{{.e}}{{end}}')
+    kinds = [(type(n).__name__, getattr(n, "body", None) if isinstance(n, Comment) else None) for n in walk(tree.nodes)]
+    assert kinds == [("Define", None), ("Comment", " c1 "), ("Branch", None), ("Action", None),
+                     ("Comment", " c2 "), ("Template", None), ("Action", None)]
