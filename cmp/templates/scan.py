@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
                                  Identifier, Nil, Node, Number, Operand, Pipe, Source, String,
-                                 Template, Tree, Variable)
+                                 Template, Tree, Variable, walk)
 from cmp.templates.parser import parse
 
 COMPARE = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
@@ -170,16 +170,9 @@ class _Scanner:
         self.collect_defines(name, tree.source, tree.nodes)
 
     def collect_defines(self, name: str, source: Source, nodes: Iterable[Node]) -> None:
-        for node in nodes:
-            if isinstance(node, Define):
+        for node in walk(nodes):
+            if isinstance(node, (Define, Template)) and node.body is not None:
                 self.defines[node.name] = (name, source, node.body)
-                self.collect_defines(name, source, node.body)
-            elif isinstance(node, Template) and node.body is not None:
-                self.defines[node.name] = (name, source, node.body)
-                self.collect_defines(name, source, node.body)
-            elif isinstance(node, Branch):
-                self.collect_defines(name, source, node.body)
-                self.collect_defines(name, source, node.else_body or ())
 
     def run(self) -> None:
         for name in list(self.order):
