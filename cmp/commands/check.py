@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -23,6 +23,7 @@ from cmp.errors import CmpError, InputError
 from cmp.exitcodes import ExitCode
 from cmp.findings import Finding, Severity, has_errors
 from cmp.report import REPORTERS, CheckReport
+from cmp.verdict import one_line
 
 if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
@@ -93,30 +94,19 @@ def plan(paths: Iterable[Path]) -> dict[Path, _Repo]:
 
 
 def check_one_repo(repo: _Repo) -> list[Finding]:
-    from cmp.pipeline import policy
+    from cmp import verdict
     from cmp.rules import RULES
 
     findings: list[Finding] = []
     if repo.is_repo:
-        for rule in RULES.values():
-            if rule.check_repo:
-                findings.extend(guarded(rule.id, CONFIG_NAME, rule.check_repo, repo.root, repo.config))
+        findings.extend(verdict.check_repo(repo.root, repo.config, RULES.values(), CONFIG_NAME))
     for chart in sorted(repo.charts):
         findings.extend(check_chart(chart, repo.root, repo.config))
-    allowed = policy.apply_allowlist(list(set(findings)), repo.config.allow)
-    kept = list(allowed.kept)
+    judged = verdict.judge(findings, repo.config.allow)
+    kept = list(judged.findings)
     if repo.whole:  # a partial check cannot tell whether an entry for another chart is stale
-        used = tuple(entry for _, entry in allowed.silenced)
-        kept.extend(policy.stale_entries(repo.config.allow, used, CONFIG_NAME))
+        kept.extend(verdict.stale_entries(repo.config.allow, judged, CONFIG_NAME))
     return kept
-
-
-def guarded(rule_id: str, where: str, hook: Callable[..., Iterable[Finding]], *args: Any) -> list[Finding]:
-    """A rule that meets input it cannot read reports it as a finding; the other rules still run."""
-    try:
-        return list(hook(*args))
-    except CmpError as exc:
-        return [Finding(where, 0, 0, rule_id, Severity.ERROR, one_line(exc))]
 
 
 # ---- charts -----------------------------------------------------------------------------------
@@ -157,6 +147,7 @@ def environments(chart: Path) -> list[str]:
 
 
 def check_chart(chart: Path, root: Path, config: RepoConfig) -> Iterator[Finding]:
+    from cmp import verdict
     from cmp.pipeline import inputs
     from cmp.rules import RULES
 
@@ -170,15 +161,9 @@ def check_chart(chart: Path, root: Path, config: RepoConfig) -> Iterator[Finding
         except CmpError as exc:
             yield Finding(shown, 0, 0, INPUT_RULE, Severity.ERROR, one_line(exc))
             continue
-        for rule in RULES.values():
-            if rule.check_inputs:
-                yield from guarded(rule.id, shown, rule.check_inputs, gathered)
+        yield from verdict.check_inputs(gathered, RULES.values(), tolerant=True)
         if config.env_conditional_mode is EnvConditionalMode.STRIP:
             yield from strip_changes(gathered, shown)
-
-
-def one_line(exc: CmpError) -> str:
-    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 # ---- strip mode: what the stripped render changes ------------------------------------------------
@@ -206,7 +191,7 @@ def strip_changes(gathered: Inputs, shown: str) -> Iterator[Finding]:
         change = describe_change(before.get(key), after.get(key))
         if change:
             source = (after.get(key) or before[key])[0]
-            yield Finding(template_path(shown, source), 0, 0, ID, Severity.WARNING,
+            yield Finding(source_path(gathered, source), 0, 0, ID, Severity.WARNING,
                           f"strip changes the {env} render of {key}: {change}; set this in values/{env}.yaml"
                           " instead of deriving it from the environment's name")
 
@@ -235,6 +220,7 @@ def describe_change(before: tuple[str, dict[str, Any]] | None, after: tuple[str,
     return ", ".join(shown)
 
 
-def template_path(chart_shown: str, source: str) -> str:
-    """`webapp/templates/x.yaml` (Helm's name) as a repo-relative path."""
-    return f"{chart_shown}/{source.split('/', 1)[1]}" if "/" in source else chart_shown
+def source_path(gathered: Inputs, source: str) -> str:
+    from cmp.verdict import source_paths
+
+    return source_paths(gathered, [source])[source]

@@ -6,8 +6,8 @@ any of these hooks:
 - `check_output(inputs, manifests)`: on the rendered objects;
 - `check_repo(repo_root, config)`: over a whole repository, for `gitops-cmp check` (Applications, ...).
 
-Rules never decide severity or exit codes: they yield Findings, the runner applies the repo
-config (allowlist, strict environments) and the command decides.
+Rules never decide exit codes: they yield Findings, the one runner (`cmp.verdict`) runs the hooks
+for every command, applies the effective allow list, and the command decides.
 
 `RENDER_RULES` is what a render runs. `RULES` maps every rule's id to it, those with only
 `check_repo` included: `check` reads it, and only then are those imported.

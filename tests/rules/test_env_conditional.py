@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 
 from cmp import config as repo_config
+from cmp import verdict
 from cmp.config import EnvConditionalMode
 from cmp.context import RenderRequest
 from cmp.findings import Finding, Severity
-from cmp.pipeline import helm, inputs, policy
-from cmp.rules import RULES, env_conditional
+from cmp.pipeline import helm, inputs
+from cmp.rules import RENDER_RULES, RULES, env_conditional
 from cmp.rules.env_conditional import ID, prepare_values
 
 
@@ -128,7 +129,7 @@ def test_strip_blanks_identity_keys_at_any_nesting_and_in_the_base_values(tmp_pa
                base="env: dev\nglobal: {env: dev}\n",
                prod="env: prod\nenvironment: production\nstage: p\napp: {env: prod, replicas: 3}\n"
                     "jobs: [{name: a, env: prod}]\ncontainers: {env: [{name: FOO, value: bar}]}\n")
-    values = policy.prepare_values(gathered(tmp_path))
+    values = verdict.prepare_values(gathered(tmp_path), RENDER_RULES)
     assert values == {
         "env": "", "environment": "", "stage": "", "global": {"env": ""}, "app": {"env": "", "replicas": 3},
         "jobs": [{"name": "a", "env": ""}], "containers": {"env": [{"name": "FOO", "value": "bar"}]},
@@ -151,7 +152,7 @@ def render_data(tmp_path: Path, env: str) -> dict[str, str]:
     import yaml
 
     got = gathered(tmp_path, env)
-    templates, _ = helm.render(got.chart_dir, policy.prepare_values(got), release="r", namespace="n",
+    templates, _ = helm.render(got.chart_dir, verdict.prepare_values(got, RENDER_RULES), release="r", namespace="n",
                                kube_version=None, api_versions=(), shown="app")
     return yaml.safe_load(templates["app/templates/cm.yaml"])["data"]
 

@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 from support import EXAMPLE, ROOT
 
 from cmp import config as repo_config
-from cmp import yamlio
+from cmp import verdict, yamlio
 from cmp.context import RenderRequest
 from cmp.findings import Severity
-from cmp.pipeline import inputs, policy
-from cmp.rules import nondeterministic
+from cmp.pipeline import inputs
+from cmp.rules import RENDER_RULES, nondeterministic
 from cmp.rules.nondeterministic import ID, called, scan
 from cmp.templates import lexer, parser
 from cmp.templates.lexer import Kind, lex
@@ -73,7 +73,7 @@ def test_a_render_lexes_each_template_once(example_repo, monkeypatch):
     monkeypatch.setattr(parser, "lex", counting_lex)
     monkeypatch.setattr(nondeterministic, "lex", counting_lex)
     parser.parse_chart.cache_clear()
-    found = policy.check_inputs(gathered)
+    found = verdict.check_inputs(gathered, RENDER_RULES)
     assert [(f.path, f.rule) for f in found] == [("charts/webapp/templates/configmap.yaml", ID)]
     assert lexed == Counter(t.text for t in gathered.templates)
     assert parser.parse_chart.cache_info().currsize == 0  # released before Helm renders

@@ -97,7 +97,7 @@ def test_blocks_the_render_in_a_strict_environment(chart: Path, cli):
     result = cli("render", str(chart), "--env", "prod")
     assert result.code == 1
     assert result.out == ""
-    assert ("app/templates/deploy.yaml: [error] apps/v1/Deployment web /spec/template/spec/containers/0/resources:"
+    assert ("chart/templates/deploy.yaml: [error] apps/v1/Deployment web /spec/template/spec/containers/0/resources:"
             " container sets no limits.cpu, limits.memory in strict environment 'prod'; set CPU and memory requests"
             " and limits in values/prod.yaml (container-resources)") in result.err
 

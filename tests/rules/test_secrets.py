@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from cmp import verdict
 from cmp.config import AllowEntry, RepoConfig
 from cmp.context import RenderRequest
 from cmp.findings import Finding, Severity
-from cmp.pipeline import inputs, manifests, policy
-from cmp.rules import RULES, secrets
+from cmp.pipeline import inputs, manifests
+from cmp.rules import RENDER_RULES, RULES, secrets
 
 SOURCE = "webapp/templates/x.yaml"
 
@@ -85,8 +86,8 @@ def test_allowlist_silences_exactly_one_fingerprint(tmp_path: Path):
     found = list(secrets.check_inputs(inputs.gather(request, RepoConfig())))
     first = next(f for f in found if f.path.endswith("values.yaml"))
     entry = AllowEntry("charts/web/values*.yaml", "secret-value", "test fixture", first.fingerprint)
-    allowed = policy.apply_allowlist(found, (entry,))
-    assert [f for f, _ in allowed.silenced] == [first] and len(allowed.kept) == 1
+    allowed = verdict.judge(found, (entry,))
+    assert [f for f, _ in allowed.silenced] == [first] and len(allowed.findings) == 1
 
 
 def test_check_repo_scans_values_manifests_and_templates(tmp_path: Path):
