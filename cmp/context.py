@@ -32,15 +32,32 @@ class RenderRequest(NamedTuple):
 
 
 def find_repo_root(start: Path) -> Path:
-    """The nearest directory at or above `start` holding .gitops-cmp.yaml or .git, else `start`."""
+    """The nearest directory at or above `start` holding .gitops-cmp.yaml, else .git, else apps/ or
+    charts/ (an exported tarball, a CI workspace without git metadata), else `start`."""
     start = start.resolve()
-    for directory in (start, *start.parents):
-        if (directory / CONFIG_NAME).is_file():
-            return directory
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
+    for marked in (_has_config, _has_git, has_repo_layout):
+        for directory in (start, *start.parents):
+            if marked(directory):
+                return directory
     return start
+
+
+def is_repo_root(directory: Path) -> bool:
+    return _has_config(directory) or _has_git(directory) or has_repo_layout(directory)
+
+
+def _has_config(directory: Path) -> bool:
+    return (directory / CONFIG_NAME).is_file()
+
+
+def _has_git(directory: Path) -> bool:
+    return (directory / ".git").exists()
+
+
+def has_repo_layout(directory: Path) -> bool:
+    """apps/ or charts/ beside no Chart.yaml: a chart's own charts/ holds its dependencies."""
+    return ((directory / "apps").is_dir() or (directory / "charts").is_dir()) \
+        and not (directory / "Chart.yaml").exists()
 
 
 def check_env_name(env: str, source: str) -> str:

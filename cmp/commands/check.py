@@ -1,9 +1,10 @@
-"""`gitops-cmp check`: every registered static rule over charts or whole repositories, one report.
+"""`gitops-cmp check`: every registered rule over charts or whole repositories, one report.
 
-For each PATH: the repository rules (`check_repo`) once per repository, and the input rules
-(`check_inputs`) once per chart and environment (`values/<env>.yaml`). A chart that cannot be
-read is a finding, not an abort. In strip mode it also renders each environment with and
-without the env identity and reports what stripping changes.
+For each PATH: the repository rules (`check_repo`) once per repository, and for each chart and
+environment (`values/<env>.yaml`) what render and generate judge: the input rules, Helm
+in-process, the output rules (pipeline.run.judge_chart), so check's verdict is theirs. A chart
+that cannot be read or rendered is a finding, not an abort. In strip mode it also renders each
+environment without stripping and reports what stripping changes.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import config as repo_config
 from cmp.commands.common import reader_may_close
-from cmp.config import CONFIG_NAME, EnvConditionalMode, RepoConfig
-from cmp.context import RenderRequest, check_env_name, find_repo_root
+from cmp.config import CONFIG_NAME, AllowEntry, EnvConditionalMode, RepoConfig
+from cmp.context import RenderRequest, check_env_name, find_repo_root, is_repo_root
 from cmp.errors import CmpError, InputError
 from cmp.exitcodes import ExitCode
 from cmp.findings import Finding, Severity, has_errors
@@ -28,11 +29,12 @@ from cmp.verdict import one_line
 if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
 
-HELP = "static checks over charts or a whole repo (env-name conditionals, secrets, Applications, ...)"
+HELP = "every rule over charts or a whole repo, as the render would judge them (env conditionals, secrets, ...)"
 DESCRIPTION = """\
-Run every registered static rule over each PATH (default: the current directory): the repository
-rules once per repository, the template and value-file rules once per chart and environment
-(each values/<env>.yaml). Findings go to stdout in the chosen format; exit 1 when any is an error.
+Run every registered rule over each PATH (default: the current directory): the repository rules
+once per repository, and for each chart and environment (each values/<env>.yaml) the same
+checks a render runs: template and value-file rules, an in-process Helm render, and the rules
+on the rendered objects. Findings go to stdout in the chosen format; exit 1 when any is an error.
 
   gitops-cmp check                          # the repo you are in
   gitops-cmp check charts/webapp --format json
@@ -88,7 +90,7 @@ def plan(paths: Iterable[Path]) -> dict[Path, _Repo]:
     for path in paths:
         path = path.resolve()
         asked.setdefault(find_repo_root(path if path.is_dir() else path.parent), []).append(path)
-    return {root: _Repo(root, repo_config.load(root), (root / CONFIG_NAME).is_file() or (root / ".git").exists(),
+    return {root: _Repo(root, repo_config.load(root), is_repo_root(root),
                         root in found, frozenset(chart for path in found for chart in charts_at(path, root)))
             for root, found in asked.items()}
 
@@ -101,7 +103,7 @@ def check_one_repo(repo: _Repo) -> list[Finding]:
     if repo.is_repo:
         findings.extend(verdict.check_repo(repo.root, repo.config, RULES.values(), CONFIG_NAME))
     for chart in sorted(repo.charts):
-        findings.extend(check_chart(chart, repo.root, repo.config))
+        findings.extend(check_chart(chart, repo.root, repo.config, repo.config.allow))
     judged = verdict.judge(findings, repo.config.allow)
     kept = list(judged.findings)
     if repo.whole:  # a partial check cannot tell whether an entry for another chart is stale
@@ -146,10 +148,9 @@ def environments(chart: Path) -> list[str]:
     return names or [""]
 
 
-def check_chart(chart: Path, root: Path, config: RepoConfig) -> Iterator[Finding]:
-    from cmp import verdict
+def check_chart(chart: Path, root: Path, config: RepoConfig, allow: tuple[AllowEntry, ...]) -> Iterator[Finding]:
+    """Each environment as render and generate judge it: input rules, Helm, output rules."""
     from cmp.pipeline import inputs
-    from cmp.rules import RULES
 
     shown = inputs.display(chart, root)
     for env in environments(chart):
@@ -161,9 +162,26 @@ def check_chart(chart: Path, root: Path, config: RepoConfig) -> Iterator[Finding
         except CmpError as exc:
             yield Finding(shown, 0, 0, INPUT_RULE, Severity.ERROR, one_line(exc))
             continue
-        yield from verdict.check_inputs(gathered, RULES.values(), tolerant=True)
-        if config.env_conditional_mode is EnvConditionalMode.STRIP:
+        strip = config.env_conditional_mode is EnvConditionalMode.STRIP
+        yield from judge_env(gathered, shown, allow, report_failure=not strip)
+        if strip:  # a failed stripped render is explained there: the chart needs its env identity
             yield from strip_changes(gathered, shown)
+
+
+def judge_env(gathered: Inputs, shown: str, allow: tuple[AllowEntry, ...],
+              report_failure: bool = True) -> Iterator[Finding]:
+    """The render pipeline's findings for one env, before the allow list: what render judges."""
+    from cmp.pipeline import run
+    from cmp.rules import RULES
+
+    try:
+        findings, _ = run.judge_chart(gathered, allow, RULES.values(), tolerant=True)
+    except CmpError as exc:
+        if report_failure:
+            env = gathered.request.env or "(no env)"
+            yield Finding(shown, 0, 0, run.RENDER_RULE, Severity.ERROR, f"env {env}: {one_line(exc)}")
+        return
+    yield from findings
 
 
 # ---- strip mode: what the stripped render changes ------------------------------------------------

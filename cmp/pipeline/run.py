@@ -5,15 +5,19 @@ there are no error findings.
 """
 
 import time
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 from cmp import config as repo_config
+from cmp import verdict
 from cmp.context import RenderRequest
 from cmp.errors import CmpError, RenderError
 from cmp.findings import Finding, Severity
-from cmp import verdict
 from cmp.pipeline import emit, helm, inputs, manifests
 from cmp.rules import RENDER_RULES
+
+if TYPE_CHECKING:
+    from cmp.rules import Rule
 
 
 class RenderResult(NamedTuple):
@@ -34,8 +38,21 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
     cfg = cfg or repo_config.load(request.repo_root)
     allow = cfg.allow if allow is None else allow
     gathered = inputs.gather(request, cfg)
-    findings = verdict.check_inputs(gathered, RENDER_RULES)
-    shown = inputs.display(gathered.chart_dir, request.repo_root.resolve())
+    findings, objects = judge_chart(gathered, allow)
+    return _result(gathered, verdict.judge(findings, allow), objects, started)
+
+
+RENDER_RULE = "render"  # the chart does not render
+
+
+def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ...],
+                rules: "Iterable[Rule]" = RENDER_RULES, tolerant: bool = False,
+                ) -> tuple[list[Finding], list[manifests.Manifest]]:
+    """Every finding for one chart and env (before the allow list) and the objects Helm rendered:
+    what render, generate, parity and check all judge. `tolerant`: a rule's input error is a
+    finding (check) instead of the render's error."""
+    findings = verdict.check_inputs(gathered, rules, tolerant)
+    shown = inputs.display(gathered.chart_dir, gathered.request.repo_root.resolve())
     try:
         objects = render_objects(gathered, shown)
     except CmpError:
@@ -43,12 +60,12 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
             raise
         # Helm's messages quote values (schema errors, `required`), and a value that already failed
         # the policy may be a secret: report the findings, withhold Helm's words.
-        findings.append(Finding(shown, 0, 0, "render", Severity.ERROR,
+        findings.append(Finding(shown, 0, 0, RENDER_RULE, Severity.ERROR,
                                 "Helm could not render the chart either; its message is withheld because"
                                 " it may quote a value reported above. Fix those findings first"))
-        return _result(gathered, verdict.judge(findings, allow), [], started)
-    findings += verdict.check_output(gathered, objects, RENDER_RULES)
-    return _result(gathered, verdict.judge(findings, allow), objects, started)
+        return findings, []
+    findings += verdict.check_output(gathered, objects, rules, tolerant)
+    return findings, objects
 
 
 def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:

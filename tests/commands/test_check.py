@@ -26,8 +26,9 @@ def chart(root: Path, name: str, template: str, envs: tuple[str, ...] = ("dev", 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     (tmp_path / ".gitops-cmp.yaml").write_text("envConditionalMode: block\n")
-    chart(tmp_path, "api", 'a: 1\n{{- if eq .Values.env "prod" }}\nb: 2\n{{- end }}\n')
-    chart(tmp_path, "web", "kind: x\nname: {{ .Values.env }}\n")
+    chart(tmp_path, "api", 'kind: ConfigMap\n{{- if eq .Values.env "prod" }}\nb: 2\n{{- end }}\n'
+                           "apiVersion: v1\nmetadata: {name: api}\n")
+    chart(tmp_path, "web", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {name: {{ .Values.env }}}\n")
     return tmp_path
 
 
@@ -79,7 +80,7 @@ def test_a_clean_chart_alone_passes(cli, repo):
 
 def test_vendored_subcharts_are_checked_as_part_of_their_chart(cli, tmp_path):
     (tmp_path / ".gitops-cmp.yaml").write_text("{}\n")
-    parent = chart(tmp_path, "app", "kind: x\n")
+    parent = chart(tmp_path, "app", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n")
     chart(parent, "dep", '{{ if eq .Values.env "prod" }}{{ end }}', envs=())
     result = cli("check", str(tmp_path))
     assert result.code == ExitCode.POLICY, result.out
@@ -90,7 +91,8 @@ def test_vendored_subcharts_are_checked_as_part_of_their_chart(cli, tmp_path):
 
 def test_a_chart_without_env_values_is_checked_once_with_no_env(cli, tmp_path):
     (tmp_path / ".gitops-cmp.yaml").write_text("{}\n")
-    chart(tmp_path, "lib", '{{ if eq .Release.Namespace "prod" }}{{ end }}', envs=())
+    chart(tmp_path, "lib", 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lib}\n'
+                           '{{ if eq .Release.Namespace "prod" }}{{ end }}', envs=())
     result = cli("check", str(tmp_path), "--format", "json")
     assert [f["path"] for f in json.loads(result.out)["findings"]] == ["charts/lib/templates/cm.yaml"]
 

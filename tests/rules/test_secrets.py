@@ -18,6 +18,7 @@ from cmp.pipeline import inputs, manifests
 from cmp.rules import RENDER_RULES, RULES, secrets
 
 SOURCE = "webapp/templates/x.yaml"
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"
 
 
 def render_findings(text: str) -> list[Finding]:
@@ -123,7 +124,7 @@ def test_pointer_escapes_per_rfc6901():
 def test_check_silences_allowlisted_fingerprints_and_reports_stale_entries(tmp_path: Path, cli):
     chart(tmp_path, "db: {password: ''}\n", "db: {password: hunter22}\n")
     (tmp_path / "charts" / "web" / "templates").mkdir()
-    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text("kind: ConfigMap\n")
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text(CONFIGMAP)
     first = cli("check", str(tmp_path), "--format", "json")
     (finding,) = json.loads(first.out)["findings"]
     fingerprint = finding["message"].split("[fingerprint ")[1][:12]
@@ -198,6 +199,8 @@ def test_an_archive_that_cannot_be_read_is_a_finding_and_the_scan_goes_on(tmp_pa
 
 def test_check_reports_a_packaged_secret_by_archive_member_and_line_and_allows_it(tmp_path: Path, cli):
     chart(tmp_path, "db: {enabled: true}\n", "replicas: 2\n")
+    (tmp_path / "charts" / "web" / "templates").mkdir()
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text(CONFIGMAP)  # check renders it
     (tmp_path / ".gitops-cmp.yaml").write_text("{}\n")
     packaged(tmp_path, {"db/values.yaml": b"image: db\nauth:\n  password: Vf7qLm2Xc9RtZp4K\n"})
     packaged(tmp_path, {"clean/values.yaml": b"auth: {existingSecret: db}\n"}, "charts/web/charts/clean-1.0.0.tgz")
