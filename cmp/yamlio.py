@@ -1,14 +1,23 @@
-"""Safe, bounded YAML reading for every file gitops-cmp touches.
+"""Safe, bounded YAML reading for every file gitops-cmp touches, with Go's YAML semantics.
 
-libyaml (CSafeLoader) parses; our constructor adds what the safe loader lacks: duplicate keys are
-errors, timestamps stay strings (Helm and Argo CD see strings), and alias expansion and nesting
-depth are bounded before anything is constructed, so a "billion laughs" file costs nothing.
+Argo CD reads our stdout with sigs.k8s.io/yaml and Helm reads value files with it (gopkg.in/yaml.v2
+into interface{}, then JSON), so that is how every file is read here: the rules judge what Argo CD
+applies and Helm renders with. libyaml (CSafeLoader) parses; plain scalars resolve as Go resolves
+them (go_resolve: y/n/on/off are booleans, `=`, `1:20` and timestamps are strings), merge keys `<<`
+apply in document order (a later merge overrides an earlier key), map keys become JSON strings.
+What Go reads differently or at random (unknown or binary tags, a redefined anchor, two keys that
+become one JSON key, directives) is refused, and so is a duplicate key unless the caller asks for
+Go's "last one wins". Alias expansion and nesting depth are bounded before anything is built.
+tests/security/test_parser_differential.py holds the table of corners, checked against real Go.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -17,51 +26,80 @@ from cmp.errors import InputError
 
 MAX_EXPANDED_NODES = 1_000_000
 MAX_DEPTH = 1000  # libyaml refuses deeper documents itself
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_STR_TAG, _MAP_TAG, _SEQ_TAG = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
-_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null"))
+_P = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL, _MERGE, _MAP, _SEQ = (
+    _P + t for t in ("str", "int", "float", "bool", "null", "merge", "map", "seq"))
+
+# gopkg.in/yaml.v2 resolve.go: plain scalars Go reads as something other than a string, by their text.
+_WORDS: dict[str, tuple[str, Any]] = {
+    **{w: (_BOOL, True) for w in ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")},
+    **{w: (_BOOL, False) for w in ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")},
+    **{w: (_NULL, None) for w in ("", "~", "null", "Null", "NULL")},
+    **{w: (_FLOAT, math.nan) for w in (".nan", ".NaN", ".NAN")},
+    **{w: (_FLOAT, math.inf) for w in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")},
+    **{w: (_FLOAT, -math.inf) for w in ("-.inf", "-.Inf", "-.INF")},
+}
+_GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_DIGITS = {16: frozenset("0123456789abcdefABCDEF"), 10: frozenset("0123456789"), 8: frozenset("01234567"),
+           2: frozenset("01")}
+_INT64, _UINT64 = 2**63, 2**64
+# _Builder recurses once per nesting level, a little more than libyaml's own bound (MAX_DEPTH).
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * MAX_DEPTH))
+_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
 
 
+def go_resolve(text: str) -> tuple[str, Any]:
+    """(tag, value) of a plain scalar as gopkg.in/yaml.v2 decodes it into interface{} (what Argo CD
+    and Helm read): YAML 1.1 booleans (y, n, on, off), no sexagesimal numbers, `=` and timestamps
+    are strings, `08` is a float, ints are int64 or uint64 and wider ones floats."""
+    if text in _WORDS:
+        return _WORDS[text]
+    first = text[0]
+    if first == ".":
+        return (_FLOAT, float(text)) if _GO_FLOAT.fullmatch(text) else (_STR, text)
+    if first not in "+-0123456789":
+        return _STR, text
+    plain = text.replace("_", "")
+    number = _go_int(plain)
+    if number is not None:
+        return _INT, number
+    if _GO_FLOAT.fullmatch(plain):
+        value = float(plain)
+        if not math.isinf(value):  # Go's ParseFloat fails out of range
+            return _FLOAT, value
+    return _STR, text
+
+
+def _go_int(text: str) -> int | None:
+    """strconv.ParseInt(text, 0, 64), else ParseUint(text, 0, 64) (no sign), else None."""
+    sign, body = (-1 if text[0] == "-" else 1, text[1:]) if text[:1] in "+-" else (0, text)
+    prefix = body[:2].lower()
+    base, digits = {"0x": (16, body[2:]), "0o": (8, body[2:]), "0b": (2, body[2:])}.get(prefix, (10, body))
+    if base == 10 and len(body) > 1 and body[0] == "0":
+        base, digits = 8, body[1:]
+    if not digits or not _DIGITS[base].issuperset(digits):
+        return None
+    value = int(digits, base)
+    if sign == 0:
+        return value if value < _UINT64 else None
+    value *= sign
+    return value if -_INT64 <= value < _INT64 else None
+
+
 class _Loader(yaml.CSafeLoader):
-    """CSafeLoader that rejects duplicate keys and keeps timestamps as strings."""
+    """CSafeLoader whose plain scalars resolve as Go's YAML resolves them (go_resolve)."""
 
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # Compare scalar keys as written (resolved tag + text): no second construction of every key.
-        seen: dict[tuple[str, str], Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG or not isinstance(key_node, ScalarNode):
-                continue
-            key = (key_node.tag, key_node.value)
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                raise DuplicateKeyError(
-                    None, None, f"duplicate key {key_node.value!r} (first defined on line {first})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
-
-
-def _refuse_tag(loader: _Loader, node: Node) -> Any:
-    raise yaml.constructor.ConstructorError(
-        None, None, f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed: manifests and values"
-        " are plain YAML (Argo CD's parser would turn it into a plain string the checks never saw)",
-        node.start_mark)
-
-
-# Explicit tags whose values Go's YAML decodes differently from Python's (a `!!binary` secret
-# reaches the pod as plain text): refused rather than scanned in a form Argo CD never applies.
-for _tag in ("binary", "set", "omap", "pairs", "timestamp"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            if value == "<<":
+                return _MERGE
+            return go_resolve(value)[0] if value in _WORDS or value[:1] in "+-.0123456789" else _STR
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
 
 
 def _check_budget(root: Node, source: str) -> None:
@@ -96,8 +134,19 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def load_all(text: str, source: str) -> list[Any]:
-    """Every document of `text`; `source` names the file in error messages."""
+class Duplicate(NamedTuple):
+    line: int  # 1-based, of the later key, which wins (as in Go)
+    first: int  # line of the earlier one
+
+
+def load_all(text: str, source: str, duplicates: list[Duplicate] | None = None) -> list[Any]:
+    """Every document of `text` as Go's YAML (sigs.k8s.io/yaml) reads it; `source` names the file in
+    errors. A repeated key is an error, unless `duplicates` is given: then the last one wins, as in
+    Go, and each repetition is appended there."""
+    if text.startswith("%") or "\n%" in text:
+        line = 1 if text.startswith("%") else text[: text.index("\n%")].count("\n") + 2
+        raise InputError(f"{source}:{line}: a YAML directive (%YAML, %TAG) is not allowed: Go's YAML reads"
+                         " documents with directives differently")
     loader = _Loader(text)
     has_anchors = "&" in text
     docs: list[Any] = []
@@ -108,12 +157,9 @@ def load_all(text: str, source: str) -> list[Any]:
                 break
             if has_anchors:  # without an anchor there is no alias, so nothing can expand
                 _check_budget(node, source)
-            try:
-                docs.append(_construct(loader, node, has_anchors))
-            except (ValueError, KeyError, TypeError, IndexError, OverflowError) as exc:
-                # PyYAML's scalar constructors raise bare errors for `!!int abc`, `!!bool maybe`, ...
-                line = node.start_mark.line + 1
-                raise InputError(f"{source}:{line}: a value does not match its explicit tag ({exc})") from None
+            docs.append(_Builder(text, source, duplicates).build(node))
+    except yaml.composer.ComposerError as exc:
+        raise _anchor_error(exc, text, source) if exc.problem == "second occurrence" else _input_error(exc, source) from None
     except yaml.MarkedYAMLError as exc:
         raise _input_error(exc, source) from None
     except yaml.YAMLError as exc:
@@ -125,41 +171,164 @@ def load_all(text: str, source: str) -> list[Any]:
     return docs
 
 
-def _construct(loader: _Loader, node: Node, has_anchors: bool) -> Any:
-    """What `loader.construct_document(node)` returns. A document of string-keyed maps, lists and
-    plain scalars without aliases (nearly every manifest and values file) takes a direct route, a
-    fifth of the constructor's cost; anything else, and any error, is left to the constructor."""
-    if not has_anchors:
-        try:
-            return _direct(loader, node)
-        except Exception:  # an unusual node, a duplicate key, a bad scalar, deep nesting
-            pass
-    return loader.construct_document(node)
+def _anchor_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> InputError:
+    """libyaml's duplicate-anchor message names neither the anchor nor the rule: Go's YAML would let
+    the later definition win for the aliases after it; we refuse rather than guess."""
+    mark = exc.problem_mark
+    assert mark is not None
+    found = _ANCHOR.search(text.splitlines()[mark.line], mark.column)
+    name = found.group(1) if found else "?"
+    first = f" (first defined on line {exc.context_mark.line + 1})" if exc.context_mark else ""
+    return InputError(f"{source}:{mark.line + 1}:{mark.column + 1}: anchor &{name} is defined again{first};"
+                      " Go's YAML would use the later one for aliases after it: give each anchor its own name")
 
 
-class _Unusual(Exception):
-    pass
+class _Builder:
+    """Nodes to Python values with gopkg.in/yaml.v2's decoding into interface{}, then
+    sigs.k8s.io/yaml's conversion to JSON: what Argo CD applies and Helm renders with."""
 
+    def __init__(self, text: str, source: str, duplicates: list[Duplicate] | None) -> None:
+        self.text = text
+        self.lines: list[str] | None = None  # of text, split once if a tag needs looking at
+        self.bang = "!" in text  # a tag somewhere: the non-specific `!` makes a plain scalar a string
+        self.source = source
+        self.duplicates = duplicates
+        self.built: dict[int, Any] = {}  # alias targets, by node id: an alias is the same value
 
-def _direct(loader: _Loader, node: Node) -> Any:
-    kind, tag = type(node), node.tag
-    if kind is ScalarNode:
-        if tag == _STR_TAG:
-            return node.value
-        if tag in _SCALAR_TAGS:  # the constructor's own functions for these tags
-            return loader.yaml_constructors[tag](loader, node)
-    elif kind is MappingNode and tag == _MAP_TAG:
+    def build(self, node: Node) -> Any:
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        kind = type(node)
+        if kind is ScalarNode:
+            value = self.scalar(node)
+        elif isinstance(node, MappingNode):
+            self.check_tag(node, _MAP)
+            value = self.mapping(node)
+        else:
+            self.check_tag(node, _SEQ)
+            value = [self.build(item) for item in node.value]
+        self.built[key] = value
+        return value
+
+    def scalar(self, node: Node) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _STR:
+            return text
+        if tag == _MERGE:  # `<<` as a value (a key is handled by mapping), or `!!merge x`: a string
+            return text
+        if tag not in (_INT, _FLOAT, _BOOL, _NULL):
+            self.refuse(node)
+        if self.bang and self.nonspecific(node):
+            return text
+        resolved, value = go_resolve(text) if text else (_NULL, None)
+        if resolved == tag:
+            return value
+        if tag == _FLOAT and resolved == _INT:
+            return float(value or 0)
+        raise self.error(node, f"the value does not match its explicit tag {_short(tag)}")
+
+    def nonspecific(self, node: Node) -> bool:
+        """Whether the scalar carries the non-specific tag `!` (libyaml resolves it as untagged; Go
+        reads a string)."""
+        mark = node.start_mark
+        if self.lines is None:
+            self.lines = self.text.splitlines()
+        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        return line.startswith(("! ", "!\t", "!<!>"), mark.column) or line[mark.column:] == "!"
+
+    def mapping(self, node: MappingNode) -> dict[str, Any]:
         data: dict[str, Any] = {}
+        explicit: dict[str, int] = {}  # key -> line of the key that set it
+        kinds: dict[str, type] = {}  # key -> type of the YAML value it was written as
         for key_node, value_node in node.value:
-            # Only string keys: other scalar keys can be equal without being the same text
-            # (`1`, `0x1`; `.nan` is not even equal to itself), which the constructor settles.
-            if type(key_node) is not ScalarNode or key_node.tag != _STR_TAG or key_node.value in data:
-                raise _Unusual
-            data[key_node.value] = _direct(loader, value_node)
+            if type(key_node) is ScalarNode and key_node.tag == _MERGE and key_node.value == "<<":
+                self.merge(data, value_node)  # in document order: a later merge overrides (Go)
+                continue
+            key, typed = self.key(key_node)
+            line = key_node.start_mark.line + 1
+            if key in explicit and typed != kinds[key]:
+                raise self.error(key_node, f"this key and the one on line {explicit[key]} are different YAML"
+                                           " values that become the same JSON key; Argo CD would pick one at random")
+            kinds[key] = typed
+            if key in explicit:
+                if self.duplicates is None:
+                    raise DuplicateKeyError(None, None, f"duplicate key (first defined on line {explicit[key]})",
+                                            key_node.start_mark)
+                self.duplicates.append(Duplicate(line, explicit[key]))
+            explicit[key] = line
+            data[key] = self.build(value_node)
         return data
-    elif kind is SequenceNode and tag == _SEQ_TAG:
-        return [_direct(loader, item) for item in node.value]
-    raise _Unusual
+
+    def merge(self, data: dict[str, Any], node: Node) -> None:
+        if isinstance(node, SequenceNode):
+            for item in reversed(node.value):  # earlier maps of the list take precedence (Go)
+                self.merge_one(data, item)
+        else:
+            self.merge_one(data, node)
+
+    def merge_one(self, data: dict[str, Any], node: Node) -> None:
+        merged = self.build(node) if isinstance(node, MappingNode) else None
+        if not isinstance(merged, dict):
+            raise self.error(node, "a merge key `<<` needs a mapping or a list of mappings")
+        data.update(merged)
+
+    def key(self, node: Node) -> tuple[str, type]:
+        """A map key as sigs.k8s.io/yaml turns it into a JSON key, and the type it had in YAML."""
+        if type(node) is not ScalarNode:
+            raise self.error(node, "a map key must be a scalar (Go's YAML refuses a list or map as a key)")
+        value = self.scalar(node)
+        if isinstance(value, str):
+            return value, str
+        if isinstance(value, bool):
+            return ("true" if value else "false"), bool
+        if isinstance(value, int):
+            return str(value), int
+        if isinstance(value, float):
+            return _go_float_key(value), float
+        raise self.error(node, "a map key is null; Argo CD and Helm refuse it")
+
+    def check_tag(self, node: Node, expected: str) -> None:
+        if node.tag != expected:
+            self.refuse(node)
+
+    def refuse(self, node: Node) -> None:
+        tag = node.tag
+        shown = _short(tag) if tag.startswith(_P) and len(tag) < 40 and tag[len(_P):].isalpha() else "an unknown tag"
+        raise self.error(node, f"{shown} is not allowed: manifests and values are plain YAML"
+                               " (Go's YAML would read it differently from the checks)")
+
+    def error(self, node: Node, problem: str) -> yaml.MarkedYAMLError:
+        return yaml.MarkedYAMLError(None, None, problem, node.start_mark)
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_P):] if tag.startswith(_P) else tag
+
+
+def _go_float_key(value: float) -> str:
+    """strconv.FormatFloat(value, 'g', -1, 32), as sigs.k8s.io/yaml writes a float map key."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    import struct
+
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    for precision in range(1, 10):  # the shortest digits that read back as the same float32
+        text = f"{value:.{precision - 1}e}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            break
+    mantissa, exponent_text = text.split("e")
+    digits, exponent = mantissa.replace(".", "").lstrip("-").rstrip("0") or "0", int(exponent_text)
+    sign = "-" if value < 0 else ""
+    if exponent < -4 or exponent >= 6:
+        fraction = f".{digits[1:]}" if len(digits) > 1 else ""
+        return f"{sign}{digits[0]}{fraction}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    if exponent < 0:
+        return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
+    whole, fraction = digits[: exponent + 1].ljust(exponent + 1, "0"), digits[exponent + 1:]
+    return f"{sign}{whole}{'.' + fraction if fraction else ''}"
 
 
 def load_one(text: str, source: str) -> Any:

@@ -52,12 +52,12 @@ def test_order_is_crds_then_helm_install_order_then_unknown_kinds_by_name():
     templates = {
         "c/templates/z.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n",
         "c/templates/a.yaml": "apiVersion: x/v1\nkind: Zebra\nmetadata: {name: z}\n---\napiVersion: x/v1\nkind: Alpha\nmetadata: {name: al}\n",
-        "c/templates/m.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n",
+        "c/templates/m.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n",
         "c/templates/NOTES.txt": "not yaml: [",
     }
     crds = [{"filename": "c/crds/w.yaml", "data": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: w}\n"}]
     found = manifests.collect(templates, crds)
-    assert kinds(found) == [("CustomResourceDefinition", "w"), ("Namespace", "n"), ("Service", "s"),
+    assert kinds(found) == [("CustomResourceDefinition", "w"), ("Namespace", "ns"), ("Service", "s"),
                             ("Deployment", "d"), ("Alpha", "al"), ("Zebra", "z")]
 
 
