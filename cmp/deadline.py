@@ -9,22 +9,20 @@ handlers only ever run on the main thread. Nothing is written to stdout in eithe
 
 from __future__ import annotations
 
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from cmp.errors import Interrupted, RenderError
 
-if TYPE_CHECKING:
-    import signal as _signal
-else:  # `signal` without the three enums it builds when imported: 0.5-1 ms of every sync
-    import _signal
 
 T = TypeVar("T")
-STOP_SIGNALS: dict[int, str] = {_signal.SIGTERM: "SIGTERM", _signal.SIGINT: "SIGINT"}
+STOP_SIGNALS: dict[int, str] = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT"}
 
 
 class DeadlineExceeded(RenderError):
@@ -32,6 +30,8 @@ class DeadlineExceeded(RenderError):
 
 
 def call_with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
+    if sys.getprofile() is not None:  # `python -m cProfile`: it sees only this thread, so the render runs here
+        return fn()
     outcome: list[T] = []
     failure: list[BaseException] = []
 
@@ -63,9 +63,9 @@ def terminate_on_signals() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise Interrupted(f"stopped by {STOP_SIGNALS[signum]}; nothing was emitted")
 
-    previous = {s: _signal.signal(s, handler) for s in STOP_SIGNALS}
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
         yield
     finally:
         for signum, old in previous.items():
-            _signal.signal(signum, old)
+            signal.signal(signum, old)

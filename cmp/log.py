@@ -1,68 +1,55 @@
-"""structlog on stderr: JSON in the sidecar and CI, readable key=value on a terminal."""
+"""One event per command on stderr: a JSON line in the sidecar and CI, key=value on a terminal.
+
+The JSON line is written here with the stdlib, because every sync pays for it: importing structlog
+(with the integrations its package pulls in) cost more than Helm's render of a small chart. The line
+has the shape structlog's JSONRenderer(sort_keys=True) gives after add_log_level and an ISO UTC
+TimeStamper; tests/test_log.py pins it against structlog itself. On a terminal, structlog's
+ConsoleRenderer formats the same event (a human is waiting there, not a sync).
+"""
 
 from __future__ import annotations
 
-import importlib
+import json
 import sys
-import types
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+_json_output: bool | None = None
+_stream: TextIO | None = None
 
 
 def configure(json_output: bool | None = None) -> None:
-    structlog = _import_structlog()
-
-    if json_output is None:
-        json_output = not sys.stderr.isatty()
-    renderer: Any = (
-        structlog.processors.JSONRenderer(sort_keys=True)
-        if json_output
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
-        ],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    """JSON, console, or (None) JSON unless stderr is a terminal; events go to this stderr."""
+    global _json_output, _stream
+    _stream = sys.stderr
+    _json_output = not _stream.isatty() if json_output is None else json_output
 
 
-class _DeferredModule(types.ModuleType):
-    """A stand-in bound by modules imported while it sat in sys.modules; an attribute access
-    imports the real module and hands the attribute over."""
+class Logger:
+    def info(self, event: str, **fields: Any) -> None:
+        _emit("info", event, fields)
 
-    def __getattr__(self, name: str) -> Any:
-        # Used while structlog is still importing (an optional package it tries, such as rich, may
-        # import one of these): the stand-in steps aside, or the import would find it again.
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), name)
+    def warning(self, event: str, **fields: Any) -> None:
+        _emit("warning", event, fields)
 
 
-# Imported by structlog's package for what gitops-cmp never uses: async loggers (asyncio, about
-# 20 ms), the stdlib logging bridge, thread-local context (uuid, platform) and Twisted (3 ms
-# together), and `inspect` (with ast and dis, 4-5 ms), which dataclasses imports for classes
-# without a docstring, and structlog's all have one. Each gets a stand-in during structlog's own
-# import only; a later use of one goes through the stand-in to the real module.
-_UNUSED = ("asyncio", "inspect", "structlog.stdlib", "structlog.threadlocal", "structlog.twisted")
+def logger() -> Logger:
+    return Logger()
 
 
-def _import_structlog() -> types.ModuleType:
-    if "structlog" in sys.modules:
-        return importlib.import_module("structlog")
-    stubs = {name: _DeferredModule(name) for name in _UNUSED if name not in sys.modules}
-    sys.modules.update(stubs)
-    try:
-        return importlib.import_module("structlog")
-    finally:
-        for name, stub in stubs.items():
-            if sys.modules.get(name) is stub:
-                del sys.modules[name]
+def event_dict(level: str, event: str, fields: dict[str, Any]) -> dict[str, Any]:
+    timestamp = datetime.now(tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return {**fields, "event": event, "level": level, "timestamp": timestamp}
 
 
-def logger() -> Any:
-    import structlog
+def _emit(level: str, event: str, fields: dict[str, Any]) -> None:
+    stream = _stream or sys.stderr
+    record = event_dict(level, event, fields)
+    json_output = _json_output if _json_output is not None else not stream.isatty()
+    if json_output:
+        line = json.dumps(record, sort_keys=True, default=repr)
+    else:
+        import structlog
 
-    return structlog.get_logger("gitops-cmp")
+        line = structlog.dev.ConsoleRenderer(colors=False)(None, level, record)
+    print(line, file=stream, flush=True)

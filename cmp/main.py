@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from cmp import __version__
 from cmp.errors import CmpError
@@ -22,10 +24,13 @@ stdout carries only manifests, and only when every check passed; reasons and log
 
 
 class _Parser(argparse.ArgumentParser):
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        # argparse asks shutil for the terminal's width on every add_argument, and importing shutil
-        # (with zlib, bz2 and lzma) is 2.4 ms of every sync's start-up; os answers the same question.
-        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)  # type: ignore[call-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # argparse asks shutil for the terminal's width whenever a formatter is made without one (on
+        # every add_argument), and importing shutil (with zlib, bz2 and lzma) is 2.4 ms of every
+        # sync's start-up; os answers the same question, and the width is a formatter's public argument.
+        formatter = kwargs.get("formatter_class", argparse.HelpFormatter)
+        kwargs["formatter_class"] = functools.partial(formatter, width=_terminal_columns() - 2)
+        super().__init__(*args, **kwargs)
 
 
 def _terminal_columns() -> int:
@@ -80,6 +85,8 @@ def entry() -> None:
                 stream.flush()
     except (OSError, ValueError):
         sys.exit(code)  # the interpreter's own shutdown reports it, as it would without the shortcut
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler or coverage writes its data in the teardown: let it run
     # Skip the interpreter's teardown (clearing every module, a last garbage collection, joining
     # threads): several ms of every sync, for memory the OS frees anyway. Nothing is left to write.
     os._exit(code)
