@@ -36,14 +36,15 @@ Allow one place with a reason, in the template, right before the action:
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from cmp import yamlio
 from cmp.config import EnvConditionalMode, RepoConfig
 from cmp.errors import InputError
 from cmp.findings import Finding, Severity
-from cmp.pipeline.inputs import Inputs, merge_values
+from cmp.pipeline.inputs import Inputs, confine, merge_values
 from cmp.templates.nodes import Action, Branch, Comment, Node, Template, Tree, walk
 from cmp.templates.parser import parse_chart
 from cmp.templates.scan import Hit, ScanResult, Settings, scan_trees
@@ -84,22 +85,131 @@ def prepare_values(inputs: Inputs, values: dict[str, Any]) -> dict[str, Any]:
         return values
     base = inputs.base_values.data if inputs.base_values else {}
     out = merge_values(base, values)
-    for path in list(identity_paths(out, settings(inputs.config).identity_keys)):
+    for path in list(identity_paths(out, chart_settings(inputs))):
         out = set_path(out, path, STRIPPED)
     return out
+
+
+# ---- identity inference -------------------------------------------------------------------------
+
+ENV_DIRS = ("values", "env", "envs", "environments", "ci")
+ENV_FILE = r"(?:values[-._](?P<a>[\w-]+)|(?P<b>[\w-]+?)(?:[-._]values)?)\.ya?ml"
+
+
+def settings(config: RepoConfig, value_files: Mapping[str, Any] | None = None) -> Settings:
+    """The scan's settings for a chart whose value files (chart-relative path -> parsed data,
+    `values.yaml` included) are `value_files`."""
+    files = value_files or {}
+    return Settings.of(config.env_words, config.env_identity_keys, infer_identity(files),
+                       containers(files.get("values.yaml")))
+
+
+def chart_settings(inputs: Inputs) -> Settings:
+    return settings(inputs.config, chart_value_files(inputs))
+
+
+def infer_identity(value_files: Mapping[str, Any]) -> set[tuple[str, ...]]:
+    """Paths whose value in every per-env value file that sets them is that env's own name (or a
+    prefix or abbreviation of it: `prod` in production.yaml, `stg` in staging.yaml)."""
+    verdicts: dict[tuple[str, ...], bool] = {}
+    for name, data in value_files.items():
+        env = env_of(name)
+        if env is None:
+            continue
+        for path, value in scalars(data):
+            verdicts[path] = verdicts.get(path, True) and names_env(value, env)
+    return {path for path, ok in verdicts.items() if ok}
+
+
+def env_of(name: str) -> str | None:
+    """The environment a chart-relative value file belongs to: values/prod.yaml,
+    values/prod/values.yaml, values-prod.yaml, environments/prod.yaml, ci/prod-values.yaml."""
+    parts = PurePosixPath(name).parts
+    if len(parts) == 3 and parts[0] in ENV_DIRS and re.fullmatch(r"[\w-]+\.ya?ml", parts[2]):
+        return parts[1].lower()
+    match = re.fullmatch(ENV_FILE, parts[-1])
+    if not match or (len(parts) == 1) == (match.group("a") is None):
+        return None
+    if len(parts) == 2 and parts[0] not in ENV_DIRS or len(parts) > 2:
+        return None
+    env = (match.group("a") or match.group("b")).lower()
+    return None if env in ("values", "default", "defaults", "common", "base", "secrets") else env
+
+
+def names_env(value: str, env: str) -> bool:
+    value = value.lower()
+    if value == env:
+        return True
+    if len(value) < 2 or value[0] != env[0]:
+        return False
+    rest = iter(env)
+    return all(c in rest for c in value) or env.startswith(value) or value.startswith(env)
+
+
+def scalars(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from scalars(value, (*path, str(key)))
+    elif isinstance(data, str) and path:
+        yield path, data
+
+
+def containers(data: Any, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Paths of values.yaml that hold a map or a list (`env: []`): never an env's name."""
+    found: set[tuple[str, ...]] = set()
+    if isinstance(data, dict):
+        if path:
+            found.add(path)
+        for key, value in data.items():
+            found |= containers(value, (*path, str(key)))
+    elif isinstance(data, list) and path:
+        found.add(path)
+    return found
+
+
+def chart_value_files(inputs: Inputs) -> dict[str, Any]:
+    """values.yaml and every per-env value file of the chart, parsed; one that cannot be read
+    (too big, not YAML, outside the repo) is left out: the render reports the ones it uses."""
+    chart = inputs.chart_dir
+    files: dict[str, Any] = {}
+    if inputs.base_values is not None:
+        files["values.yaml"] = inputs.base_values.data
+    if inputs.request.env:
+        for value_file in inputs.value_files:
+            if value_file.path.parent == chart / "values":
+                files[f"values/{inputs.request.env}.yaml"] = value_file.data
+    for path in sibling_value_files(chart):
+        name = path.relative_to(chart).as_posix()
+        if name not in files and env_of(name) is not None:
+            data = read_value_file(path, inputs)
+            if data is not None:
+                files[name] = data
+    return files
+
+
+def sibling_value_files(chart: Path) -> Iterable[Path]:
+    yield from sorted(chart.glob("values[-._]*.y*ml"))
+    for folder in ENV_DIRS:
+        if (chart / folder).is_dir():
+            yield from sorted(chart.glob(f"{folder}/*.y*ml"))
+            yield from sorted(chart.glob(f"{folder}/*/*.y*ml"))
+
+
+def read_value_file(path: Path, inputs: Inputs) -> Any:
+    try:
+        shown = confine(path, inputs.request.repo_root.resolve(), "value file").as_posix()
+        return yamlio.load_one(yamlio.read_text(path, shown, inputs.config.limits.max_file_bytes), shown)
+    except InputError:
+        return None
 
 
 # ---- scanning -------------------------------------------------------------------------------
 
 
-def settings(config: RepoConfig) -> Settings:
-    return Settings.of(config.env_words, config.env_identity_keys)
-
-
 def scan_chart(inputs: Inputs) -> ScanResult:
     trees = parse_chart(tuple(t.text for t in inputs.templates))
     files = [(t.display, tree) for t, tree in zip(inputs.templates, trees)]
-    return scan_trees(files, settings(inputs.config), lambda path: tpl_file(inputs, path))
+    return scan_trees(files, chart_settings(inputs), lambda path: tpl_file(inputs, path))
 
 
 def tpl_file(inputs: Inputs, path: str) -> tuple[str, str] | None:
@@ -196,18 +306,17 @@ def comments(nodes: tuple[Node, ...]) -> Iterator[Comment]:
 # ---- strip mode --------------------------------------------------------------------------------
 
 
-def identity_paths(values: Any, keys: tuple[tuple[str, ...], ...],
+def identity_paths(values: Any, chosen: Settings,
                    path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    """Paths to scalar values whose key path ends with an identity key (lists walked through)."""
+    """Paths to scalar values that the scan takes for an identity (list elements walked through)."""
     if isinstance(values, dict):
         for key, value in values.items():
-            yield from identity_paths(value, keys, (*path, str(key)))
+            yield from identity_paths(value, chosen, (*path, str(key)))
     elif isinstance(values, list):
         for index, value in enumerate(values):
-            yield from identity_paths(value, keys, (*path, index))
-    elif path and values != STRIPPED:
-        names = tuple(p for p in path if isinstance(p, str))
-        if isinstance(path[-1], str) and any(names[-len(k):] == k for k in keys if len(names) >= len(k)):
+            yield from identity_paths(value, chosen, (*path, index))
+    elif path and values != STRIPPED and isinstance(path[-1], str):
+        if chosen.is_identity(tuple(p if isinstance(p, str) else "[]" for p in path)):
             yield path
 
 

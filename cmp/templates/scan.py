@@ -8,8 +8,13 @@ nesting, `.Release.Name`, `.Release.Namespace`) flow through variables, string f
 
 - compare: `eq`/`ne`/`has`/`hasPrefix`/`regexMatch`/... between an identity and anything, or
   between a dynamic value and an env-name literal (release fields only against env literals);
-- select: `index`/`pluck`/`get`/`dig`/`hasKey`/... keyed by an identity;
-- flag: a value named after an environment (`isProd`, `production`) used as a condition.
+- select: `index`/`pluck`/`get`/`dig`/`hasKey`/... keyed by an identity.
+
+Identities are `.Values` paths: configured keys (suffix match), keys inferred from the chart's
+per-env value files (`Settings.inferred`), and keys named as an identity (`env`, `deployEnv`,
+`environment.name`, `global.env_name`) unless the chart's values.yaml holds a map or list there
+(`Settings.containers`: container env vars). A boolean switch (`.Values.production`) is a
+setting the values files carry, not the environment's name: it is never a finding.
 
 It never raises on any input; a template that does not parse is a `syntax` Hit.
 """
@@ -41,9 +46,16 @@ DERIVE = frozenset({
 NON_ENV_KEY_WORDS = frozenset({"mode", "type", "kind", "level", "method", "driver", "format",
                                "strategy", "provider", "policy", "flavor", "flavour", "edition",
                                "variant", "channel"})
-FLAG_AFFIXES = frozenset({"is", "in", "env", "environment", "mode", "enabled", "cluster", "only",
-                          "use"})
-AMBIGUOUS_FLAG_WORDS = frozenset({"test"})  # `.Values.test.enabled` is about `helm test`
+# A key names the environment when its last word is one of these (`deployEnv`, `targetEnvironment`,
+# `stage`), or when it is a name/code under one (`environment.name`, `env_name`, `stageCode`).
+IDENTITY_WORDS = frozenset({"env", "environment", "stage"})
+NAME_WORDS = frozenset({"name", "id", "code", "short", "key", "slug"})
+# ... but not container env vars and other lists named after env: `extraEnv`, `initContainerEnv`.
+NOT_IDENTITY_WORDS = frozenset({"extra", "additional", "container", "containers", "pod", "init",
+                                "sidecar", "secret", "secrets", "vars", "var", "variables", "from"})
+# Functions whose result is their argument: a dict survives `toJson | fromJson`.
+PASS = frozenset({"toJson", "fromJson", "mustToJson", "mustFromJson", "toYaml", "fromYaml",
+                  "toPrettyJson", "toRawJson", "deepCopy", "mustDeepCopy"})
 RELEASE_IDENTITIES = frozenset({"Name", "Namespace"})
 MAX_CALL_DEPTH = 30
 MAX_CONTEXTS = 16  # distinct contexts one helper is analysed with
@@ -54,18 +66,41 @@ MAX_CONTEXTS = 16  # distinct contexts one helper is analysed with
 class Settings(NamedTuple):
     env_words: frozenset[str]
     identity_keys: tuple[tuple[str, ...], ...]
+    inferred: frozenset[tuple[str, ...]] = frozenset()  # values paths that hold the env's own name
+    containers: frozenset[tuple[str, ...]] = frozenset()  # values paths that hold a map or a list
 
     @staticmethod
-    def of(env_words: Iterable[str], identity_keys: Iterable[str]) -> "Settings":
+    def of(env_words: Iterable[str], identity_keys: Iterable[str],
+           inferred: Iterable[tuple[str, ...]] = (), containers: Iterable[tuple[str, ...]] = ()) -> "Settings":
         return Settings(frozenset(w.lower() for w in env_words),
-                        tuple(tuple(k.split(".")) for k in identity_keys if k))
+                        tuple(tuple(k.split(".")) for k in identity_keys if k),
+                        frozenset(inferred), frozenset(containers))
+
+    def is_identity(self, path: tuple[str, ...]) -> bool:
+        """Whether the `.Values` path (list elements as "[]") names the environment."""
+        if path in self.inferred:
+            return True
+        if any(len(path) >= len(k) and path[-len(k):] == k for k in self.identity_keys):
+            return True
+        return path not in self.containers and identity_named(path)
+
+
+def identity_named(path: tuple[str, ...]) -> bool:
+    if not path or path[-1] == "[]":
+        return False
+    words = split_words(path[-1])
+    if len(words) > 1 and words[-1] in NAME_WORDS:
+        words = words[:-1]
+    elif words and words[-1] in NAME_WORDS and len(path) > 1:
+        words = split_words(path[-2])
+    return bool(words) and words[-1] in IDENTITY_WORDS and not NOT_IDENTITY_WORDS & set(words)
 
 
 class Hit(NamedTuple):
     file: str
     offset: int
     end: int
-    kind: str  # compare | select | flag | syntax
+    kind: str  # compare | select | syntax
     expression: str  # as written, on one line
     why: str
     neutralisable: bool  # only configured values keys are involved: strip mode makes it constant
@@ -85,7 +120,6 @@ class Val(NamedTuple):
     items: tuple[tuple[str, "Val"], ...] = ()
     lits: tuple[str, ...] = ()
     origins: frozenset[str] = frozenset()  # identities this value derives from
-    flag: str = ""  # set when named after an environment (`.Values.isProd`)
     key: str = ""  # the last key it was read from, for NON_ENV_KEY_WORDS
 
     @property
@@ -103,12 +137,11 @@ CONST = Val("const")
 
 
 def derive(values: Sequence[Val]) -> Val:
-    """A value computed from `values` by a string function: identities and flags flow through."""
-    if not any(v.dynamic for v in values):
+    """A value computed from `values` by a string function: identities flow through."""
+    if not any(v.dynamic or v.origins for v in values):  # a literal assigned over an identity keeps it
         return CONST
     keyed = [v.key for v in values if v.key and v.dynamic]
-    return Val("any", origins=frozenset().union(*(v.origins for v in values)),
-               flag=next((v.flag for v in values if v.flag), ""), key=keyed[-1] if keyed else "")
+    return Val("any", origins=frozenset().union(*(v.origins for v in values)), key=keyed[-1] if keyed else "")
 
 
 def split_words(name: str) -> list[str]:
@@ -219,8 +252,6 @@ class _Scanner:
             self.walk(node.body, replace_dot(frame, element))
         else:
             value = self.pipe(node.pipe, frame)
-            last = node.pipe.commands[-1]
-            self.condition(value, frame, self.site_start(node.pipe, last), last.end)
             inner = replace_dot(frame, value) if node.keyword == "with" else frame
             self.walk(node.body, inner)
         if node.else_body:
@@ -313,25 +344,13 @@ class _Scanner:
             special = {"Values": Val("values"), "Release": Val("release"), "Files": Val("files")}
             if name in special:
                 return special[name]
-        return Val("any", key=name, flag=("." + name) if self.flag_named(name) else "")
+        return Val("any", key=name)
 
     def values_path(self, path: tuple[str, ...]) -> Val:
-        shown = ".Values." + ".".join(p for p in path if p != "[]")
-        if self.is_identity(path):
+        if self.settings.is_identity(path):
+            shown = ".Values." + ".".join(p for p in path if p != "[]")
             return Val("values", path, origins=frozenset({shown}), key=path[-1])
-        return Val("values", path, key=path[-1], flag=shown if self.flag_named(path[-1]) else "")
-
-    def is_identity(self, path: tuple[str, ...]) -> bool:
-        return any(len(path) >= len(k) and path[-len(k):] == k for k in self.settings.identity_keys)
-
-    def flag_named(self, name: str) -> bool:
-        words = split_words(name)
-        env = [w for w in words if w in self.settings.env_words]
-        if not env or any(w not in self.settings.env_words and w not in FLAG_AFFIXES for w in words):
-            return False
-        if self.is_identity((name,)):
-            return False
-        return not set(env) <= AMBIGUOUS_FLAG_WORDS or "is" in words
+        return Val("values", path, key=path[-1])
 
     @staticmethod
     def element(value: Val) -> Val:
@@ -355,15 +374,11 @@ class _Scanner:
                 self.compare(name, args[0], args[1], site)
             return CONST if name not in REGEX else derive(args[1:2])
         if name in LOGIC:
-            for arg, node in zip(args, command.args[1:]):
-                self.condition(arg, frame, node.pos, node.end)
             return derive(args) if name != "not" else CONST
         if name == "ternary" and len(args) == 3:
-            if len(command.args) > 3:
-                self.condition(args[2], frame, command.args[3].pos, command.args[3].end)
-            else:  # the condition is piped in
-                self.condition(args[2], frame, start, command.end)
             return derive(args[:2])
+        if name == "set" and len(args) == 3:
+            self.set_item(command, args, frame)
         selector = selector_keys(name, args)
         if selector is not None:
             self.select(name, selector, site)
@@ -383,9 +398,22 @@ class _Scanner:
             if args and all(a.kind == "lit" for a in args):
                 return Val("lit", lits=tuple(s for a in args for s in a.lits))
             return derive(args)
+        if name == "merge" or name == "mustMerge":
+            return Val("dict", items=tuple(i for a in args if a.kind == "dict" for i in a.items))
+        if name in PASS and args:
+            return args[-1]
         if name in DERIVE:
             return derive(args)
         return ANY
+
+    @staticmethod
+    def set_item(command: Command, args: list[Val], frame: _Frame) -> None:
+        """`set $d "key" value` changes the dict that $d holds: a later `$d.key` reads value."""
+        target = command.args[1]
+        if isinstance(target, Variable) and not target.fields and args[1].kind == "lit":
+            old = frame.vars.get(target.name, ANY)
+            items = tuple(i for i in old.items if i[0] != args[1].lits[0]) if old.kind == "dict" else ()
+            frame.vars[target.name] = Val("dict", items=(*items, (args[1].lits[0], args[2])))
 
     # ---- helpers (define/include/template) and tpl'd files --------------------------------
 
@@ -405,7 +433,10 @@ class _Scanner:
         self.running.add(key)
         self.walk(body, frame)
         self.running.discard(key)
-        output = derive(frame.printed) if frame.printed else CONST
+        if len(frame.printed) == 1 and frame.printed[0].kind == "dict":
+            output = frame.printed[0]  # `{{ dict ... | toJson }}`: the caller reads its fields
+        else:
+            output = derive(frame.printed) if frame.printed else CONST
         self.helper_output[key] = output
         return output
 
@@ -426,10 +457,6 @@ class _Scanner:
         frame, start, end = site
         if a.empty or b.empty:
             return  # `ne .Values.env ""` asks whether it is set, not which it is
-        for x in (a, b):
-            if x.flag:
-                self.hit(frame, start, end, "flag", f"it tests {x.flag}, a flag named after an environment", False)
-                return
         regex = func in REGEX
         literal = next((s for v in (a, b) if v.kind == "lit" for s in v.lits if self.env_literal(s, regex)), None)
         origins = a.origins | b.origins
@@ -455,11 +482,6 @@ class _Scanner:
             strong = all(o.startswith(".Values") for o in origins)
             self.hit(frame, start, end, "select",
                      f"`{func}` selects config by env identity {', '.join(sorted(origins))}", strong)
-
-    def condition(self, value: Val, frame: _Frame, start: int, end: int) -> None:
-        if value.flag:
-            self.hit(frame, start, end, "flag",
-                     f"it branches on {value.flag}, a flag named after an environment", False)
 
     def env_literal(self, text: str, regex: bool) -> bool:
         if regex:
@@ -497,9 +519,9 @@ def describe(value: Val) -> str:
 
 def merge(old: Val, new: Val) -> Val:
     """`$x = new` after `$x := old`: either may reach a later use."""
-    if not old.origins and not old.flag:
+    if not old.origins:
         return new
-    return new._replace(origins=old.origins | new.origins, flag=new.flag or old.flag)
+    return new._replace(origins=old.origins | new.origins)
 
 
 def replace_dot(frame: _Frame, dot: Val) -> _Frame:

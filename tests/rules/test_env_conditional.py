@@ -53,12 +53,30 @@ def test_finding_names_file_line_column_expression_why_and_fix(tmp_path):
     )]
 
 
+def test_identity_is_inferred_from_the_per_env_value_files(tmp_path):
+    """`deploy.target` holds each env's own name (or its abbreviation) in values/<env>.yaml: comparing
+    it with a team's stage prefix that no word list holds is an env conditional."""
+    make_chart(tmp_path, {"templates/cm.yaml": '{{ if hasPrefix "blue" .Values.deploy.target }}x{{ end }}\n'},
+               prod="deploy: {target: prd}\n", extra={"values/staging.yaml": "deploy: {target: stg}\n"})
+    assert [(f.line, f.severity) for f in findings(tmp_path)] == [(1, Severity.ERROR)]
+
+
+def test_a_key_that_differs_from_the_env_name_is_no_identity(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": '{{ if hasPrefix "blue" .Values.deploy.target }}x{{ end }}\n'},
+               prod="deploy: {target: prd}\n", extra={"values/staging.yaml": "deploy: {target: blue}\n"})
+    assert findings(tmp_path) == []
+
+
+def test_strip_mode_blanks_inferred_identities(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": "x"}, mode="strip", prod="deploy: {target: prod}\n")
+    assert prepare_values(gathered(tmp_path), {"deploy": {"target": "prod"}}) == {"deploy": {"target": ""}}
+
+
 @pytest.mark.parametrize(("mode", "template", "expected"), [
     pytest.param("block", '{{ if eq .Values.env "prod" }}{{ end }}', Severity.ERROR, id="block"),
     pytest.param("warn", '{{ if eq .Values.env "prod" }}{{ end }}', Severity.WARNING, id="warn"),
     pytest.param("strip", '{{ if eq .Values.env "prod" }}{{ end }}', Severity.WARNING, id="strip-values-key"),
     pytest.param("strip", '{{ if eq .Release.Namespace "prod" }}{{ end }}', Severity.ERROR, id="strip-release"),
-    pytest.param("strip", '{{ if .Values.isProd }}{{ end }}', Severity.ERROR, id="strip-flag"),
     pytest.param("strip", '{{ if eq .Values.cluster "prod" }}{{ end }}', Severity.ERROR, id="strip-literal"),
 ])
 def test_severity_per_mode(tmp_path, mode, template, expected):

@@ -31,10 +31,50 @@ def test_piped_comparison_is_shown_with_its_input():
 
 
 def test_identity_keys_are_configurable():
-    custom = Settings.of(DEFAULT_ENV_WORDS, ["deployEnv"])
-    assert hits('{{ if eq .Values.deployEnv .Values.primary }}{{ end }}', settings_=custom) == [
-        ("compare", "eq .Values.deployEnv .Values.primary")]
-    assert hits('{{ if eq .Values.env .Values.primary }}{{ end }}', settings_=custom) == []
+    custom = Settings.of(DEFAULT_ENV_WORDS, ["tenant"])
+    assert hits('{{ if eq .Values.tenant .Values.primary }}{{ end }}', settings_=custom) == [
+        ("compare", "eq .Values.tenant .Values.primary")]
+    assert hits('{{ if eq .Values.tenant .Values.primary }}{{ end }}') == []
+
+
+def test_inferred_identities_catch_names_in_no_word_list():
+    inferred = Settings.of(DEFAULT_ENV_WORDS, DEFAULT_IDENTITY_KEYS, inferred=[("deploy", "target")])
+    assert hits('{{ if hasPrefix "feature" .Values.deploy.target }}{{ end }}', settings_=inferred) == [
+        ("compare", 'hasPrefix "feature" .Values.deploy.target')]
+    assert hits('{{ if hasPrefix "feature" .Values.deploy.target }}{{ end }}') == []
+
+
+@pytest.mark.parametrize("key", ["deployEnv", "environment.name", "global.env_name", "stageCode", "werf.env"])
+def test_keys_named_after_the_environment_are_identities(key):
+    assert hits(f'{{{{ if eq .Values.{key} "blue" }}}}{{{{ end }}}}') != []
+
+
+@pytest.mark.parametrize("key", ["extraEnv", "envType", "environment.enabled", "initContainerEnv"])
+def test_look_alike_keys_are_not_identities(key):
+    assert hits(f'{{{{ if eq .Values.{key} "blue" }}}}{{{{ end }}}}') == []
+
+
+def test_a_map_in_values_yaml_is_not_an_identity():
+    maps = Settings.of(DEFAULT_ENV_WORDS, DEFAULT_IDENTITY_KEYS, containers=[("app", "environment")])
+    assert hits('{{ get .Values.app.environment (index .Values.app.environment "K") }}', settings_=maps) == []
+
+
+def test_boolean_switches_named_after_an_environment_are_settings():
+    assert hits('{{ if .Values.production }}a{{ end }}{{ ternary "x" "y" .Values.global.isProd }}') == []
+
+
+def test_identity_survives_a_literal_reassignment_inside_a_helper():
+    helpers = ('{{ define "meta" }}{{ $e := .Values.environment.name }}{{ if not $e }}{{ $e = "dev" }}{{ end }}'
+               '{{ if hasPrefix "feature" $e }}dev{{ else }}{{ $e }}{{ end }}{{ end }}')
+    assert ("compare", 'include "meta" . | eq "preprod"') in hits(
+        '{{ if $m := include "meta" . | eq "preprod" }}{{ end }}', helpers)
+
+
+def test_identity_flows_through_set_and_json_round_trips():
+    helpers = ('{{ define "ctx" }}{{ $d := dict }}{{ $_ := set $d "environmentName" .Values.environment.name }}'
+               '{{ dict "defaults" $d | toJson }}{{ end }}')
+    assert hits('{{ $c := include "ctx" . | fromJson }}{{ if hasPrefix "prod" $c.defaults.environmentName }}{{ end }}',
+                helpers) == [("compare", 'hasPrefix "prod" $c.defaults.environmentName')]
 
 
 def test_env_words_are_configurable():
