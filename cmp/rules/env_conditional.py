@@ -6,29 +6,36 @@ the way Helm runs them. A finding is a place where the output depends on WHICH e
 renders the chart through template logic:
 
 - a comparison or test (`eq`, `ne`, `has`, `hasPrefix`, `hasSuffix`, `contains`, `regexMatch`, ...)
-  between an environment identity and anything, or between a value and an env-name literal
-  (`envWords`: "prod", "staging", "dev", ...); wherever its result goes (`if`, `ternary`, a variable);
-- config selected by environment: `index`/`pluck`/`get`/`dig`/`hasKey` keyed by an identity;
-- a flag named after an environment (`isProd`, `production`, `global.isProduction`) used as a condition.
+  between an environment identity and anything (any stage name or prefix: `hasPrefix "feature" $env`),
+  or between a value and an env-name literal (`envWords`, the fallback); wherever its result goes;
+- config selected by environment: `index`/`pluck`/`get`/`dig`/`hasKey` keyed by an identity.
 
-Environment identity: the values keys in `envIdentityKeys` at any nesting (`.Values.env`,
-`.Values.global.env`), `.Release.Namespace` and `.Release.Name` (those two only against an
-env-name literal: `contains $name .Release.Name` is Helm's own fullname helper), and anything
-derived from them: variables, string functions, `include`d helpers, dict fields passed to helpers.
+Environment identity: a values key whose value in each per-env value file of the chart
+(`values/<env>.yaml`, `values/<env>/*.yaml`, `values-<env>.yaml`, `environments/<env>.yaml`,
+`ci/<env>-values.yaml`) is that env's name, a prefix or an abbreviation of it (inferred); a key named
+after the environment (`deployEnv`, `werf.env`, `environment.name`, `global.env_name`) unless values.yaml
+holds a map or list there; the `envIdentityKeys` at any nesting; `.Release.Namespace` and
+`.Release.Name` (only against an env-name literal: `contains $name .Release.Name` is Helm's own
+fullname helper); and anything derived from them: variables, string functions, `ternary`, dicts
+passed to helpers, `set`, `toJson`/`fromJson`, `include`d helpers that print them.
 
 FAIL: `{{ if eq .Values.env "prod" }}`, `{{ $e := .Values.global.env }}{{ if ne $e "dev" }}`,
       `{{ .Values.environment | hasPrefix "prod" }}`, `{{ index .Values.replicas .Values.env }}`,
-      `{{ if hasSuffix "-prod" .Release.Namespace }}`, `{{ if .Values.isProd }}`,
-      `{{ if eq (include "app.env" .) "production" }}`
-PASS: `{{ range .Values.env }}` (container env vars), `{{ .Values.extraEnv }}`, `envFrom`,
+      `{{ if hasSuffix "-prod" .Release.Namespace }}`, `{{ if hasPrefix "feature" .Values.environment.name }}`,
+      `{{ if eq (include "app.env" .) "production" }}`, `{{ pluck .Values.werf.env .Values.host | first }}`
+PASS: `{{ if .Values.isProd }}` / `{{ if .Values.production }}` (a switch each values file sets),
+      `{{ range .Values.env }}` (container env vars), `{{ .Values.extraEnv }}`, `envFrom`,
       `env: {{ .Values.env }}` (printed, not branched on), `{{ eq .Values.service.type "LoadBalancer" }}`,
       `{{ eq .Values.server.mode "dev" }}` (a mode, not an env), `"letsencrypt-production"`,
-      env words in comments and plain text, `.Capabilities` checks
+      env words in comments and plain text, `.Capabilities` checks; not followed: a decision on a
+      helper's literal output picked by an env branch (the branch in the helper is the finding),
+      `tpl` of a value string
 
 Modes (`envConditionalMode` in .gitops-cmp.yaml): `block` (default) fails the render; `warn`
-reports without failing; `strip` blanks every `envIdentityKeys` value before Helm sees it, so
-those conditionals take the same branch in every environment (their findings become warnings),
-while release-name, literal and flag findings, which stripping cannot neutralise, still block.
+reports without failing; `strip` blanks every identity value (inferred, named or configured) before
+Helm sees it, so those conditionals take the same branch in every environment (their findings
+become warnings), while release-name and literal findings, which stripping cannot neutralise,
+still block.
 NOTES.txt findings are always warnings: NOTES changes no manifest.
 
 Allow one place with a reason, in the template, right before the action:
@@ -55,8 +62,6 @@ HINTS = {
                " (e.g. `replicaCount`, `ingress.enabled`), not on the environment's name",
     "select": "set the selected config directly in each values/<env>.yaml instead of selecting it"
               " by environment",
-    "flag": "name the setting after what it switches (e.g. `highAvailability.enabled`) and set it"
-            " in each values/<env>.yaml",
 }
 ALLOW = r"(?s)\s*gitops-cmp:allow\s+(?P<rule>[\w.-]+)(?P<rest>.*)"  # compiled when a chart has comments
 REASON = r'reason\s*=\s*"(?P<reason>[^"]*)"'
