@@ -1,4 +1,5 @@
-"""Find every Argo CD Application under `apps/`: nested directories, multi-document files.
+"""Find every Argo CD Application under `apps/`: nested directories, multi-document files, and
+the Applications static ApplicationSets there generate (cmp.appsets).
 
 The rules (`app-sync-policy`, `app-source`) read the raw documents; parity turns them into
 render requests (or a reason why an app is skipped or broken) through cmp.application.
@@ -49,6 +50,23 @@ class FileError:
 
 
 @dataclass(frozen=True)
+class SkippedSet:
+    """An ApplicationSet whose Applications are not generated here (cmp.appsets says why)."""
+
+    name: str
+    display: str
+    reason: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Scan:
+    docs: list[AppDoc]  # Applications, those that static ApplicationSets generate included
+    errors: list[FileError]
+    skipped: list[SkippedSet]
+
+
+@dataclass(frozen=True)
 class Broken:
     """An Application (or a file of them) that cannot become a render request: the app fails."""
 
@@ -72,9 +90,19 @@ def manifest_files(root: Path, top: str = APPS_DIR) -> list[Path]:
 
 
 def application_docs(root: Path) -> tuple[list[AppDoc], list[FileError]]:
-    """Every Application document under apps/, and the files that could not be read."""
+    """Every Application document under apps/ (generated ones included), and the files that could not be read."""
+    found = scan(root)
+    return found.docs, found.errors
+
+
+def scan(root: Path) -> Scan:
+    """Every Application under apps/, the Applications its static ApplicationSets generate (named
+    by the ApplicationSet's file), the ApplicationSets not expanded, and unreadable files."""
+    from cmp import appsets
+
     root = root.resolve()
     docs: list[AppDoc] = []
+    sets: list[AppDoc] = []
     errors: list[FileError] = []
     for path in manifest_files(root):
         shown = display(path, root)
@@ -87,7 +115,16 @@ def application_docs(root: Path) -> tuple[list[AppDoc], list[FileError]]:
         for doc, (start, end) in zip(parsed, document_lines(text, len(parsed)), strict=True):
             if application.is_application(doc):
                 docs.append(AppDoc(shown, text, doc, start, end))
-    return docs, errors
+            elif appsets.is_appset(doc):
+                sets.append(AppDoc(shown, text, doc, start, end))
+    skipped: list[SkippedSet] = []
+    urls = this_repo_urls(docs, configured_urls(root)) if sets else frozenset()
+    for appset in sets:
+        expanded = appsets.expand(appset.doc, root, urls)
+        if expanded.skipped:
+            skipped.append(SkippedSet(expanded.name, appset.display, expanded.skipped, appset.start + 1))
+        docs += [AppDoc(appset.display, appset.text, app, appset.start, appset.end) for app in expanded.apps]
+    return Scan(docs, errors, skipped)
 
 
 def document_lines(text: str, count: int) -> list[tuple[int, int | None]]:
@@ -134,9 +171,13 @@ def locate(app: AppDoc, *keys: str) -> tuple[int, int]:
 def entries(root: Path) -> dict[str, Entry]:
     """name -> what parity does with that Application, in file order. A file that cannot be
     parsed is one Broken entry named after the file."""
-    docs, errors = application_docs(root)
+    scanned = scan(root)
+    docs, errors = scanned.docs, scanned.errors
     urls = this_repo_urls(docs, configured_urls(root))
     found: dict[str, Entry] = {e.display: Broken(e.display, e.display, e.message) for e in errors}
+    for skip in scanned.skipped:
+        name = f"ApplicationSet {skip.name}"
+        found[name] = application.Skipped(name, f"not expanded: {skip.reason}", skip.display)
     for app in docs:
         entry = _entry(app, urls)
         first = found.get(entry.name)
