@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cmp import appsets
-from cmp.parity import discover
+from cmp import appdocs, appsets
 
 TEMPLATE = """
   template:
@@ -41,7 +40,7 @@ def repo(example_repo: Path) -> Path:
 
 def test_a_list_generator_is_expanded_and_parity_renders_its_apps(repo: Path, cli, monkeypatch):
     (repo / "apps" / "webapp" / "set.yaml").write_text(appset("[{list: {elements: [{env: dev}, {env: prod}]}}]"))
-    docs = discover.scan(repo).docs
+    docs = appdocs.scan(repo).docs
     assert {d.name for d in docs} >= {"webapp-dev", "webapp-prod"}
     prod = next(d for d in docs if d.name == "webapp-prod")
     assert prod.display == "apps/webapp/set.yaml"
@@ -67,7 +66,7 @@ def test_git_directories_of_this_repo(repo: Path):
                   template=TEMPLATE.replace("'webapp-{{ env }}'", "'{{path.basename}}-dev'")
                   .replace("path: charts/webapp", "path: '{{path}}'"))
     (repo / "apps" / "webapp" / "set.yaml").write_text(text)
-    names = {d.name: d.doc["spec"]["source"]["path"] for d in discover.scan(repo).docs}
+    names = {d.name: d.doc["spec"]["source"]["path"] for d in appdocs.scan(repo).docs}
     assert names.get("webapp-dev") == "charts/webapp"
     assert "monitoring-dev" not in names
 
@@ -82,7 +81,7 @@ def test_git_files_of_this_repo(repo: Path):
                   " files: [{path: 'envs/*/config.*'}]}}]",
                   template=TEMPLATE.replace("'webapp-{{ env }}'", "'webapp-{{env}}-{{cluster.name}}-{{path[1]}}'"))
     (repo / "apps" / "webapp" / "set.yaml").write_text(text)
-    names = {d.name for d in discover.scan(repo).docs}
+    names = {d.name for d in appdocs.scan(repo).docs}
     assert {"webapp-dev-in-cluster-dev", "webapp-prod-main-prod"} <= names
 
 
@@ -113,12 +112,12 @@ def test_a_glob_cannot_leave_the_repository(repo: Path):
     text = appset("[{git: {repoURL: https://github.com/org/gitops-repo, revision: HEAD,"
                   " files: [{path: '../*/config.yaml'}]}}]")
     (repo / "apps" / "webapp" / "set.yaml").write_text(text)
-    (skip,) = discover.scan(repo).skipped
+    (skip,) = appdocs.scan(repo).skipped
     assert "leads outside the repository" in skip.reason
 
 
 def test_the_number_of_generated_apps_is_bounded(repo: Path):
     elements = ", ".join(f"{{env: e{i}}}" for i in range(appsets.MAX_APPS + 1))
     (repo / "apps" / "webapp" / "set.yaml").write_text(appset(f"[{{list: {{elements: [{elements}]}}}}]"))
-    (skip,) = discover.scan(repo).skipped
+    (skip,) = appdocs.scan(repo).skipped
     assert f"more than {appsets.MAX_APPS}" in skip.reason

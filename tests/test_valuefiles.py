@@ -13,7 +13,7 @@ from support import EXAMPLE
 from cmp.application import PLUGIN_NAME, parse
 from cmp.context import from_argocd_env
 from cmp.errors import InputError
-from cmp.parity.discover import AppDoc
+from cmp.appdocs import AppDoc
 from cmp.rules import app_source
 from cmp.valuefiles import Problem, ValueFiles, plugin_env, read, split_list
 

@@ -57,12 +57,13 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import tempfile
 
+    from cmp import appdocs
     from cmp.parity import discover, plan, runner
 
     started = time.monotonic()
     root = Path(args.repo).resolve() if args.repo else find_repo_root(Path.cwd())
-    if not (root / discover.APPS_DIR).is_dir():
-        raise InputError(f"{root}: no {discover.APPS_DIR}/ directory with Argo CD Applications;"
+    if not (root / appdocs.APPS_DIR).is_dir():
+        raise InputError(f"{root}: no {appdocs.APPS_DIR}/ directory with Argo CD Applications;"
                          " point --repo at the GitOps repository's root")
     shard = plan.parse_shard(args.shard)
     cluster = plan.Cluster(parse_kube_version(args.kube_version, "--kube-version"),

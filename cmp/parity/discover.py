@@ -1,69 +1,20 @@
-"""Find every Argo CD Application under `apps/`: nested directories, multi-document files, and
-the Applications static ApplicationSets there generate (cmp.appsets).
-
-The rules (`app-sync-policy`, `app-source`) read the raw documents; parity turns them into
-render requests (or a reason why an app is skipped or broken) through cmp.application.
+"""Parity's view of the repository's Applications: name -> a render request to build, a reason
+it is skipped, or why it is broken. The documents come from cmp.appdocs.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
-from cmp import application, yamlio
-from cmp.config import normalize_repo_url
-from cmp.errors import CmpError, InputError
+from cmp import application
+from cmp.appdocs import AppDoc, configured_urls, is_elsewhere, scan, source_is_directory, this_repo_urls
+from cmp.errors import CmpError
 from cmp.exitcodes import ExitCode
-from cmp.pipeline.inputs import confine, display
 
-APPS_DIR = "apps"
-MANIFEST_SUFFIXES = (".yaml", ".yml")
-MAX_APP_FILE_BYTES = 1024 * 1024
-_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
 # Argo CD Application names are DNS-1123 subdomains; parity also uses them as file names (--out).
 _APP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
-
-
-@dataclass(frozen=True)
-class AppDoc:
-    display: str  # repo-relative file
-    text: str
-    doc: dict[str, Any]
-    start: int = 0  # 0-based first line of this document in `text`
-    end: int | None = None  # the line after its last (None: the end of `text`)
-
-    @property
-    def name(self) -> str:
-        """metadata.name, or "" when there is no such string."""
-        metadata = self.doc.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, dict) else None
-        return name if isinstance(name, str) else ""
-
-
-@dataclass(frozen=True)
-class FileError:
-    display: str
-    message: str
-
-
-@dataclass(frozen=True)
-class SkippedSet:
-    """An ApplicationSet whose Applications are not generated here (cmp.appsets says why)."""
-
-    name: str
-    display: str
-    reason: str
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Scan:
-    docs: list[AppDoc]  # Applications, those that static ApplicationSets generate included
-    errors: list[FileError]
-    skipped: list[SkippedSet]
 
 
 @dataclass(frozen=True)
@@ -77,95 +28,6 @@ class Broken:
 
 
 Entry = application.AppSource | application.Skipped | Broken
-
-
-def manifest_files(root: Path, top: str = APPS_DIR) -> list[Path]:
-    """Every YAML file under root/top, sorted by path, symlinked directories not followed."""
-    base = root / top
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames.sort()
-        found.extend(Path(dirpath) / f for f in filenames if f.endswith(MANIFEST_SUFFIXES))
-    return sorted(found)
-
-
-def application_docs(root: Path) -> tuple[list[AppDoc], list[FileError]]:
-    """Every Application document under apps/ (generated ones included), and the files that could not be read."""
-    found = scan(root)
-    return found.docs, found.errors
-
-
-def scan(root: Path) -> Scan:
-    """Every Application under apps/, the Applications its static ApplicationSets generate (named
-    by the ApplicationSet's file), the ApplicationSets not expanded, and unreadable files."""
-    from cmp import appsets
-
-    root = root.resolve()
-    docs: list[AppDoc] = []
-    sets: list[AppDoc] = []
-    errors: list[FileError] = []
-    for path in manifest_files(root):
-        shown = display(path, root)
-        try:
-            text = yamlio.read_text(confine(path, root, "Application file"), shown, MAX_APP_FILE_BYTES)
-            parsed = [d for d in yamlio.load_all(text, shown) if d is not None]
-        except InputError as exc:
-            errors.append(FileError(shown, str(exc)))
-            continue
-        for doc, (start, end) in zip(parsed, document_lines(text, len(parsed)), strict=True):
-            if application.is_application(doc):
-                docs.append(AppDoc(shown, text, doc, start, end))
-            elif appsets.is_appset(doc):
-                sets.append(AppDoc(shown, text, doc, start, end))
-    skipped: list[SkippedSet] = []
-    urls = this_repo_urls(docs, configured_urls(root)) if sets else frozenset()
-    for appset in sets:
-        expanded = appsets.expand(appset.doc, root, urls)
-        if expanded.skipped:
-            skipped.append(SkippedSet(expanded.name, appset.display, expanded.skipped, appset.start + 1))
-        docs += [AppDoc(appset.display, appset.text, app, appset.start, appset.end) for app in expanded.apps]
-    return Scan(docs, errors, skipped)
-
-
-def document_lines(text: str, count: int) -> list[tuple[int, int | None]]:
-    """(first line, line after the last) of each of the `count` documents yamlio.load_all found.
-
-    Only for pointing findings at lines: yamlio parses, but returns no positions. Documents end at
-    `---`/`...` marker lines; when that count disagrees with the loader's, a finding points at the
-    file's first line rather than risk pointing into another document.
-    """
-    lines = text.splitlines()
-    spans: list[tuple[int, int | None]] = []
-    begin = 0
-    for number, line in enumerate([*lines, "---"]):
-        if _MARKER.match(line):
-            if any(ln.strip() and not ln.lstrip().startswith("#") for ln in lines[begin:number]):
-                spans.append((begin, number))
-            inline = line.startswith("---") and not line[3:].strip().startswith("#") and line[3:].strip()
-            begin = number if inline else number + 1  # `--- {a: 1}`: the document starts on the marker
-    if len(spans) == count:
-        return spans
-    return [(0, None)] if count == 1 else [(0, 0)] * count
-
-
-def locate(app: AppDoc, *keys: str) -> tuple[int, int]:
-    """(line, column), 1-based, of the deepest of `keys` (a path like spec, syncPolicy) found in
-    the document; the document's first line when none is. Good enough for editors and SARIF."""
-    lines = app.text.splitlines()[: app.end]
-    found = (app.start + 1, 1)
-    number = app.start
-    indent = -1
-    for key in keys:
-        pattern = re.compile(rf"^(\s*)(- )?{re.escape(key)}\s*:")
-        for number in range(number, len(lines)):
-            match = pattern.match(lines[number])
-            if match and len(match.group(1)) > indent:
-                indent = len(match.group(1))
-                found = (number + 1, indent + 1)
-                break
-        else:
-            return found
-    return found
 
 
 def entries(root: Path) -> dict[str, Entry]:
@@ -186,44 +48,6 @@ def entries(root: Path) -> dict[str, Entry]:
                            f"{app.display}: duplicate Application name {entry.name!r} (also in {first.display})")
         found[entry.name] = entry
     return found
-
-
-def configured_urls(root: Path) -> frozenset[str]:
-    """The config's `repoURLs`. An invalid config names none here: every render reports it."""
-    from cmp import config
-
-    try:
-        return config.load(root).repo_urls
-    except CmpError:
-        return frozenset()
-
-
-def this_repo_urls(docs: list[AppDoc], configured: frozenset[str]) -> frozenset[str]:
-    """The URLs that name this repository: the config's `repoURLs`, else the repoURLs of the
-    app-of-apps roots (Applications whose source path is apps/). None: every source is this repo."""
-    if configured:
-        return configured
-    return frozenset(normalize_repo_url(s["repoURL"]) for app in docs for s in _sources(app.doc)
-                     if isinstance(s.get("repoURL"), str) and _is_apps_dir(s.get("path")))
-
-
-def _sources(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Application's source mappings (spec.source, or each of spec.sources)."""
-    spec = doc.get("spec")
-    if not isinstance(spec, dict):
-        return []
-    many = spec.get("sources")
-    return [s for s in (many if isinstance(many, list) else [spec.get("source")]) if isinstance(s, dict)]
-
-
-def is_elsewhere(source: dict[str, Any], urls: frozenset[str]) -> bool:
-    """The source names another repository (as cmp.application.parse judges it)."""
-    url = source.get("repoURL")
-    return bool(urls) and isinstance(url, str) and normalize_repo_url(url) not in urls
-
-
-def _is_apps_dir(path: Any) -> bool:
-    return isinstance(path, str) and PurePosixPath(path).parts == (APPS_DIR,)
 
 
 def is_valid_name(name: str) -> bool:
@@ -248,10 +72,3 @@ def _entry(app: AppDoc, urls: frozenset[str]) -> Entry:
                                    " root, whose children are the Applications under apps/), not a chart",
                                    parsed.display)
     return parsed
-
-
-def source_is_directory(source: dict[str, Any]) -> bool:
-    """A path source with no plugin, helm, kustomize or chart: Argo CD reads it as plain manifests."""
-    if not isinstance(source.get("path"), str):
-        return False
-    return not any(key in source for key in ("plugin", "helm", "kustomize", "chart"))

@@ -24,7 +24,7 @@ ID = "applicationset"
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
-    from cmp.parity.discover import scan
+    from cmp.appdocs import scan
 
     for skip in scan(repo_root).skipped:
         yield Finding(skip.display, skip.line, 0, ID, Severity.WARNING,

@@ -40,7 +40,7 @@ from cmp.errors import CmpError, InputError
 from cmp.findings import Finding, Severity
 
 if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, not by every render
-    from cmp.parity.discover import AppDoc
+    from cmp.appdocs import AppDoc
 
 ID = "app-source"
 PLUGIN_FILES = ("plugin.yaml", "platform")  # where a repo declares its ConfigManagementPlugins
@@ -54,7 +54,7 @@ _SHAPES: dict[valuefiles.Fault, str] = {  # as this rule worded them before rend
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
-    from cmp.parity.discover import application_docs, this_repo_urls
+    from cmp.appdocs import application_docs, this_repo_urls
 
     root = repo_root.resolve()
     docs, errors = application_docs(root)
@@ -69,8 +69,8 @@ def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
 def check_application(app: AppDoc, root: Path, plugins: set[str],
                       urls: frozenset[str] = frozenset()) -> Iterator[Finding]:
     """Every field read here may hold any YAML shape: each odd one is a finding, never an exception.
-    Sources in another repository (`urls`, see cmp.parity.discover.this_repo_urls) are not checked."""
-    from cmp.parity.discover import is_elsewhere
+    Sources in another repository (`urls`, see cmp.appdocs.this_repo_urls) are not checked."""
+    from cmp.appdocs import is_elsewhere
 
     if not app.name:
         yield _finding(app, ("metadata",), "no metadata.name (a string): Argo CD names every Application")
@@ -101,7 +101,7 @@ def check_application(app: AppDoc, root: Path, plugins: set[str],
 
 def _source(app: AppDoc, root: Path, plugins: set[str], source: dict[str, Any],
             where: tuple[str, ...]) -> Iterator[Finding]:
-    from cmp.parity.discover import source_is_directory
+    from cmp.appdocs import source_is_directory
 
     if source.get("chart") or ("ref" in source and "path" not in source):
         return  # a chart from a Helm repository, or a multi-source values ref: nothing in this tree
@@ -197,7 +197,7 @@ def _value_file(app: AppDoc, root: Path, directory: Path, entry: str, where: tup
 def _directory(app: AppDoc, root: Path, directory: Path, source: dict[str, Any],
                where: tuple[str, ...]) -> Iterator[Finding]:
     from cmp import application
-    from cmp.parity.discover import APPS_DIR
+    from cmp.appdocs import APPS_DIR
 
     options = source.get("directory")
     if options is not None and not isinstance(options, dict):
@@ -317,7 +317,7 @@ def inside(root: Path, path: Path) -> Path | None:
 
 
 def _finding(app: AppDoc, keys: tuple[str, ...], message: str) -> Finding:
-    from cmp.parity.discover import locate
+    from cmp.appdocs import locate
 
     line, column = locate(app, *keys)
     name = repr(app.name) if app.name else "(no name)"

@@ -25,7 +25,7 @@ from cmp.config import RepoConfig
 from cmp.findings import Finding, Severity
 
 if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, not by every render
-    from cmp.parity.discover import AppDoc
+    from cmp.appdocs import AppDoc
 
 ID = "app-sync-policy"
 # Argo CD reads backoff durations as Go durations ("5s", "1m30s") or as a number of seconds.
@@ -34,7 +34,7 @@ _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
-    from cmp.parity.discover import application_docs
+    from cmp.appdocs import application_docs
 
     docs, _ = application_docs(repo_root)  # unreadable files are app-source's findings
     for app in docs:
@@ -115,7 +115,7 @@ def _mapping(parent: Any, key: str) -> dict[str, Any]:
 
 
 def _finding(app: AppDoc, keys: tuple[str, ...], message: str) -> Finding:
-    from cmp.parity.discover import locate
+    from cmp.appdocs import locate
 
     line, column = locate(app, *keys)
     return Finding(app.display, line, column, ID, Severity.ERROR, f"Application {app.name!r}: {message}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from support import EXAMPLE
 
+from cmp import appdocs
 from cmp.application import AppSource, Skipped
 from cmp.parity import discover
 
@@ -84,21 +85,21 @@ def test_symlinked_application_outside_the_repo_is_an_error(tmp_path: Path):
     repo = tmp_path / "repo"
     (repo / "apps").mkdir(parents=True)
     (repo / "apps" / "x.yaml").symlink_to(tmp_path / "outside.yaml")
-    docs, errors = discover.application_docs(repo)
+    docs, errors = appdocs.application_docs(repo)
     assert docs == []
     assert "resolves outside the repository" in errors[0].message
 
 
 def test_locate_finds_the_deepest_key_of_the_right_document(tmp_path: Path):
     write(tmp_path, "apps/two.yaml", APP.format(name="one") + "---\n" + APP.format(name="two"))
-    docs, _ = discover.application_docs(tmp_path)
+    docs, _ = appdocs.application_docs(tmp_path)
     second = next(d for d in docs if d.name == "two")
     lines = second.text.splitlines()
-    line, column = discover.locate(second, "spec", "source", "plugin", "name")
+    line, column = appdocs.locate(second, "spec", "source", "plugin", "name")
     assert lines[line - 1] == "      name: gitops-helm-v1" and column == 7
     assert line > len(APP.splitlines())  # in the second document, not the first
     # a missing key: the deepest one that exists
-    line, _ = discover.locate(second, "spec", "syncPolicy", "automated")
+    line, _ = appdocs.locate(second, "spec", "syncPolicy", "automated")
     assert lines[line - 1] == "spec:"
 
 
@@ -141,7 +142,7 @@ def test_the_configs_repo_urls_win_over_the_roots(tmp_path: Path):
 def test_without_config_or_root_every_source_is_this_repository(tmp_path: Path):
     write(tmp_path, "apps/ingress.yaml", INGRESS_APP)
     assert isinstance(discover.entries(tmp_path)["ingress"], AppSource)
-    assert discover.this_repo_urls([], frozenset()) == frozenset()
+    assert appdocs.this_repo_urls([], frozenset()) == frozenset()
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -167,11 +168,11 @@ def test_documents_are_found_by_the_yaml_loader_and_located_in_their_own_lines(t
     two = APP.format(name="one") + "...\n--- # second\n" + APP.format(name="two").replace(
         "metadata:\n", "metadata:\n  annotations:\n    note: |\n      a note\n")
     write(tmp_path, "apps/two.yaml", two)
-    docs, _ = discover.application_docs(tmp_path)
+    docs, _ = appdocs.application_docs(tmp_path)
     assert [d.name for d in docs] == ["one", "two"]
     lines = two.splitlines()
     for doc in docs:
-        line, _ = discover.locate(doc, "spec", "destination", "namespace")
+        line, _ = appdocs.locate(doc, "spec", "destination", "namespace")
         assert lines[line - 1] == f"    namespace: {doc.name}"
 
 
@@ -183,4 +184,4 @@ def test_documents_are_found_by_the_yaml_loader_and_located_in_their_own_lines(t
     ("a: 1\n---\nb: 2\n", 3, [(0, 0)] * 3),  # disagreement: the first line, never another document
 ])
 def test_document_lines(text: str, count: int, spans):
-    assert discover.document_lines(text, count) == spans
+    assert appdocs.document_lines(text, count) == spans

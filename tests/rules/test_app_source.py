@@ -14,7 +14,7 @@ from support import EXAMPLE, ROOT
 from cmp.application import PLUGIN_NAME
 from cmp.config import RepoConfig
 from cmp.findings import Finding
-from cmp.parity.discover import AppDoc
+from cmp.appdocs import AppDoc
 from cmp.rules import RULES, app_source
 
 PLUGIN_APP = """\
