@@ -132,4 +132,4 @@ def check_object(obj: Any, source: str, index: int) -> None:
     if obj["kind"].endswith("List") and isinstance(obj.get("items"), list):
         for i, item in enumerate(obj["items"]):
             if not isinstance(item, dict) or not item.get("apiVersion") or not item.get("kind"):
-                raise RenderError(f"{source}: rendered document {index + 1}: {obj['kind']} item {i} has no apiVersion/kind")
+                raise RenderError(f"{source}: rendered document {index + 1}: list item {i} has no apiVersion/kind")

@@ -6,7 +6,7 @@ there are no error findings.
 
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import config as repo_config
 from cmp import verdict
@@ -69,10 +69,23 @@ def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ..
 
 
 def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:
-    """Helm with the values the rules prepared, split into objects; zero objects is an error."""
+    """Helm with the values the rules prepared, split into objects; zero objects is an error.
+    Its errors never quote a value: Helm's message (the detail) loses whatever came from the values."""
+    values = verdict.prepare_values(gathered, RENDER_RULES)
+    try:
+        return _render_objects(gathered, values, shown)
+    except CmpError as exc:
+        from cmp.redact import Redactor
+
+        files = [f.data for f in (gathered.base_values, *gathered.value_files) if f is not None]
+        redactor = Redactor([*files, values], (t.text for t in gathered.templates))
+        raise type(exc)(exc.message, redactor.text(exc.detail)) from None
+
+
+def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str) -> list[manifests.Manifest]:
     templates, crds = helm.render(
         gathered.chart_dir,
-        verdict.prepare_values(gathered, RENDER_RULES),
+        values,
         release=gathered.release,
         namespace=gathered.namespace,
         kube_version=gathered.request.kube_version,

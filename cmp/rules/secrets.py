@@ -35,6 +35,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmp import redact
 from cmp.findings import Finding, Severity
 from cmp.pipeline.manifests import Manifest, signature
 from cmp.secrets.locate import line_of
@@ -118,7 +119,7 @@ def _findings(shown: str, hits: Iterable[Hit], what: str, line: Callable[[Hit], 
     for hit in hits:
         hint = HINT_SECRET if hit.label.startswith("Secret ") else HINT_VALUE
         where = f"{what}{pointer(hit.path)}".strip()
-        message = f"{where + ': ' if where else ''}{hit.label} [fingerprint {hit.fingerprint}]; {hint}"
+        message = f"{where + ': ' if where else ''}{redact.names_in(hit.label)} [fingerprint {hit.fingerprint}]; {hint}"
         yield Finding(shown, line(hit), 0, ID, Severity.ERROR, message, hit.fingerprint)
 
 
@@ -138,4 +139,4 @@ def pointer(path: tuple[str | int, ...]) -> str:
     """RFC 6901 JSON pointer: `/spec/template/spec/containers/0/env/1/value`."""
     if not path:
         return ""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return "".join("/" + redact.pointer_part(str(p)).replace("~", "~0").replace("/", "~1") for p in path)
