@@ -177,9 +177,11 @@ def _anchor_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> InputErr
     mark = exc.problem_mark
     assert mark is not None
     found = _ANCHOR.search(text.splitlines()[mark.line], mark.column)
-    name = found.group(1) if found else "?"
+    from cmp.redact import is_name  # an anchor's name is the file's text: shown only if it is a name
+
+    name = f" &{found.group(1)}" if found and is_name(found.group(1)) else ""
     first = f" (first defined on line {exc.context_mark.line + 1})" if exc.context_mark else ""
-    return InputError(f"{source}:{mark.line + 1}:{mark.column + 1}: anchor &{name} is defined again{first};"
+    return InputError(f"{source}:{mark.line + 1}:{mark.column + 1}: anchor{name} is defined again{first};"
                       " Go's YAML would use the later one for aliases after it: give each anchor its own name")
 
 

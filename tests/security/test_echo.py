@@ -30,6 +30,7 @@ VALUE_FILE_CASES = {
     "duplicate-key-is-the-secret": ("{S}: 1\n{S}: 2\n", 2),
     "duplicate-key-quoted": ("m:\n  '{S}': 1\n  \"{S}\": 2\n", 2),
     "undefined-alias": ("motd: *{S}\n", 2),
+    "anchor-defined-twice": ("a: &{S} 1\nb: &{S} 2\n", 2),
     "anchor-then-syntax-error": ("motd: &{S} [a\n", 2),
     "unhashable-key": ("? [{S}]\n: 1\n", 2),
     "bad-escape": ('motd: "{S}\\q"\n', 2),
