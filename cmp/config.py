@@ -1,5 +1,12 @@
-"""`.gitops-cmp.yaml` at the repo root: the team's standard, as data. Validated once, then frozen."""
+"""`.gitops-cmp.yaml` at the repo root: the team's standard, as data. Validated once, then frozen.
 
+A platform config (`GITOPS_CMP_PLATFORM_CONFIG` / `--platform-config`, same schema plus
+`repoMayAllow`) can only make it stricter: `effective` merges the two, setting by setting, with
+the rule SETTINGS declares for each (LIMITS for each limit). A new setting must declare its rule.
+"""
+
+import json
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -8,6 +15,7 @@ from cmp import yamlio
 from cmp.errors import InputError
 
 CONFIG_NAME = ".gitops-cmp.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_ENV_WORDS = ("prod", "production", "staging", "stage", "dev", "development", "qa",
                      "uat", "preprod", "test", "sandbox")
 DEFAULT_IDENTITY_KEYS = ("env", "environment", "stage", "global.env", "global.environment")
@@ -26,6 +34,7 @@ class AllowEntry(NamedTuple):
     rule: str
     reason: str
     fingerprint: str | None = None
+    origin: str = ""  # "": the repo's config; else the platform config's path
 
 
 class Limits(NamedTuple):
@@ -44,42 +53,89 @@ class RepoConfig(NamedTuple):
     repo_urls: frozenset[str] = frozenset()  # this repository's URLs: Applications elsewhere are skipped
     limits: Limits = Limits()
     source: str = "(defaults)"
+    # Bookkeeping, not settings (NOT_SETTINGS):
+    repo_may_allow: frozenset[str] | None = None  # rules whose repo allow entries count; None: every rule
+    explicit: frozenset[str] = frozenset()  # the settings the file sets: field names, "limits.<field>"
+    provenance: tuple[tuple[str, str], ...] = ()  # (setting key, default|repo|platform|platform+repo)
+    ignored_allow: tuple[AllowEntry, ...] = ()  # repo entries for rules not in the platform's repoMayAllow
+    platform: str = ""  # the platform config's path; "" without one
 
 
-_KEYS = {"environments", "envWords", "envIdentityKeys", "envConditionalMode",
-         "strictEnvironments", "allow", "limits", "repoURLs"}
+# YAML key of each setting, and of each limit.
+KEYS = {"environments": "environments", "env_words": "envWords", "env_identity_keys": "envIdentityKeys",
+        "env_conditional_mode": "envConditionalMode", "strict_environments": "strictEnvironments",
+        "allow": "allow", "repo_urls": "repoURLs", "limits": "limits"}
+LIMIT_KEYS = {"max_file_bytes": "maxFileBytes", "max_chart_bytes": "maxChartBytes",
+              "deadline_seconds": "deadlineSeconds"}
+PLATFORM_KEY = "repoMayAllow"
+NOT_SETTINGS = frozenset({"source", "repo_may_allow", "explicit", "provenance", "ignored_allow", "platform"})
+_KEYS = set(KEYS.values())
 
 
-def load(repo_root: Path) -> RepoConfig:
+# ---- loading -----------------------------------------------------------------------------------
+
+
+def load(repo_root: Path, platform: RepoConfig | None = None) -> RepoConfig:
+    """The effective policy for the repository at `repo_root`: its config, made stricter by the
+    platform config when there is one."""
+    return effective(platform, load_repo(repo_root))
+
+
+def load_repo(repo_root: Path) -> RepoConfig:
+    """`<root>/.gitops-cmp.yaml` alone. The repo is hostile: a symlink out of it is refused."""
     path = repo_root / CONFIG_NAME
     if not path.is_file():
-        return RepoConfig()
-    data = yamlio.load_one(yamlio.read_text(path, CONFIG_NAME, 1024 * 1024), CONFIG_NAME)
-    return parse(data or {}, CONFIG_NAME)
+        if path.is_symlink():
+            raise _invalid(CONFIG_NAME, "a symlink to nothing in the repository")
+        return effective(None, RepoConfig())
+    root = repo_root.resolve()
+    if root not in path.resolve().parents:
+        raise _invalid(CONFIG_NAME, "a symlink that resolves outside the repository")
+    return parse_text(yamlio.read_text(path, CONFIG_NAME, MAX_CONFIG_BYTES), CONFIG_NAME)
 
 
-def parse(data: Any, source: str) -> RepoConfig:
+def parse_text(text: str, source: str) -> RepoConfig:
+    return parse(yamlio.load_one(text, source) or {}, source)
+
+
+def load_platform(path: Path) -> RepoConfig:
+    """The platform config: trusted (it is not in the repo), so it may live anywhere."""
+    source = str(path)
+    data = yamlio.load_one(yamlio.read_text(path, source, MAX_CONFIG_BYTES), source)
+    return parse(data or {}, source, platform=True)
+
+
+def parse(data: Any, source: str, platform: bool = False) -> RepoConfig:
     if not isinstance(data, dict):
         raise _invalid(source, "the file must be a mapping")
-    unknown = sorted(set(map(str, data)) - _KEYS)
+    known = _KEYS | {PLATFORM_KEY} if platform else _KEYS
+    unknown = sorted(set(map(str, data)) - known)
+    if unknown == [PLATFORM_KEY]:
+        raise _invalid(source, f"{PLATFORM_KEY} belongs in the platform config, not in the repository's")
     if unknown:
-        raise _invalid(source, f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+        raise _invalid(source, f"unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
     defaults = RepoConfig()
     mode = data.get("envConditionalMode", defaults.env_conditional_mode.value)
     try:
         env_mode = EnvConditionalMode(mode)
     except ValueError:
         raise _invalid(source, f"envConditionalMode: expected block, warn or strip, got {mode!r}") from None
+    limits, limits_set = _limits(data.get("limits") or {}, source)
+    origin = source if platform else ""
+    fields = {field for field, key in KEYS.items() if data.get(key) is not None and field != "limits"}
     return RepoConfig(
         environments=_names(data, "environments", (), source),
         env_words=_names(data, "envWords", defaults.env_words, source),
         env_identity_keys=_names(data, "envIdentityKeys", defaults.env_identity_keys, source),
         env_conditional_mode=env_mode,
         strict_environments=_names(data, "strictEnvironments", defaults.strict_environments, source),
-        allow=tuple(_allow_entry(e, i, source) for i, e in enumerate(_list(data, "allow", source))),
+        allow=tuple(_allow_entry(e, i, source, origin) for i, e in enumerate(_list(data, "allow", source))),
         repo_urls=frozenset(normalize_repo_url(u) for u in _names(data, "repoURLs", (), source)),
-        limits=_limits(data.get("limits") or {}, source),
+        limits=limits,
         source=source,
+        repo_may_allow=frozenset(_names(data, PLATFORM_KEY, (), source)) if platform else None,
+        explicit=frozenset(fields | {f"limits.{name}" for name in limits_set}),
+        platform=source if platform else "",
     )
 
 
@@ -104,7 +160,7 @@ def _names(data: dict[str, Any], key: str, default: tuple[str, ...], source: str
     return tuple(value)
 
 
-def _allow_entry(entry: Any, index: int, source: str) -> AllowEntry:
+def _allow_entry(entry: Any, index: int, source: str, origin: str) -> AllowEntry:
     where = f"allow[{index}]"
     if not isinstance(entry, dict):
         raise _invalid(source, f"{where}: expected a mapping with path, rule and reason")
@@ -114,14 +170,13 @@ def _allow_entry(entry: Any, index: int, source: str) -> AllowEntry:
     fingerprint = entry.get("fingerprint")
     if fingerprint is not None and not isinstance(fingerprint, str):
         raise _invalid(source, f"{where}: fingerprint must be a string")
-    return AllowEntry(entry["path"], entry["rule"], entry["reason"], fingerprint)
+    return AllowEntry(entry["path"], entry["rule"], entry["reason"], fingerprint, origin)
 
 
-def _limits(data: Any, source: str) -> Limits:
+def _limits(data: Any, source: str) -> tuple[Limits, frozenset[str]]:
     if not isinstance(data, dict):
         raise _invalid(source, "limits: expected a mapping")
-    names = {"maxFileBytes": "max_file_bytes", "maxChartBytes": "max_chart_bytes",
-             "deadlineSeconds": "deadline_seconds"}
+    names = {key: field for field, key in LIMIT_KEYS.items()}
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
@@ -129,8 +184,231 @@ def _limits(data: Any, source: str) -> Limits:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 2**31:
             raise _invalid(source, f"limits.{key}: expected a positive number")
         values[names[key]] = value
-    return Limits(**values)
+    return Limits(**values), frozenset(values)
 
 
 def _invalid(source: str, message: str) -> InputError:
     return InputError(f"invalid config {source}: {message}")
+
+
+# ---- the stricter of two values, per setting -----------------------------------------------------
+
+
+class Merge(NamedTuple):
+    rule: str  # how the stricter value is chosen, in words (`gitops-cmp config`, the README)
+    stricter: Callable[[Any, Any], Any]  # (platform's or base's, repo's or head's) -> the stricter
+
+
+def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))
+
+
+def _both_accept(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    """Environments: empty accepts any name, so the stricter is the one set, or their common names."""
+    if not first or not second:
+        return first or second
+    common = tuple(env for env in first if env in second)
+    if not common:
+        raise InputError(f"invalid config: the platform accepts environments {', '.join(first)} and the"
+                         f" repository {', '.join(second)}: no environment is accepted by both")
+    return common
+
+
+_MODE_ORDER = (EnvConditionalMode.WARN, EnvConditionalMode.STRIP, EnvConditionalMode.BLOCK)
+
+
+def _strictest_mode(first: EnvConditionalMode, second: EnvConditionalMode) -> EnvConditionalMode:
+    # warn lets an env conditional decide what is deployed; strip takes that decision away from it
+    # (identity keys are blanked, and what cannot be blanked still blocks); block refuses the chart.
+    return max(first, second, key=_MODE_ORDER.index)
+
+
+def _common(first: tuple[AllowEntry, ...], second: tuple[AllowEntry, ...]) -> tuple[AllowEntry, ...]:
+    """Two allowlists' stricter: the entries in both (a new entry is a weakening)."""
+    kept = {_entry_key(e) for e in first}
+    return tuple(e for e in second if _entry_key(e) in kept)
+
+
+def _entry_key(entry: AllowEntry) -> tuple[str, str, str | None]:
+    return entry.path, entry.rule, entry.fingerprint
+
+
+def _lower(first: float, second: float) -> float:
+    return min(first, second)
+
+
+def _lower_limits(first: Limits, second: Limits) -> Limits:
+    return Limits(**{name: LIMITS[name].stricter(getattr(first, name), getattr(second, name))
+                     for name in Limits._fields})
+
+
+LOWER = Merge("the lower", _lower)
+UNION = Merge("union (more words, keys or environments: more is checked)", _union)
+
+# Every setting of RepoConfig, and every limit of Limits, with its rule. A test fails when one has none.
+SETTINGS: dict[str, Merge] = {
+    "environments": Merge("the names both accept (unset: any name)", _both_accept),
+    "env_words": UNION,
+    "env_identity_keys": UNION,
+    "env_conditional_mode": Merge("block over strip over warn", _strictest_mode),
+    "strict_environments": UNION,
+    "allow": Merge("the platform's entries, and the repo's for rules in repoMayAllow", _common),
+    "repo_urls": Merge("union (more URLs: fewer Applications skipped as another repo's)",
+                       lambda first, second: first | second),
+    "limits": Merge("each limit: the lower", _lower_limits),
+}
+LIMITS: dict[str, Merge] = {"max_file_bytes": LOWER, "max_chart_bytes": LOWER, "deadline_seconds": LOWER}
+
+
+def effective(platform: RepoConfig | None, repo: RepoConfig) -> RepoConfig:
+    """The policy a render applies. Without a platform config it is the repo's. With one, a setting
+    the repo leaves unset is the platform's, and one it sets is the stricter of the two."""
+    if platform is None:
+        mine = {key: ("repo" if _field_of(key) in repo.explicit else "default") for key in _setting_keys()}
+        return repo._replace(provenance=_provenance(mine))
+    may_allow = platform.repo_may_allow or frozenset()
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for field in RepoConfig._fields:
+        if field in NOT_SETTINGS:
+            continue
+        merge = SETTINGS[field]  # a KeyError here: a setting was added without its merge rule
+        if field == "allow":
+            values[field] = platform.allow + tuple(e for e in repo.allow if e.rule in may_allow)
+            origin[KEYS[field]] = _allow_origin(bool(platform.allow), any(e.rule in may_allow for e in repo.allow))
+        elif field == "limits":
+            values[field] = _merge_limits(platform, repo, origin)
+        else:
+            values[field], origin[KEYS[field]] = _merge_one(
+                merge, field, getattr(platform, field), getattr(repo, field), platform, repo)
+    return RepoConfig(
+        **values, source=f"{platform.source} + {repo.source}", repo_may_allow=may_allow,
+        explicit=platform.explicit | repo.explicit, provenance=_provenance(origin),
+        ignored_allow=tuple(e for e in repo.allow if e.rule not in may_allow), platform=platform.platform,
+    )
+
+
+def _merge_one(merge: Merge, field: str, mine: Any, theirs: Any, platform: RepoConfig,
+               repo: RepoConfig) -> tuple[Any, str]:
+    by = "platform" if field in platform.explicit else "default"
+    if field not in repo.explicit:
+        return mine, by
+    value = merge.stricter(mine, theirs)
+    from_platform, from_repo = same(value, mine), same(value, theirs)
+    if from_repo and not from_platform:
+        return value, "repo"
+    if from_platform and not from_repo:
+        return value, by
+    return value, f"{by}+repo" if by == "platform" or not from_platform else "repo"
+
+
+def _merge_limits(platform: RepoConfig, repo: RepoConfig, origin: dict[str, str]) -> Limits:
+    values: dict[str, Any] = {}
+    for name in Limits._fields:
+        key = f"limits.{name}"
+        values[name], origin[f"limits.{LIMIT_KEYS[name]}"] = _merge_one(
+            LIMITS[name], key, getattr(platform.limits, name), getattr(repo.limits, name), platform, repo)
+    return Limits(**values)
+
+
+def _allow_origin(from_platform: bool, from_repo: bool) -> str:
+    return "+".join(n for n, used in (("platform", from_platform), ("repo", from_repo)) if used) or "default"
+
+
+def same(first: Any, second: Any) -> bool:
+    """Equal as settings: the order of a list of names does not matter."""
+    if isinstance(first, tuple) and not isinstance(first, (Limits, AllowEntry)):
+        return set(first) == set(second)
+    return bool(first == second)
+
+
+def _setting_keys() -> list[str]:
+    keys: list[str] = []
+    for field in RepoConfig._fields:
+        if field == "limits":
+            keys.extend(f"limits.{LIMIT_KEYS[name]}" for name in Limits._fields)
+        elif field not in NOT_SETTINGS:
+            keys.append(KEYS[field])
+    return keys
+
+
+def _field_of(key: str) -> str:
+    """The `explicit` name of a setting key: envWords -> env_words, limits.maxFileBytes -> limits.max_file_bytes."""
+    fields = {k: f for f, k in KEYS.items()} | {f"limits.{k}": f"limits.{f}" for f, k in LIMIT_KEYS.items()}
+    return fields[key]
+
+
+def _provenance(origin: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((key, origin.get(key, "default")) for key in _setting_keys())
+
+
+# ---- showing and comparing policies -------------------------------------------------------------
+
+
+def as_dict(cfg: RepoConfig) -> dict[str, Any]:
+    """The settings as `.gitops-cmp.yaml` spells them (JSON-ready)."""
+    return {
+        "environments": list(cfg.environments),
+        "envWords": list(cfg.env_words),
+        "envIdentityKeys": list(cfg.env_identity_keys),
+        "envConditionalMode": cfg.env_conditional_mode.value,
+        "strictEnvironments": list(cfg.strict_environments),
+        "allow": [_entry_dict(e) for e in cfg.allow],
+        "repoURLs": sorted(cfg.repo_urls),
+        "limits": {LIMIT_KEYS[name]: getattr(cfg.limits, name) for name in Limits._fields},
+    }
+
+
+def _entry_dict(entry: AllowEntry) -> dict[str, Any]:
+    data = {"path": entry.path, "rule": entry.rule, "reason": entry.reason}
+    if entry.fingerprint is not None:
+        data["fingerprint"] = entry.fingerprint
+    data["from"] = f"platform ({entry.origin})" if entry.origin else "repo"
+    return data
+
+
+def digest(cfg: RepoConfig) -> str:
+    """A short hash of the effective policy: two renders with the same digest applied the same policy."""
+    data = {**as_dict(cfg), "repoMayAllow": None if cfg.repo_may_allow is None else sorted(cfg.repo_may_allow)}
+    for entry in data["allow"]:
+        del entry["from"]
+    from cmp.pipeline.emit import digest as sha256  # CPython's own SHA-256: no OpenSSL on the render path
+
+    return sha256(json.dumps(data, sort_keys=True, separators=(",", ":")))
+
+
+class Change(NamedTuple):
+    setting: str  # the YAML key (limits as limits.<key>)
+    before: Any  # JSON-ready
+    after: Any
+    weakening: bool  # the new value is not at least as strict as the old one
+
+
+def changes(before: RepoConfig, after: RepoConfig) -> list[Change]:
+    """What a change to `.gitops-cmp.yaml` changes, setting by setting, and whether it weakens it."""
+    found: list[Change] = []
+    old, new = as_dict(before), as_dict(after)
+    for field in RepoConfig._fields:
+        if field in NOT_SETTINGS:
+            continue
+        if field == "limits":
+            for name in Limits._fields:
+                a, b = getattr(before.limits, name), getattr(after.limits, name)
+                if a != b:
+                    found.append(Change(f"limits.{LIMIT_KEYS[name]}", a, b, _weakens(LIMITS[name], a, b)))
+            continue
+        a, b = getattr(before, field), getattr(after, field)
+        if field == "allow":
+            a, b = tuple(map(_entry_key, a)), tuple(map(_entry_key, b))
+        if not same(a, b):
+            key = KEYS[field]
+            weakening = bool(set(b) - set(a)) if field == "allow" else _weakens(SETTINGS[field], a, b)
+            found.append(Change(key, old[key], new[key], weakening))
+    return found
+
+
+def _weakens(merge: Merge, before: Any, after: Any) -> bool:
+    try:
+        return not same(merge.stricter(before, after), after)
+    except InputError:  # nothing in common: the new value accepts what the old one refused
+        return True

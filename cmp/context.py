@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 from cmp.config import CONFIG_NAME
 from cmp.errors import InputError
 
+PLATFORM_CONFIG_ENV = "GITOPS_CMP_PLATFORM_CONFIG"
+
 ENV_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 KUBE_VERSION = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?")
 API_VERSION = re.compile(r"(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v\d+[a-z0-9]*(?:/[A-Za-z][A-Za-z0-9]*)?")
@@ -31,15 +33,34 @@ class RenderRequest(NamedTuple):
     app: str = ""  # what logs call this render (the Application name when there is one)
 
 
-def find_repo_root(start: Path) -> Path:
-    """The nearest directory at or above `start` holding .gitops-cmp.yaml, else .git, else apps/ or
-    charts/ (an exported tarball, a CI workspace without git metadata), else `start`."""
+def find_repo_root(start: Path, bound: Path | None = None) -> Path:
+    """The repository `start` is in: where its one `.gitops-cmp.yaml` lives.
+
+    Inside a git checkout (or, in the sidecar, the Argo CD source root: `bound`), the outermost
+    directory up to the top level that holds apps/ or charts/ and is not a chart, else the top
+    level itself: a directory the repo adds below its root (`charts/team/apps/`) never makes a
+    nested config count. Outside git, the nearest such directory or one holding the config, else
+    `start`. The same answer for the laptop, CI and the sidecar (which gets no .git).
+    """
     start = start.resolve()
-    for marked in (_has_config, _has_git, has_repo_layout):
-        for directory in (start, *start.parents):
-            if marked(directory):
-                return directory
-    return start
+    chain = (start, *start.parents)
+    top = bound.resolve() if bound is not None else next((d for d in chain if (d / ".git").exists()), None)
+    if top is not None and (top == start or top in start.parents):
+        inside = chain[: chain.index(top) + 1]
+        return next((d for d in reversed(inside) if has_repo_layout(d)), top)
+    return next((d for d in chain if has_repo_layout(d) or _holds_config(d)), start)
+
+
+def _holds_config(directory: Path) -> bool:
+    return not (directory / "Chart.yaml").is_file() and (directory / CONFIG_NAME).is_file()
+
+
+def platform_config(flag: str | None, environ: Mapping[str, str]) -> Path | None:
+    """The platform config's path: --platform-config, else GITOPS_CMP_PLATFORM_CONFIG (empty: none)."""
+    value = flag if flag is not None else environ.get(PLATFORM_CONFIG_ENV, "")
+    if flag is not None and not flag.strip():
+        raise InputError("--platform-config: expected a path")
+    return Path(value) if value.strip() else None
 
 
 def is_repo_root(directory: Path) -> bool:
@@ -112,7 +133,7 @@ def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
     else:
         env = env_from_value_files(extra, "ARGOCD_ENV_VALUE_FILES/valueFiles")
     return RenderRequest(
-        repo_root=_repo_root_from_source_path(cwd, environ.get("ARGOCD_APP_SOURCE_PATH", "")),
+        repo_root=_repo_root_from_source_path(cwd, environ.get("ARGOCD_APP_SOURCE_PATH")),
         chart_dir=cwd,
         env=env,
         release=release_name(app_name),
@@ -130,15 +151,13 @@ def release_name(app_name: str) -> str:
     return app_name.rpartition("_")[2]
 
 
-def _repo_root_from_source_path(cwd: Path, source_path: str) -> Path:
+def _repo_root_from_source_path(cwd: Path, source_path: str | None) -> Path:
     # Argo CD unpacks the repo and runs us in <root>/<source path>: strip that many components.
-    parts = [p for p in Path(source_path).parts if p not in ("", ".", "/")]
-    if not parts or ".." in parts:
-        return find_repo_root(cwd)
     cwd = cwd.resolve()
-    if tuple(cwd.parts[-len(parts):]) != tuple(parts):
+    parts = [p for p in Path(source_path or ".").parts if p not in ("", ".", "/")]
+    if source_path is None or ".." in parts or tuple(cwd.parts[len(cwd.parts) - len(parts):]) != tuple(parts):
         return find_repo_root(cwd)
-    return cwd.parents[len(parts) - 1]
+    return find_repo_root(cwd, bound=cwd.parents[len(parts) - 1] if parts else cwd)
 
 
 def _extra_value_files(environ: Mapping[str, str]) -> tuple[str, ...]:

@@ -9,13 +9,16 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmp import __version__
 from cmp.errors import CmpError
 from cmp.exitcodes import ExitCode
 
-COMMANDS = ("render", "generate", "init", "parity", "check")  # each a module in cmp/commands/
+if TYPE_CHECKING:
+    from cmp.config import RepoConfig
+
+COMMANDS = ("render", "generate", "init", "parity", "check", "config")  # each a module in cmp/commands/
 
 EPILOG = """\
 exit codes: 0 ok · 1 policy violation · 2 bad input or usage · 3 render failure · 4 internal error
@@ -60,6 +63,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_log_format(parser, "auto")
+    _add_platform_config(parser, None)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for name in COMMANDS:
         if command in (None, name):
@@ -68,12 +72,31 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             subparsers.add_parser(name)
     for subparser in subparsers.choices.values():
         _add_log_format(subparser, argparse.SUPPRESS)  # accepted after the command too
+        _add_platform_config(subparser, argparse.SUPPRESS)
     return parser
 
 
 def _add_log_format(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument("--log-format", choices=("auto", "json", "console"), default=default,
                         help="stderr log format (default: json unless stderr is a terminal)")
+
+
+def _add_platform_config(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument("--platform-config", metavar="PATH", default=default,
+                        help="the platform team's config, which the repo's .gitops-cmp.yaml can only make"
+                        " stricter (default: $GITOPS_CMP_PLATFORM_CONFIG)")
+
+
+def platform_policy(flag: str | None) -> RepoConfig | None:
+    """The platform config, read once for the whole command: every render of it applies it."""
+    from cmp.context import platform_config
+
+    path = platform_config(flag, os.environ)
+    if path is None:
+        return None
+    from cmp import config
+
+    return config.load_platform(path)
 
 
 def entry() -> None:
@@ -106,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cmp import log
 
         log.configure(None if args.log_format == "auto" else args.log_format == "json")
+        args.platform = platform_policy(args.platform_config)
         return int(args.run(args))
     except CmpError as exc:
         print(f"gitops-cmp: error: {exc}", file=sys.stderr)

@@ -117,3 +117,23 @@ def test_value_file_errors_exactly(tmp_path: Path, env: dict[str, str], message:
     with pytest.raises(InputError) as raised:
         request(tmp_path, **env)
     assert str(raised.value) == message
+
+
+def test_repo_root_of_a_gitops_repo_inside_another_git_checkout():
+    """examples/gitops-repo lives in this project's checkout: the directory holding apps/ and
+    charts/ is its root, not the project's top level."""
+    from support import EXAMPLE
+
+    from cmp.context import find_repo_root
+
+    assert find_repo_root(EXAMPLE / "charts" / "webapp" / "templates") == EXAMPLE.resolve()
+
+
+def test_sidecar_root_is_bounded_by_the_source_root(tmp_path: Path):
+    """Argo CD's copy has no .git: the source root bounds the search, as the git top level does."""
+    app_dir = tmp_path / "repo" / "charts" / "webapp"
+    (app_dir / "charts").mkdir(parents=True)  # vendored dependencies: a chart is never a root
+    (app_dir / "Chart.yaml").write_text("apiVersion: v2\nname: webapp\nversion: 0.1.0\n")
+    (tmp_path / "charts").mkdir()  # above the source root: never looked at
+    req = from_argocd_env({**BASE, "ARGOCD_APP_SOURCE_PATH": "charts/webapp"}, app_dir)
+    assert req.repo_root == (tmp_path / "repo").resolve()

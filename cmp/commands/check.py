@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
-    report = check(paths)
+    report = check(paths, args.platform)
     code = ExitCode.POLICY if has_errors(report.findings) else ExitCode.OK
     with reader_may_close():  # `check | head`: the reader has what it wanted; the verdict stands
         REPORTERS[args.format](report, sys.stdout)
@@ -73,10 +73,10 @@ class _Repo(NamedTuple):
     charts: frozenset[Path]
 
 
-def check(paths: Iterable[Path]) -> CheckReport:
+def check(paths: Iterable[Path], platform: RepoConfig | None = None) -> CheckReport:
     from cmp.rules import RULES
 
-    repos = plan(paths)
+    repos = plan(paths, platform)
     findings: list[Finding] = []
     for repo in repos.values():
         findings.extend(check_one_repo(repo))
@@ -85,12 +85,12 @@ def check(paths: Iterable[Path]) -> CheckReport:
     return CheckReport(tuple(sorted(set(findings))), charts, len(repos), docs)
 
 
-def plan(paths: Iterable[Path]) -> dict[Path, _Repo]:
+def plan(paths: Iterable[Path], platform: RepoConfig | None = None) -> dict[Path, _Repo]:
     asked: dict[Path, list[Path]] = {}
     for path in paths:
         path = path.resolve()
         asked.setdefault(find_repo_root(path if path.is_dir() else path.parent), []).append(path)
-    return {root: _Repo(root, repo_config.load(root), is_repo_root(root),
+    return {root: _Repo(root, repo_config.load(root, platform), is_repo_root(root),
                         root in found, frozenset(chart for path in found for chart in charts_at(path, root)))
             for root, found in asked.items()}
 
@@ -107,8 +107,21 @@ def check_one_repo(repo: _Repo) -> list[Finding]:
     judged = verdict.judge(findings, repo.config.allow)
     kept = list(judged.findings)
     if repo.whole:  # a partial check cannot tell whether an entry for another chart is stale
-        kept.extend(verdict.stale_entries(repo.config.allow, judged, CONFIG_NAME))
+        mine = tuple(entry for entry in repo.config.allow if not entry.origin)  # the platform's span repos
+        kept.extend(verdict.stale_entries(mine, judged, CONFIG_NAME))
+    kept.extend(ignored_entries(repo.config))
     return kept
+
+
+def ignored_entries(cfg: RepoConfig) -> list[Finding]:
+    """The repo's allow entries for rules the platform config does not let it allow."""
+    from cmp.verdict import STALE_RULE
+
+    may = ", ".join(sorted(cfg.repo_may_allow or ())) or "none"
+    return [Finding(CONFIG_NAME, 0, 0, STALE_RULE, Severity.WARNING,
+                    f"allow entry for rule {e.rule!r} at {e.path!r} has no effect: the platform config"
+                    f" ({cfg.platform}) lets repositories allow only these rules: {may} (repoMayAllow)")
+            for e in cfg.ignored_allow]
 
 
 # ---- charts -----------------------------------------------------------------------------------

@@ -15,8 +15,15 @@ from cmp.findings import Severity
 from cmp.log import logger
 
 if TYPE_CHECKING:  # importing the pipeline is the caller's cost, paid only by commands that render
+    from cmp.config import RepoConfig
     from cmp.context import RenderRequest
     from cmp.pipeline.run import RenderResult
+
+
+def add_repo_flag(parser: argparse.ArgumentParser, what: str = "repository root") -> None:
+    parser.add_argument("--repo", metavar="DIR",
+                        help=f"the {what} (default: the git top level, or the outermost directory in it"
+                        " holding apps/ or charts/)")
 
 
 def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
@@ -50,15 +57,15 @@ def _discard_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def render_within_deadline(request: RenderRequest) -> RenderResult:
-    """The pipeline, under the repo's deadline, interruptible by SIGTERM/SIGINT."""
+def render_within_deadline(request: RenderRequest, platform: RepoConfig | None) -> RenderResult:
+    """The pipeline, under the policy's deadline, interruptible by SIGTERM/SIGINT."""
     from cmp import config
     from cmp.deadline import call_with_deadline, terminate_on_signals
 
     with terminate_on_signals():
         from cmp.pipeline.run import render
 
-        cfg = config.load(request.repo_root)
+        cfg = config.load(request.repo_root, platform)
         return call_with_deadline(lambda: render(request, cfg), cfg.limits.deadline_seconds,
                                   f"render of {request.app or request.chart_dir.name}")
 
@@ -73,7 +80,7 @@ def finish(result: RenderResult, app: str, out: TextIO | None = None, err: TextI
     logger().info(
         "render", app=app or result.release, env=result.env, release=result.release, namespace=result.namespace,
         objects=result.objects, findings=len(result.findings), blocked=bool(errors),
-        duration_ms=round(result.seconds * 1000, 1), digest=result.digest,
+        duration_ms=round(result.seconds * 1000, 1), digest=result.digest, policy=result.policy,
     )
     if errors:
         print(f"gitops-cmp: error: {errors} policy violation(s); nothing was emitted", file=err)

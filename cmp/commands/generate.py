@@ -20,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "generate", help=HELP, description=HELP + ".\n\nReads ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE,"
         " ARGOCD_ENV_ENVIRONMENT, ARGOCD_ENV_VALUE_FILES, ARGOCD_APP_PARAMETERS (valueFiles),"
-        " KUBE_VERSION, KUBE_API_VERSIONS and ARGOCD_APP_SOURCE_PATH.",
+        " KUBE_VERSION, KUBE_API_VERSIONS, ARGOCD_APP_SOURCE_PATH and GITOPS_CMP_PLATFORM_CONFIG.",
     )
     parser.set_defaults(run=run)
 
@@ -32,4 +32,4 @@ def run(args: argparse.Namespace) -> int:
     from cmp.context import from_argocd_env
 
     request = from_argocd_env(os.environ, Path.cwd())
-    return finish(render_within_deadline(request), request.app)
+    return finish(render_within_deadline(request, args.platform), request.app)

@@ -9,14 +9,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cmp.commands.common import add_cluster_flags
+from cmp.commands.common import add_cluster_flags, add_repo_flag
 from cmp.context import find_repo_root, parse_api_versions, parse_kube_version
-from cmp.errors import InputError
+from cmp.errors import CmpError, InputError
 
 if TYPE_CHECKING:
     from cmp.application import Skipped
+    from cmp.config import Change, RepoConfig
     from cmp.parity.plan import Shard
     from cmp.parity.worker import AppResult
 
@@ -39,8 +40,7 @@ The report goes to stdout, also when an app failed; the exit code is the most se
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("parity", help=HELP, description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repo", metavar="DIR",
-                        help="the GitOps repository (default: nearest dir with .gitops-cmp.yaml or .git)")
+    add_repo_flag(parser, "GitOps repository")
     parser.add_argument("--base", metavar="REF", help="git ref to compare with (e.g. origin/main); without it every app is 'added'")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                         help="report format on stdout (markdown: a PR comment under GitHub's size limit)")
@@ -76,13 +76,42 @@ def run(args: argparse.Namespace) -> int:
         with phases("base_tree"):
             base_commit, base_root = _base(root, args.base, Path(scratch))
         with phases("discover"):
-            head = discover.entries(root)
-            base = discover.entries(base_root) if base_root else {}
-            work = plan.build(head, root, base, base_root, cluster, shard)
+            judged = judging_policy(root, base_root, args.platform)
+            head = discover.entries(root, judged.policy.repo_urls)
+            base = discover.entries(base_root, judged.policy.repo_urls) if base_root else {}
+            work = plan.build(head, root, base, base_root, cluster, shard, judged.policy)
         workers = runner.workers_for(work.jobs, args.jobs or runner.default_jobs())
         with phases("render"):
             results = runner.run(work.jobs, workers, runner.terminal_progress())
-    return _finish(args, results, work.skipped, base_commit, shard, out, started, workers, phases.ms)
+    return _finish(args, results, work.skipped, base_commit, shard, out, started, workers, phases.ms, judged)
+
+
+class Judged(NamedTuple):
+    policy: RepoConfig  # what every app, head and base, is judged with
+    by: str  # which configs those are, in words
+    changes: tuple[Change, ...]  # what the head changes in .gitops-cmp.yaml
+
+
+def judging_policy(root: Path, base_root: Path | None, platform: RepoConfig | None) -> Judged:
+    """The base ref's config (and the platform's): a pull request cannot weaken its own gate. The
+    head's config must still be valid (it is the policy once merged), and its changes are listed."""
+    from cmp import config
+
+    head = config.load_repo(root)
+    if base_root is None:
+        return Judged(config.effective(platform, head), _by("the working tree's", platform), ())
+    try:
+        base = config.load_repo(base_root)
+    except CmpError as exc:
+        raise InputError(f"the base ref's {config.CONFIG_NAME} is invalid, and parity judges every app"
+                         f" with it: {exc}") from None
+    return Judged(config.effective(platform, base), _by("the base ref's", platform),
+                  tuple(config.changes(base, head)))
+
+
+def _by(which: str, platform: RepoConfig | None) -> str:
+    repo = f"{which} .gitops-cmp.yaml"
+    return f"{repo} and the platform config {platform.platform}" if platform is not None else repo
 
 
 class Phases:
@@ -127,7 +156,9 @@ def _out_dir(value: str | None) -> Path | None:
 
 
 def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[Skipped, ...], base: str | None,
-            shard: Shard | None, out: Path | None, started: float, workers: int, phases: dict[str, float]) -> int:
+            shard: Shard | None, out: Path | None, started: float, workers: int, phases: dict[str, float],
+            judged: Judged) -> int:
+    from cmp import config
     from cmp.log import logger
     from cmp.parity import markdown, report
 
@@ -136,7 +167,8 @@ def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[S
             print(f"gitops-cmp: internal error while rendering {result.name} (a bug; please report it):\n"
                   f"{result.trace}", file=sys.stderr)
     final = report.Report(tuple(results), tuple(skipped), base, str(shard) if shard else None,
-                          time.monotonic() - started, phases)
+                          time.monotonic() - started, phases, judged.by, config.digest(judged.policy),
+                          judged.changes)
     if out is not None:
         try:
             write_out(out, results)

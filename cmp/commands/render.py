@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cmp.commands.common import add_cluster_flags, finish, render_within_deadline
+from cmp.commands.common import add_cluster_flags, add_repo_flag, finish, render_within_deadline
 from cmp.context import (RenderRequest, check_env_name, find_repo_root, parse_api_versions,
                          parse_kube_version)
 from cmp.errors import InputError
@@ -32,8 +32,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--namespace", "-n", help="namespace (default: <chart name>-<env>)")
     parser.add_argument("--app", metavar="APPLICATION.yaml",
                         help="render this Argo CD Application instead of CHART_DIR/--env")
-    parser.add_argument("--repo", metavar="ROOT",
-                        help="repository root (default: nearest dir with .gitops-cmp.yaml or .git)")
+    add_repo_flag(parser)
     add_cluster_flags(parser)
     parser.set_defaults(run=run)
 
@@ -43,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     helm.warm_up()  # first: the engine loads while the request is read and the pipeline imported
     request = from_app(args) if args.app else from_chart(args)
-    return finish(render_within_deadline(request), request.app)
+    return finish(render_within_deadline(request, args.platform), request.app)
 
 
 def from_chart(args: argparse.Namespace) -> RenderRequest:
@@ -76,7 +75,7 @@ def from_app(args: argparse.Namespace) -> RenderRequest:
     apps = [d for d in application.read(path, shown) if application.is_application(d)]
     if len(apps) != 1:
         raise InputError(f"{shown}: expected exactly one Argo CD Application, found {len(apps)}")
-    parsed = application.parse(apps[0], shown, repo_config.load(root).repo_urls)
+    parsed = application.parse(apps[0], shown, repo_config.load(root, args.platform).repo_urls)
     if isinstance(parsed, application.Skipped):
         raise InputError(f"{shown}: Application {parsed.name!r} cannot be rendered: {parsed.reason}")
     return application.to_request(

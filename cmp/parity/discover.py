@@ -30,12 +30,13 @@ class Broken:
 Entry = application.AppSource | application.Skipped | Broken
 
 
-def entries(root: Path) -> dict[str, Entry]:
+def entries(root: Path, configured: frozenset[str] | None = None) -> dict[str, Entry]:
     """name -> what parity does with that Application, in file order. A file that cannot be
-    parsed is one Broken entry named after the file."""
+    parsed is one Broken entry named after the file. `configured`: the judging policy's repoURLs
+    (default: the config at `root`)."""
     scanned = scan(root)
     docs, errors = scanned.docs, scanned.errors
-    urls = this_repo_urls(docs, configured_urls(root))
+    urls = this_repo_urls(docs, configured_urls(root) if configured is None else configured)
     found: dict[str, Entry] = {e.display: Broken(e.display, e.display, e.message) for e in errors}
     for skip in scanned.skipped:
         name = f"ApplicationSet {skip.name}"

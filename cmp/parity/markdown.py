@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cmp.parity.diff import Change
 from cmp.parity.report import CHANGE_MARKS, STATUS_ORDER, Report, base_note, change_counts
+from cmp.parity.report import short as short_value
 from cmp.parity.worker import AppResult, Status
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -39,7 +40,7 @@ class Budget:
 
 def to_markdown(report: Report, budget: int = DEFAULT_BUDGET) -> str:
     room = Budget(budget - CLOSING_RESERVE)
-    parts = [_heading(report)]
+    parts = [_heading(report) + _config(report)]
     room.take(parts[0])
     table, hidden_rows = _table(report, room)
     parts.append(table)
@@ -56,6 +57,16 @@ def to_markdown(report: Report, budget: int = DEFAULT_BUDGET) -> str:
 
 def _heading(report: Report) -> str:
     return f"### gitops-cmp parity\n\n{report.summary()}\n\n"
+
+
+def _config(report: Report) -> str:
+    """The head's `.gitops-cmp.yaml` changes: a few settings, each cell bounded, always shown."""
+    lines = report.config_lines()
+    if not lines:
+        return ""
+    rows = "".join(f"| {'⚠️ weakening' if c.weakening else 'stricter'} | `{c.setting}` | {_cell(short_value(c.before))}"
+                   f" | {_cell(short_value(c.after))} |\n" for c in report.config_changes)
+    return f"{_cell(lines[0], 600)}\n\n| change | setting | base | head |\n|---|---|---|---|\n{rows}\n"
 
 
 def _by_priority(apps: tuple[AppResult, ...]) -> list[AppResult]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmp import application
+from cmp.config import RepoConfig
 from cmp.errors import CmpError, InputError
 from cmp.parity.discover import Broken, Entry
 from cmp.parity.worker import AppJob, Side
@@ -54,7 +55,7 @@ def in_shard(names: list[str], shard: Shard | None) -> set[str]:
 
 
 def build(head: dict[str, Entry], head_root: Path, base: dict[str, Entry], base_root: Path | None,
-          cluster: Cluster, shard: Shard | None) -> Plan:
+          cluster: Cluster, shard: Shard | None, policy: RepoConfig | None = None) -> Plan:
     chosen = in_shard([*head, *base], shard)
     jobs: list[AppJob] = []
     skipped: list[application.Skipped] = []
@@ -63,20 +64,20 @@ def build(head: dict[str, Entry], head_root: Path, base: dict[str, Entry], base_
         if isinstance(now, application.Skipped):
             skipped.append(now)
             continue
-        head_side = _side(now, head_root, cluster)
-        base_side = _side(before, base_root, cluster) if base_root is not None else Side()
+        head_side = _side(now, head_root, cluster, policy)
+        base_side = _side(before, base_root, cluster, policy) if base_root is not None else Side()
         if head_side.present or base_side.present:
             source = next(e.display for e in (now, before) if e is not None)
             jobs.append(AppJob(name, source, head_side, base_side))
     return Plan(tuple(jobs), tuple(skipped))
 
 
-def _side(entry: Entry | None, root: Path | None, cluster: Cluster) -> Side:
+def _side(entry: Entry | None, root: Path | None, cluster: Cluster, policy: RepoConfig | None) -> Side:
     if entry is None or root is None or isinstance(entry, application.Skipped):
         return Side()
     if isinstance(entry, Broken):
         return Side(reason=entry.reason, code=entry.code)
     try:
-        return Side(application.to_request(entry, root, cluster.kube_version, cluster.api_versions))
+        return Side(application.to_request(entry, root, cluster.kube_version, cluster.api_versions), policy=policy)
     except CmpError as exc:
         return Side(reason=str(exc), code=exc.exit_code)

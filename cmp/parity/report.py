@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmp import config
 from cmp.application import Skipped
 from cmp.exitcodes import ExitCode
 from cmp.parity.diff import Change
@@ -24,6 +25,19 @@ class Report:
     shard: str | None
     seconds: float
     timings_ms: dict[str, float] = field(default_factory=dict)  # phases: base_tree, discover, render
+    judged_by: str = ""  # the configs every app was judged with, in words
+    policy: str = ""  # their effective policy's digest
+    config_changes: tuple[config.Change, ...] = ()  # what the head changes in .gitops-cmp.yaml
+
+    def config_lines(self) -> list[str]:
+        """The head's config changes, weakenings called so: they take effect only once merged."""
+        if not self.config_changes:
+            return []
+        weak = sum(c.weakening for c in self.config_changes)
+        head = (f"config: this change edits {config.CONFIG_NAME} ({len(self.config_changes)} setting(s),"
+                f" {weak} weakening(s)); every app was judged with {self.judged_by}: the new config"
+                " takes effect once merged, so land a policy change in its own pull request first")
+        return [head, *(f"  {change_text(c)}" for c in self.config_changes)]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -42,6 +56,16 @@ class Report:
         return f"{' · '.join(parts)} ({base}{shard})"
 
 
+def change_text(change: config.Change) -> str:
+    kind = "WEAKENING" if change.weakening else "stricter"
+    return f"{kind}: {change.setting}: {short(change.before)} -> {short(change.after)}"
+
+
+def short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 300 else f"{text[:300]}... ({len(text)} chars)"
+
+
 def change_counts(changes: tuple[Change, ...]) -> str:
     kinds = Counter(c.change for c in changes)
     return ", ".join(f"{kinds[k]} {k}" for k in ("modified", "added", "removed") if kinds[k]) or "none"
@@ -57,6 +81,12 @@ def to_json(report: Report) -> str:
         "exit_code": int(report.exit_code),
         "seconds": round(report.seconds, 3),
         "timings_ms": report.timings_ms,
+        "config": {
+            "judged_with": report.judged_by,
+            "policy": report.policy,
+            "changes": [{"setting": c.setting, "before": c.before, "after": c.after, "weakening": c.weakening}
+                        for c in report.config_changes],
+        },
     }
     return json.dumps(data, indent=2) + "\n"
 
@@ -86,6 +116,7 @@ def to_text(report: Report) -> str:
         lines.extend(_text_details(app))
     for skip in report.skipped:
         lines.append(f"{'skipped':<9} {skip.name:<{width}}  {skip.reason}")
+    lines.extend(report.config_lines())
     lines.append(f"parity: {report.summary()}")
     return "\n".join(lines) + "\n"
 

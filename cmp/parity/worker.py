@@ -11,6 +11,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from cmp.config import RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import CmpError
 from cmp.exitcodes import ExitCode
@@ -31,6 +32,7 @@ class Side:
     """One side of the comparison: a request to render, or why there is nothing to render."""
 
     request: RenderRequest | None = None
+    policy: RepoConfig | None = None  # what it is judged with; None: the config at the request's root
     reason: str = ""  # why the app cannot be rendered on this side (a broken Application)
     code: ExitCode = ExitCode.OK
 
@@ -99,7 +101,7 @@ def render_side(side: Side) -> Rendered:
     started = time.perf_counter()
     request = side.request
     try:
-        cfg = config.load(request.repo_root)
+        cfg = side.policy if side.policy is not None else config.load(request.repo_root)
         result = call_with_deadline(lambda: render(request, cfg), cfg.limits.deadline_seconds,
                                     f"render of {request.app}")
     except CmpError as exc:

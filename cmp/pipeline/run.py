@@ -29,6 +29,7 @@ class RenderResult(NamedTuple):
     env: str
     release: str
     namespace: str
+    policy: str = ""  # the effective policy's digest (cmp.config.digest)
 
 
 def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
@@ -113,4 +114,5 @@ def _result(gathered: inputs.Inputs, judged: verdict.Verdict, objects: list[mani
         env=gathered.request.env,
         release=gathered.release,
         namespace=gathered.namespace,
+        policy=repo_config.digest(gathered.config),
     )

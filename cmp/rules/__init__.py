@@ -69,10 +69,10 @@ def __getattr__(name: str) -> Any:
 @cache
 def _all_rules() -> dict[str, Rule]:
     # Not imported with the package: every sync renders, and a render never runs them.
-    from cmp.rules import app_sets, app_source, app_sync_policy
+    from cmp.rules import app_sets, app_source, app_sync_policy, nested_config
 
     return {r.id: r for r in map(_rule, (env_conditional, pinned_images, resources, app_sync_policy, app_source,
-                                          app_sets, secrets, eso, nondeterministic))}
+                                          app_sets, secrets, eso, nondeterministic, nested_config))}
 
 
 def get(rule_id: str) -> Rule:

@@ -72,12 +72,19 @@ def check_inputs(inputs: Inputs) -> Iterator[Finding]:
     result = scan_chart(inputs)
     mode = inputs.config.env_conditional_mode
     allows = list(allow_comments(result))
-    silenced = {id(hit) for allow in allows if allow.reason for hit in allow.silences}
+    may_allow = repo_may_allow(inputs.config)
+    silenced = {id(hit) for allow in allows if allow.reason and may_allow for hit in allow.silences}
     for hit in result.hits:
         if id(hit) not in silenced:
             yield finding(hit, result.trees[hit.file], mode)
     for allow in allows:
-        yield from allow.findings(mode)
+        yield from allow.findings(mode) if may_allow else allow.refused(inputs.config.platform)
+
+
+def repo_may_allow(config: RepoConfig) -> bool:
+    """Inline allow comments are the repo's: with a platform config, they count only if its
+    repoMayAllow names this rule."""
+    return config.repo_may_allow is None or ID in config.repo_may_allow
 
 
 def prepare_values(inputs: Inputs, values: dict[str, Any]) -> dict[str, Any]:
@@ -263,6 +270,11 @@ class Allow(NamedTuple):
     column: int
     reason: str
     silences: tuple[Hit, ...]
+
+    def refused(self, platform: str) -> Iterator[Finding]:
+        yield Finding(self.file, self.line, self.column, ID, Severity.WARNING,
+                      f"allow comment has no effect: the platform config ({platform}) does not let"
+                      f" repositories allow {ID} (repoMayAllow)")
 
     def findings(self, mode: EnvConditionalMode) -> Iterator[Finding]:
         if not self.reason:
