@@ -11,8 +11,8 @@ renders the chart through template logic:
 - config selected by environment: `index`/`pluck`/`get`/`dig`/`hasKey` keyed by an identity.
 
 Environment identity: a values key whose value in each per-env value file of the chart
-(`values/<env>.yaml`, `values/<env>/*.yaml`, `values-<env>.yaml`, `environments/<env>.yaml`,
-`ci/<env>-values.yaml`) is that env's name, a prefix or an abbreviation of it (inferred); a key named
+(`values/<env>.yaml`, `values/<env>/*.yaml`, `values-<env>.yaml`, `environments/<env>.yaml`)
+is that env's name, a prefix or an abbreviation of it (inferred); a key named
 after the environment (`deployEnv`, `werf.env`, `environment.name`, `global.env_name`) unless values.yaml
 holds a map or list there; the `envIdentityKeys` at any nesting; `.Release.Namespace` and
 `.Release.Name` (only against an env-name literal: `contains $name .Release.Name` is Helm's own
@@ -54,7 +54,7 @@ from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs, confine, merge_values
 from cmp.templates.nodes import Action, Branch, Comment, Node, Template, Tree, walk
 from cmp.templates.parser import parse_chart
-from cmp.templates.scan import Hit, ScanResult, Settings, scan_trees
+from cmp.templates.scan import Hit, ScanResult, Settings, non_env_key, scan_trees
 
 ID = "env-conditional"
 HINTS = {
@@ -104,7 +104,8 @@ def prepare_values(inputs: Inputs, values: dict[str, Any]) -> dict[str, Any]:
 
 # ---- identity inference -------------------------------------------------------------------------
 
-ENV_DIRS = ("values", "env", "envs", "environments", "ci")
+# Not ci/: its files are named after test scenarios (ci/daemonset-values.yaml sets `kind: DaemonSet`).
+ENV_DIRS = ("values", "env", "envs", "environments")
 ENV_FILE = r"(?:values[-._](?P<a>[\w-]+)|(?P<b>[\w-]+?)(?:[-._]values)?)\.ya?ml"
 
 
@@ -122,7 +123,8 @@ def chart_settings(inputs: Inputs) -> Settings:
 
 def infer_identity(value_files: Mapping[str, Any]) -> set[tuple[str, ...]]:
     """Paths whose value in every per-env value file that sets them is that env's own name (or a
-    prefix or abbreviation of it: `prod` in production.yaml, `stg` in staging.yaml)."""
+    prefix or abbreviation of it: `prod` in production.yaml, `stg` in staging.yaml); not keys that
+    name a kind of thing (`kind`, `mode`, `type`), whose values coincide with file names."""
     verdicts: dict[tuple[str, ...], bool] = {}
     for name, data in value_files.items():
         env = env_of(name)
@@ -130,12 +132,12 @@ def infer_identity(value_files: Mapping[str, Any]) -> set[tuple[str, ...]]:
             continue
         for path, value in scalars(data):
             verdicts[path] = verdicts.get(path, True) and names_env(value, env)
-    return {path for path, ok in verdicts.items() if ok}
+    return {path for path, ok in verdicts.items() if ok and not non_env_key(path[-1])}
 
 
 def env_of(name: str) -> str | None:
     """The environment a chart-relative value file belongs to: values/prod.yaml,
-    values/prod/values.yaml, values-prod.yaml, environments/prod.yaml, ci/prod-values.yaml."""
+    values/prod/values.yaml, values-prod.yaml, environments/prod-values.yaml."""
     parts = PurePosixPath(name).parts
     if len(parts) == 3 and parts[0] in ENV_DIRS and re.fullmatch(r"[\w-]+\.ya?ml", parts[2]):
         return parts[1].lower()

@@ -491,7 +491,12 @@ class _Scanner:
 
     @staticmethod
     def non_env_key(key: str) -> bool:
-        return any(w in NON_ENV_KEY_WORDS for w in split_words(key))
+        return non_env_key(key)
+
+
+def non_env_key(key: str) -> bool:
+    """A key that names a mode, type or kind: its values share words with env names."""
+    return any(w in NON_ENV_KEY_WORDS for w in split_words(key))
 
 
 def selector_keys(name: str, args: list[Val]) -> list[Val] | None:

@@ -190,3 +190,18 @@ def test_strip_mode_in_the_render_pipeline(tmp_path, cli):
     result = cli("render", str(chart), "--env", "prod")
     assert result.code == 0, result.err
     assert 'replicas: "1"' in result.out and "[warning]" in result.err
+
+
+@pytest.mark.parametrize(("name", "env"), [
+    ("values/prod.yaml", "prod"), ("values/prod/values.yaml", "prod"), ("values-staging.yaml", "staging"),
+    ("environments/qa-values.yaml", "qa"), ("values.yaml", None), ("ci/daemonset-values.yaml", None),
+    ("templates/values-prod.yaml", None), ("values-common.yaml", None),
+])
+def test_which_value_files_belong_to_an_env(name, env):
+    assert env_conditional.env_of(name) == env
+
+
+def test_a_kind_that_matches_a_file_name_is_no_identity():
+    """prometheus-blackbox-exporter's values-daemonset.yaml-style scenario files set `kind: DaemonSet`."""
+    assert env_conditional.infer_identity({"values-daemonset.yaml": {"kind": "DaemonSet", "env": {"x": "y"}},
+                                           "values/prod.yaml": {"deploy": {"target": "prod"}}}) == {("deploy", "target")}
