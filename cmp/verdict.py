@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
     from cmp.pipeline.manifests import Manifest
     from cmp.rules import Rule
+    from cmp.templates.nodes import Tree
 
 STALE_RULE = "stale-allow"
 
@@ -44,16 +45,21 @@ class Verdict(NamedTuple):
 # ---- running the hooks ---------------------------------------------------------------------------
 
 
-def check_inputs(inputs: "Inputs", rules: "Iterable[Rule]", tolerant: bool = False) -> list[Finding]:
+def check_inputs(inputs: "Inputs", rules: "Iterable[Rule]", tolerant: bool = False,
+                 trees: "tuple[Tree, ...] | None" = None) -> list[Finding]:
     """Before Helm: templates and value files. `tolerant`: a rule that cannot read its input
-    reports that as a finding and the others still run (check); else the error propagates (render)."""
-    from cmp.templates.parser import parse_chart
+    reports that as a finding and the others still run (check); else the error propagates (render).
+    The templates are parsed once (or `trees` given) and passed to the rules as data; they are
+    dropped on return, so Helm's render has the memory."""
+    from cmp.templates import parse_all
 
+    hooks = [(rule.id, rule.check_inputs) for rule in rules if rule.check_inputs]
+    if not hooks:
+        return []
+    parsed = inputs._replace(trees=parse_all(inputs) if trees is None else trees)
     findings: list[Finding] = []
-    for rule in rules:
-        if rule.check_inputs:
-            findings += _run(rule.id, _chart_shown(inputs), rule.check_inputs, tolerant, inputs)
-    parse_chart.cache_clear()  # the rules shared the chart's trees; Helm's render needs the memory
+    for rule_id, hook in hooks:
+        findings += _run(rule_id, _chart_shown(inputs), hook, tolerant, parsed)
     return findings
 
 

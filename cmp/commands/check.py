@@ -28,6 +28,7 @@ from cmp.verdict import one_line
 
 if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
+    from cmp.templates.nodes import Tree
 
 HELP = "every rule over charts or a whole repo, as the render would judge them (env conditionals, secrets, ...)"
 DESCRIPTION = """\
@@ -164,8 +165,10 @@ def environments(chart: Path) -> list[str]:
 def check_chart(chart: Path, root: Path, config: RepoConfig, allow: tuple[AllowEntry, ...]) -> Iterator[Finding]:
     """Each environment as render and generate judge it: input rules, Helm, output rules."""
     from cmp.pipeline import inputs
+    from cmp.templates import parse_all
 
     shown = inputs.display(chart, root)
+    parsed: dict[tuple[str, ...], tuple[Tree, ...]] = {}  # the envs of a chart share its templates
     for env in environments(chart):
         try:
             if env:
@@ -176,19 +179,22 @@ def check_chart(chart: Path, root: Path, config: RepoConfig, allow: tuple[AllowE
             yield Finding(shown, 0, 0, INPUT_RULE, Severity.ERROR, one_line(exc))
             continue
         strip = config.env_conditional_mode is EnvConditionalMode.STRIP
-        yield from judge_env(gathered, shown, allow, report_failure=not strip)
+        texts = tuple(t.text for t in gathered.templates)
+        if texts not in parsed:
+            parsed[texts] = parse_all(gathered)
+        yield from judge_env(gathered, shown, allow, parsed[texts], report_failure=not strip)
         if strip:  # a failed stripped render is explained there: the chart needs its env identity
             yield from strip_changes(gathered, shown)
 
 
-def judge_env(gathered: Inputs, shown: str, allow: tuple[AllowEntry, ...],
+def judge_env(gathered: Inputs, shown: str, allow: tuple[AllowEntry, ...], trees: tuple[Tree, ...],
               report_failure: bool = True) -> Iterator[Finding]:
     """The render pipeline's findings for one env, before the allow list: what render judges."""
     from cmp.pipeline import run
     from cmp.rules import RULES
 
     try:
-        findings, _ = run.judge_chart(gathered, allow, RULES.values(), tolerant=True)
+        findings, _ = run.judge_chart(gathered, allow, RULES.values(), tolerant=True, trees=trees)
     except CmpError as exc:
         if report_failure:
             env = gathered.request.env or "(no env)"

@@ -2,12 +2,15 @@
 
 import os
 from pathlib import Path, PurePath
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import yamlio
 from cmp.config import RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import InputError
+
+if TYPE_CHECKING:
+    from cmp.templates.nodes import Tree
 
 
 class SourceFile(NamedTuple):
@@ -34,6 +37,7 @@ class Inputs(NamedTuple):
     base_values: ValueFile | None  # the chart's values.yaml, which Helm applies itself
     value_files: tuple[ValueFile, ...]  # values/<env>.yaml, then extra files, in order
     templates: tuple[SourceFile, ...]  # templates/ of the chart and of its subcharts (dirs and .tgz), by path
+    trees: "tuple[Tree, ...]" = ()  # `templates` parsed: set by the rule runner for its rules only
 
     @property
     def user_values(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from cmp.rules import RENDER_RULES
 
 if TYPE_CHECKING:
     from cmp.rules import Rule
+    from cmp.templates.nodes import Tree
 
 
 class RenderResult(NamedTuple):
@@ -48,11 +49,11 @@ RENDER_RULE = "render"  # the chart does not render
 
 def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ...],
                 rules: "Iterable[Rule]" = RENDER_RULES, tolerant: bool = False,
-                ) -> tuple[list[Finding], list[manifests.Manifest]]:
+                trees: "tuple[Tree, ...] | None" = None) -> tuple[list[Finding], list[manifests.Manifest]]:
     """Every finding for one chart and env (before the allow list) and the objects Helm rendered:
     what render, generate, parity and check all judge. `tolerant`: a rule's input error is a
-    finding (check) instead of the render's error."""
-    findings = verdict.check_inputs(gathered, rules, tolerant)
+    finding (check) instead of the render's error. `trees`: the templates already parsed."""
+    findings = verdict.check_inputs(gathered, rules, tolerant, trees)
     shown = inputs.display(gathered.chart_dir, gathered.request.repo_root.resolve())
     try:
         objects = render_objects(gathered, shown)

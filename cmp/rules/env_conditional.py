@@ -53,7 +53,7 @@ from cmp.errors import InputError
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs, confine, merge_values
 from cmp.templates.nodes import Action, Branch, Comment, Node, Template, Tree, walk
-from cmp.templates.parser import parse_chart
+from cmp.templates import trees as chart_trees
 from cmp.templates.scan import Hit, ScanResult, Settings, non_env_key, scan_trees
 
 ID = "env-conditional"
@@ -221,7 +221,7 @@ def read_value_file(path: Path, inputs: Inputs) -> Any:
 
 
 def scan_chart(inputs: Inputs) -> ScanResult:
-    trees = parse_chart(tuple(t.text for t in inputs.templates))
+    trees = chart_trees(inputs)
     files = [(t.display, tree) for t, tree in zip(inputs.templates, trees)]
     return scan_trees(files, chart_settings(inputs), lambda path: tpl_file(inputs, path))
 

@@ -22,7 +22,8 @@ from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.templates.lexer import Kind, lex
 from cmp.templates.nodes import Action, Branch, Chain, Identifier, Node, Pipe, Template, Tree, walk
-from cmp.templates.parser import parse, parse_chart
+from cmp.templates import trees as chart_trees
+from cmp.templates.parser import parse
 
 ID = "nondeterministic-template"
 
@@ -39,8 +40,7 @@ WHY = {
 
 
 def check_inputs(inputs: Inputs) -> Iterator[Finding]:
-    # The same trees env-conditional reads (parse_chart): a render parses each template once.
-    trees = parse_chart(tuple(t.text for t in inputs.templates))
+    trees = chart_trees(inputs)  # parsed once by the runner, for env-conditional too
     for template, tree in zip(inputs.templates, trees):
         yield from findings(tree, template.display)
 

@@ -7,6 +7,26 @@ may hold `}}`, actions may span lines. `parse(text)` never raises; a syntax erro
 
 from __future__ import annotations
 
-from cmp.templates.parser import parse, parse_chart
+from typing import TYPE_CHECKING
 
-__all__ = ["parse", "parse_chart"]
+from cmp.templates.nodes import Tree
+from cmp.templates.parser import parse
+
+if TYPE_CHECKING:
+    from cmp.pipeline.inputs import Inputs
+
+__all__ = ["parse", "parse_all", "trees"]
+
+
+def parse_all(inputs: Inputs) -> tuple[Tree, ...]:
+    """`parse` of each template of the chart, in the order of `inputs.templates`."""
+    return tuple(parse(t.text) for t in inputs.templates)
+
+
+def trees(inputs: Inputs) -> tuple[Tree, ...]:
+    """The chart's parsed templates: those the rule runner passed in `inputs.trees` (parsed once
+    for all its rules, dropped with that copy of the inputs before Helm renders), else parsed now
+    (a rule called on its own)."""
+    if len(inputs.trees) == len(inputs.templates):
+        return inputs.trees
+    return parse_all(inputs)

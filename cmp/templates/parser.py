@@ -4,12 +4,12 @@
 `Tree.nodes` then keeps the top-level nodes that parsed before the error. Function names are not
 checked (Helm adds Sprig's and its own); variables are, as Go does.
 
-Rules read a chart's templates through `parse_chart`, so a render parses each template once.
+Rules get a chart's parsed templates from the rule runner (`Inputs.trees`, see cmp.templates.trees):
+a render parses each template once.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NoReturn
 
 from cmp.templates.lexer import Kind, Token, lex
@@ -38,16 +38,6 @@ def parse(text: str) -> Tree:
     except _Stop as stop:
         return Tree(source, tuple(parser.top), ParseError(stop.offset, stop.message))
     return Tree(source, tuple(parser.top))
-
-
-# One chart, not one template: within a render every rule walks all templates in order, which
-# would evict every entry of a smaller per-template LRU before its second use. A Tree depends on
-# its text alone and is immutable, so a later render of the same texts (the next environment of
-# the chart in `check` or an in-process parity run) gets the same trees and the same results.
-@lru_cache(maxsize=1)
-def parse_chart(texts: tuple[str, ...]) -> tuple[Tree, ...]:
-    """`parse` of each template text of one chart, in order; the last chart's trees are kept."""
-    return tuple(parse(text) for text in texts)
 
 
 class _Parser:

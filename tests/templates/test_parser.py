@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cmp.templates import parse, parse_chart
+from cmp.templates import parse, parse_all, trees
 from cmp.templates.nodes import Action, Branch, Chain, Comment, Define, Field, Identifier, Pipe, String, Template, walk
 
 # Tricky but valid Helm template syntax.
@@ -149,18 +149,17 @@ def test_parser_never_raises_on_arbitrary_text(text):
     parse(text)
 
 
-def test_parse_chart_parses_a_chart_once_and_keeps_only_the_last_chart():
-    dev = ("a: {{ .Values.a }}\n", "{{ if .x }}b{{ end }}\n")
-    other = ("c: {{ .c }}\n",)
-    parse_chart.cache_clear()
-    trees = parse_chart(dev)
-    assert trees == tuple(parse(text) for text in dev)
-    assert parse_chart(tuple(text.encode().decode() for text in dev)) is trees  # equal texts, as read for the next env
-    assert parse_chart.cache_info().hits == 1
-    parse_chart(other)
-    assert parse_chart.cache_info().currsize == 1
-    assert parse_chart(dev) is not trees
-    parse_chart.cache_clear()
+def test_trees_are_the_runners_when_passed_and_parsed_otherwise(example_repo):
+    from cmp import config
+    from cmp.context import RenderRequest
+    from cmp.pipeline import inputs
+
+    request = RenderRequest(example_repo, example_repo / "charts" / "webapp", "dev", None, None)
+    gathered = inputs.gather(request, config.load(example_repo))
+    parsed = parse_all(gathered)
+    assert parsed == tuple(parse(t.text) for t in gathered.templates) and gathered.trees == ()
+    assert trees(gathered._replace(trees=parsed)) is parsed
+    assert trees(gathered) == parsed and trees(gathered) is not parsed
 
 
 def test_walk_visits_every_node_in_source_order():
