@@ -94,8 +94,8 @@ def load_repo(repo_root: Path) -> RepoConfig:
     return parse_text(yamlio.read_text(path, CONFIG_NAME, MAX_CONFIG_BYTES), CONFIG_NAME)
 
 
-def parse_text(text: str, source: str) -> RepoConfig:
-    return parse(yamlio.load_one(text, source) or {}, source)
+def parse_text(text: str, source: str, platform: bool = False) -> RepoConfig:
+    return parse(yamlio.load_one(text, source) or {}, source, platform)
 
 
 def load_platform(path: Path) -> RepoConfig:

@@ -70,7 +70,7 @@ def test_sidecar_runs_the_image_as_argocd_requires():
     assert container["securityContext"]["runAsUser"] == 999
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert mounts == {"var-files": "/var/run/argocd", "plugins": "/home/argocd/cmp-server/plugins",
-                      "gitops-cmp-tmp": "/tmp"}
+                      "gitops-cmp-tmp": "/tmp", "gitops-cmp-platform": "/etc/gitops-cmp"}
     assert {"name": "gitops-cmp-tmp", "emptyDir": {}} in kustomize_sidecar()["volumes"]
     assert container["resources"]["requests"] and container["resources"]["limits"]["memory"]
 
@@ -83,7 +83,27 @@ def test_helm_values_install_the_same_sidecar_and_settings():
     assert values["repoServer"]["extraContainers"] == [sidecar["container"]]
     assert values["repoServer"]["volumes"] == sidecar["volumes"]
     assert values["configs"]["params"] == params
+    assert values["extraObjects"] == [load(DEPLOY / "kustomize" / "gitops-cmp-platform.yaml")]
     assert params["reposerver.plugin.tar.exclusions"] == ".git/*"
+
+
+def test_the_sidecar_reads_the_platform_config_from_its_configmap():
+    """GITOPS_CMP_PLATFORM_CONFIG names the file the gitops-cmp-platform ConfigMap mounts, and the
+    default it ships is a valid, strict platform config."""
+    from cmp import config
+    from cmp.context import PLATFORM_CONFIG_ENV
+
+    container = kustomize_sidecar()["container"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "gitops-cmp-platform")
+    volume = next(v for v in kustomize_sidecar()["volumes"] if v["name"] == "gitops-cmp-platform")
+    configmap = load(DEPLOY / "kustomize" / "gitops-cmp-platform.yaml")
+
+    assert Path(env[PLATFORM_CONFIG_ENV]).parent == Path(mount["mountPath"]) and mount["readOnly"] is True
+    assert volume == {"name": "gitops-cmp-platform", "configMap": {"name": configmap["metadata"]["name"]}}
+    assert "gitops-cmp-platform.yaml" in load(DEPLOY / "kustomize" / "kustomization.yaml")["resources"]
+    default = config.parse_text(configmap["data"][Path(env[PLATFORM_CONFIG_ENV]).name], "default", platform=True)
+    assert default.env_conditional_mode is config.EnvConditionalMode.BLOCK and default.repo_may_allow == frozenset()
 
 
 def test_example_platform_uses_deploy_and_agrees_with_it():
@@ -91,7 +111,8 @@ def test_example_platform_uses_deploy_and_agrees_with_it():
     deploy_params = load(DEPLOY / "kustomize" / "argocd-cmd-params-cm.yaml")["data"]
     example_params = load(PLATFORM / "argocd-cmd-params-cm.yaml")["data"]
 
-    assert [(PLATFORM / c).resolve() for c in kustomization["components"]] == [DEPLOY / "kustomize"]
+    assert [(PLATFORM / c).resolve() for c in kustomization["components"]] == [DEPLOY / "kustomize",
+                                                                               PLATFORM / "gitops-cmp"]
     assert kustomization["resources"] == [UPSTREAM]
     assert example_params == deploy_params
 
@@ -115,7 +136,10 @@ def test_kustomize_builds_the_example_with_the_sidecar(tmp_path):
     pod = docs["argocd-repo-server"]["spec"]["template"]["spec"]
     sidecar = next(c for c in pod["containers"] if c["name"] == "gitops-cmp")
     assert sidecar["image"] == "registry.example.com/platform/gitops-cmp:0.1.0"
-    assert [v["name"] for v in pod["volumes"]] == ["gitops-cmp-tmp", "plugins", "var-files", "tmp"]
+    assert [v["name"] for v in pod["volumes"]] == ["gitops-cmp-tmp", "gitops-cmp-platform", "plugins", "var-files",
+                                                   "tmp"]
+    # The example's own platform config replaces deploy/'s default in the ConfigMap the sidecar mounts.
+    assert docs["gitops-cmp-platform"]["data"]["platform.yaml"] == (PLATFORM / "gitops-cmp" / "platform.yaml").read_text()
     assert docs["argocd-cmd-params-cm"]["data"]["reposerver.plugin.tar.exclusions"] == ".git/*"
     assert docs["argocd-cm"]["data"]["timeout.reconciliation"] == "180s"
     assert {d["metadata"]["namespace"] for d in docs.values()} == {"argocd"}

@@ -148,3 +148,62 @@ def test_entrypoint_and_writable_dirs_follow_argocd_conventions(sidecar_image):
     assert config["Entrypoint"] == ["/var/run/argocd/argocd-cmp-server"]
     for name in ("HOME", "TMPDIR", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
         assert env[name].startswith("/tmp"), name
+
+
+# ---- the platform config (deploy/ mounts it from a ConfigMap and sets the variable) ----------------
+
+CONDITIONAL = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: by-env
+data:
+{{- if eq .Values.env "prod" }}
+  replicas: "3"
+{{- end }}
+"""
+
+
+def deployed_platform_env() -> tuple[str, str]:
+    """(the variable's value, the mount path) as deploy/kustomize sets them for the sidecar."""
+    pod = yaml.safe_load((ROOT / "deploy" / "kustomize" / "argocd-repo-server-sidecar.yaml").read_text())
+    container = pod["spec"]["template"]["spec"]["containers"][0]
+    value = next(e["value"] for e in container["env"] if e["name"] == "GITOPS_CMP_PLATFORM_CONFIG")
+    mount = next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == "gitops-cmp-platform")
+    return value, mount
+
+
+def test_the_image_honours_the_platform_config(sidecar, argocd_copy, tmp_path):
+    """A repo that adds an env conditional and weakens its own config to let it in: rendered in the
+    image with the platform config mounted as deploy/ mounts it, it is still blocked."""
+    repo = argocd_copy(EXAMPLE)
+    (repo / "charts" / "webapp" / "templates" / "by-env.yaml").write_text(CONDITIONAL)
+    (repo / ".gitops-cmp.yaml").write_text(
+        "envConditionalMode: warn\nallow: [{path: '*', rule: env-conditional, reason: 'trust me'}]\n")
+    for path in (repo / "charts" / "webapp" / "templates" / "by-env.yaml", repo / ".gitops-cmp.yaml"):
+        path.chmod(0o644)
+    platform = tmp_path / "configmap"
+    platform.mkdir()
+    (platform / "platform.yaml").write_text(
+        (EXAMPLE / "platform" / "argocd" / "gitops-cmp" / "platform.yaml").read_text())
+    variable, mount = deployed_platform_env()
+    env = env_for_application("apps/webapp/prod.yaml")
+
+    weakened = sidecar("generate", env=env, repo=repo, app_path="charts/webapp")
+    blocked = sidecar("generate", env=env | {"GITOPS_CMP_PLATFORM_CONFIG": variable}, repo=repo,
+                      app_path="charts/webapp", mounts={platform: mount})
+
+    assert weakened.code == 0, weakened.err  # the repo alone lets it through
+    assert blocked.code == 1, blocked.err
+    assert blocked.out == b""
+    assert "env-conditional" in blocked.err and "by-env.yaml" in blocked.err
+
+
+def test_a_missing_platform_config_fails_closed_in_the_image(sidecar, argocd_copy):
+    variable, _ = deployed_platform_env()
+    env = env_for_application("apps/webapp/prod.yaml") | {"GITOPS_CMP_PLATFORM_CONFIG": variable}
+
+    run = sidecar("generate", env=env, repo=argocd_copy(EXAMPLE), app_path="charts/webapp")
+
+    assert run.code == 2 and run.out == b""
+    assert f"{variable}: file not found" in run.err
