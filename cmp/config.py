@@ -41,6 +41,12 @@ class Limits(NamedTuple):
     max_file_bytes: int = 1024 * 1024
     max_chart_bytes: int = 32 * 1024 * 1024
     deadline_seconds: float = 45.0
+    # Helm's output, checked as soon as Helm returns it: real charts render 2-5 MB (argo-cd,
+    # kube-prometheus-stack with its CRDs); parsing and checking it costs about 12x its size.
+    max_output_bytes: int = 32 * 1024 * 1024
+    # The process's resident memory, watched while it renders; the lower of this and 85% of the
+    # container's memory limit, so the render fails with a message before the kernel kills it.
+    max_memory_bytes: int = 2 * 1024**3
 
 
 class RepoConfig(NamedTuple):
@@ -66,7 +72,8 @@ KEYS = {"environments": "environments", "env_words": "envWords", "env_identity_k
         "env_conditional_mode": "envConditionalMode", "strict_environments": "strictEnvironments",
         "allow": "allow", "repo_urls": "repoURLs", "limits": "limits"}
 LIMIT_KEYS = {"max_file_bytes": "maxFileBytes", "max_chart_bytes": "maxChartBytes",
-              "deadline_seconds": "deadlineSeconds"}
+              "deadline_seconds": "deadlineSeconds", "max_output_bytes": "maxOutputBytes",
+              "max_memory_bytes": "maxMemoryBytes"}
 PLATFORM_KEY = "repoMayAllow"
 NOT_SETTINGS = frozenset({"source", "repo_may_allow", "explicit", "provenance", "ignored_allow", "platform"})
 _KEYS = set(KEYS.values())
@@ -181,7 +188,7 @@ def _limits(data: Any, source: str) -> tuple[Limits, frozenset[str]]:
     for key, value in data.items():
         if key not in names:
             raise _invalid(source, f"limits: unknown key {key!r}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 2**31:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 2**40:
             raise _invalid(source, f"limits.{key}: expected a positive number")
         values[names[key]] = value
     return Limits(**values), frozenset(values)
@@ -257,7 +264,8 @@ SETTINGS: dict[str, Merge] = {
                        lambda first, second: first | second),
     "limits": Merge("each limit: the lower", _lower_limits),
 }
-LIMITS: dict[str, Merge] = {"max_file_bytes": LOWER, "max_chart_bytes": LOWER, "deadline_seconds": LOWER}
+LIMITS: dict[str, Merge] = {"max_file_bytes": LOWER, "max_chart_bytes": LOWER, "deadline_seconds": LOWER,
+                            "max_output_bytes": LOWER, "max_memory_bytes": LOWER}
 
 
 def effective(platform: RepoConfig | None, repo: RepoConfig) -> RepoConfig:

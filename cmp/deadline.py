@@ -9,6 +9,7 @@ handlers only ever run on the main thread. Nothing is written to stdout in eithe
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -29,7 +30,44 @@ class DeadlineExceeded(RenderError):
     pass
 
 
-def call_with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
+class MemoryExceeded(RenderError):
+    pass
+
+
+_POLL_SECONDS = 0.02  # how often the waiting thread looks at the memory the render holds
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+CONTAINER_SHARE = 0.85  # of the container's memory limit: the rest is headroom for one poll's growth
+
+
+def memory_limit(configured: int) -> int:
+    """The resident-memory bound a render runs under: `configured`, or 85% of the container's
+    (cgroup's) memory limit when that is lower, so the guard trips before the kernel's OOM killer."""
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path) as file:
+                text = file.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**60:  # "max" / a huge number: no limit
+            return min(configured, int(int(text) * CONTAINER_SHARE))
+    return configured
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (0 where /proc is not there: the guard is off)."""
+    try:
+        with open("/proc/self/statm", "rb") as file:
+            return int(file.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def call_with_deadline(fn: Callable[[], T], seconds: float, what: str, memory_bytes: int | None = None) -> T:
+    """`fn()` in a worker thread; the calling thread raises DeadlineExceeded when `seconds` pass, and
+    MemoryExceeded as soon as the process's resident memory passes `memory_bytes` (memory_limit)."""
     if sys.getprofile() is not None:  # `python -m cProfile`: it sees only this thread, so the render runs here
         return fn()
     outcome: list[T] = []
@@ -43,8 +81,12 @@ def call_with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
 
     worker = threading.Thread(target=work, name="gitops-cmp-render", daemon=True)
     started = time.monotonic()
+    limit = memory_limit(memory_bytes) if memory_bytes else 0
     worker.start()
-    worker.join(seconds)
+    if limit:
+        _watch(worker, started + seconds, limit, what)
+    else:
+        worker.join(seconds)
     if worker.is_alive():
         raise DeadlineExceeded(
             f"{what}: gave up after {time.monotonic() - started:.1f} s (deadline {seconds:g} s,"
@@ -54,6 +96,21 @@ def call_with_deadline(fn: Callable[[], T], seconds: float, what: str) -> T:
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+def _watch(worker: threading.Thread, deadline: float, limit: int, what: str) -> None:
+    """Wait for `worker` until `deadline`, looking at the resident memory every poll."""
+    while worker.is_alive():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        worker.join(min(left, _POLL_SECONDS))
+        used = resident_bytes()
+        if used > limit:
+            raise MemoryExceeded(
+                f"{what}: stopped at {used // 2**20} MiB of memory (limit {limit // 2**20} MiB:"
+                " limits.maxMemoryBytes, or 85% of the container's memory limit); nothing was emitted."
+                " Look for a template loop that renders a huge output")
 
 
 @contextmanager

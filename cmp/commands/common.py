@@ -67,7 +67,7 @@ def render_within_deadline(request: RenderRequest, platform: RepoConfig | None) 
 
         cfg = config.load(request.repo_root, platform)
         return call_with_deadline(lambda: render(request, cfg), cfg.limits.deadline_seconds,
-                                  f"render of {request.app or request.chart_dir.name}")
+                                  f"render of {request.app or request.chart_dir.name}", cfg.limits.max_memory_bytes)
 
 
 def finish(result: RenderResult, app: str, out: TextIO | None = None, err: TextIO | None = None) -> int:

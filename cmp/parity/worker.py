@@ -103,7 +103,7 @@ def render_side(side: Side) -> Rendered:
     try:
         cfg = side.policy if side.policy is not None else config.load(request.repo_root)
         result = call_with_deadline(lambda: render(request, cfg), cfg.limits.deadline_seconds,
-                                    f"render of {request.app}")
+                                    f"render of {request.app}", cfg.limits.max_memory_bytes)
     except CmpError as exc:
         return Rendered(None, reason=str(exc), code=exc.exit_code, ms=_ms(started))
     except Exception as exc:  # a bug: the app fails, the run goes on, stderr gets the traceback

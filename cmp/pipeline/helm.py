@@ -42,8 +42,10 @@ def render(
     kube_version: str | None,
     api_versions: tuple[str, ...],
     shown: str,
+    max_output_bytes: int = 0,
 ) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """(template path -> rendered text, CRDs from crds/ of the chart and its subcharts)."""
+    """(template path -> rendered text, CRDs from crds/ of the chart and its subcharts). An output
+    over `max_output_bytes` fails before Python parses any of it (that costs about 12x its size)."""
     import helm_python
     from helm_python import _native
 
@@ -70,6 +72,10 @@ def render(
         raise InputError(f"{shown}: Helm rejected the values", exc.detail) from None
     except helm_python.HelmError as exc:
         raise RenderError(f"{shown}: Helm failed to render the chart", exc.detail) from None
+    if max_output_bytes and len(rendered) > max_output_bytes:
+        raise RenderError(f"{shown}: Helm rendered {len(rendered) // 2**20} MiB, over the"
+                          f" {max_output_bytes // 2**20} MiB output limit (limits.maxOutputBytes); nothing"
+                          " was emitted. Look for a template loop that renders a huge output")
     templates: dict[str, str] = json.loads(rendered)
     return templates, crds
 

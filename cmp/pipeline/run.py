@@ -93,6 +93,7 @@ def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str)
         kube_version=gathered.request.kube_version,
         api_versions=gathered.request.api_versions,
         shown=shown,
+        max_output_bytes=gathered.config.limits.max_output_bytes,
     )
     objects = manifests.collect(templates, crds)
     if not any(True for m in objects for _ in m.objects()):
