@@ -15,7 +15,7 @@ def test_python_dash_m_cmp_renders(tmp_path):
     result = subprocess.run([sys.executable, "-m", "cmp", "render", str(EXAMPLE / "charts/webapp"), "--env", "dev"],
                             capture_output=True, text=True, cwd=tmp_path, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "kind: Deployment" in result.stdout
+    assert "\"kind\": \"Deployment\"" in result.stdout
 
 
 def test_help_explains_every_command(cli):

@@ -1,17 +1,49 @@
-"""Stage 6: the one YAML stream Argo CD reads, built only after every check passed."""
+"""Stage 6: the one YAML stream Argo CD reads, built only after every check passed.
+
+Each document is written from the object the rules judged, not from Helm's text: as JSON (YAML's
+flow style, which Go's YAML reads back to the very same object), one line per object, after `---`
+and a `# Source:` comment that cannot end the line early. So Argo CD can only apply what was checked.
+"""
 
 from __future__ import annotations
 
 import importlib
+import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cmp.errors import RenderError
 from cmp.pipeline.manifests import Manifest
+
+# Characters JSON writes raw that YAML reads otherwise: NEL, LS, PS are line breaks to YAML 1.1,
+# C1 controls, the BOM and noncharacters are not printable (Go's YAML refuses them).
+_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+# A `# Source:` comment ends at the line: any control or line-break character is written escaped.
+_NOT_COMMENT = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
 def stream(manifests: Iterable[Manifest]) -> str:
-    """`helm template`'s format: each document introduced by `---` and its `# Source:`."""
-    return "".join(f"---\n# Source: {m.source}\n{m.text}\n" for m in manifests)
+    """`helm template`'s layout: each object introduced by `---` and its `# Source:`."""
+    return "".join(f"---\n# Source: {comment(m.source)}\n{document(m)}\n" for m in manifests)
+
+
+def document(manifest: Manifest) -> str:
+    try:
+        text = json.dumps(manifest.obj, ensure_ascii=False, allow_nan=False, check_circular=False)
+    except ValueError:
+        raise RenderError(f"{comment(manifest.source)}: rendered document {manifest.doc_index + 1} holds"
+                          " .inf or .nan, which Argo CD cannot turn into JSON") from None
+    return _NOT_YAML.sub(_escape, text) if _NOT_YAML.search(text) else text
+
+
+def comment(text: str) -> str:
+    """`text` on one line: control characters and line breaks written as `\\uXXXX`."""
+    return _NOT_COMMENT.sub(_escape, text) if _NOT_COMMENT.search(text) else text
+
+
+def _escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
 
 
 def digest(text: str) -> str:

@@ -1,6 +1,7 @@
 """Stage 1: read the chart and every value file, confined to the repo, bounded, strictly parsed."""
 
 import os
+import re
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -102,6 +103,18 @@ def confine(path: Path, root: Path, what: str) -> Path:
     raise InputError(f"{shown}: {what} is a symlink that resolves outside the repository (to {resolved})")
 
 
+# Control characters, line breaks (YAML's too: NEL, LS, PS) and the BOM. A file or chart name is
+# written into `# Source:` comments, findings and logs: none may start a new line or document there.
+_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def check_name(name: str, path: Path, root: Path) -> None:
+    if _UNSAFE_NAME.search(name):
+        shown = display(path.parent, root) + "/" + name.encode("unicode_escape").decode("ascii")
+        raise InputError(f"{shown}: a control character or line break in a chart file or directory name;"
+                         " rename it (Helm writes names into the manifest stream)")
+
+
 def display(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -133,6 +146,8 @@ def _chart_meta(chart_dir: Path, root: Path, limit: int) -> dict[str, Any]:
     meta = yamlio.load_one(yamlio.read_text(confine(path, root, "Chart.yaml"), shown, limit), shown)
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         raise InputError(f"{shown}: must be a mapping with a 'name'")
+    if _UNSAFE_NAME.search(meta["name"]):
+        raise InputError(f"{shown}: the chart name holds a control character or line break")
     if meta.get("type") == "library":
         raise InputError(f"{shown}: {meta['name']!r} is a library chart; library charts cannot be rendered")
     return meta
@@ -148,6 +163,7 @@ def _templates(chart_dir: Path, root: Path, config: RepoConfig) -> list[SourceFi
         dirnames.sort()
         for name in [*dirnames, *sorted(filenames)]:
             path = here / name
+            check_name(name, path, root)
             if path.is_symlink():
                 confine(path, root, "chart file")
         for name in sorted(filenames):

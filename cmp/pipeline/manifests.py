@@ -1,7 +1,8 @@
 """Stage 4: split Helm's output into Kubernetes objects, in a stable order.
 
-Each document keeps the text Helm rendered (that is what Argo CD gets) and the parsed object
-(what the rules read). Ordering follows `helm template`: CRDs, then Helm's install order by kind.
+Each document keeps the parsed object (what the rules read and what cmp.pipeline.emit writes, so
+Argo CD applies exactly that) and the text Helm rendered (for finding line numbers). Ordering follows
+`helm template`: CRDs, then Helm's install order by kind.
 """
 
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ class Manifest(NamedTuple):
     text: str
     obj: dict[str, Any]
     is_crd_file: bool = False
+    duplicates: tuple[yamlio.Duplicate, ...] = ()  # repeated keys: the last one won, as in Argo CD
 
     @property
     def kind(self) -> str:
@@ -110,15 +112,19 @@ def _skip_space(text: str, i: int) -> int:
 
 def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Manifest]:
     for index, doc in enumerate(d for d in split_documents(text) if d.strip()):
+        duplicates: list[yamlio.Duplicate] = []
         try:
-            parsed = yamlio.load_all(doc, source)
+            parsed = yamlio.load_all(doc, source, duplicates)
         except InputError as exc:
             raise RenderError(f"{source}: rendered document {index + 1} is not valid YAML", str(exc)) from None
+        if len(parsed) > 1:  # after `...`: Argo CD reads the first document only, a reviewer may read both
+            raise RenderError(f"{source}: rendered document {index + 1} holds {len(parsed)} YAML documents"
+                              " (a `...` end marker inside it); write `---` between documents")
         if not parsed or parsed[0] is None:
             continue  # comments only: Argo CD skips it too
         obj = parsed[0]
         check_object(obj, source, index)
-        yield Manifest(source, index, doc.strip("\n"), obj, is_crd_file)
+        yield Manifest(source, index, doc.strip("\n"), obj, is_crd_file, tuple(duplicates))
 
 
 def check_object(obj: Any, source: str, index: int) -> None:

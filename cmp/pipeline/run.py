@@ -67,7 +67,20 @@ def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ..
                                 " it may quote a value reported above. Fix those findings first"))
         return findings, []
     findings += verdict.check_output(gathered, objects, rules, tolerant)
+    findings += duplicate_keys(objects)
     return findings, objects
+
+
+DUPLICATE_RULE = "duplicate-key"
+
+
+def duplicate_keys(objects: list[manifests.Manifest]) -> list[Finding]:
+    """A key repeated in a rendered object: Argo CD applies the last one, and so do the checks and the
+    stream; a warning, since it is almost always a template mistake (a value no key shows)."""
+    return [Finding(m.source, 0, 0, DUPLICATE_RULE, Severity.WARNING,
+                    f"rendered document {m.doc_index + 1}: a key on its line {d.line} repeats the one on line"
+                    f" {d.first}; the later one is applied")
+            for m in objects for d in m.duplicates]
 
 
 def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:

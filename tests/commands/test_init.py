@@ -34,7 +34,7 @@ def test_init_vendors_a_file_dependency_then_render_includes_it(tmp_path: Path, 
 
     after = cli("render", str(chart), "--env", "prod")
     assert after.code == 0, after.err
-    assert "name: app-prod-redis" in after.out
+    assert '"name": "app-prod-redis"' in after.out
 
 
 def test_init_is_a_no_op_when_vendored(example_repo: Path, cli, monkeypatch):

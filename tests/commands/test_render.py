@@ -43,7 +43,7 @@ def test_render_app_with_extra_value_files_matches_generate(example_repo: Path, 
     monkeypatch.chdir(chart)
     generated = cli("generate")
     assert rendered.code == generated.code == 0, rendered.err + generated.err
-    assert "replicas: 5" in rendered.out
+    assert "\"replicas\": 5" in rendered.out
     assert rendered.out == generated.out
 
 

@@ -274,7 +274,7 @@ def test_out_of_the_native_helm_shape_equals_generate(example_repo: Path, cli, a
                ARGOCD_APP_PARAMETERS="null", KUBE_VERSION=CLUSTER[1], KUBE_API_VERSIONS=CLUSTER[3])
     monkeypatch.chdir(example_repo / "charts" / "monitoring")
     generated = cli("generate")
-    assert "kind: ServiceMonitor" in generated.out
+    assert "\"kind\": \"ServiceMonitor\"" in generated.out
     assert (tmp_path / "out" / "monitoring-prod.yaml").read_text() == generated.out
 
 

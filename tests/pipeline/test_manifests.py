@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cmp import yamlio
 from cmp.errors import RenderError
 from cmp.pipeline import emit, manifests
 
@@ -80,7 +81,7 @@ def test_hooks_are_recognised_by_annotation():
         pytest.param("apiVersion: v1\nmetadata: {name: a}\n", "document 1 has no kind", id="no-kind"),
         pytest.param("just a string\n", "document 1 is a str, not a Kubernetes object", id="scalar"),
         pytest.param("apiVersion: v1\nkind: List\nitems: [{a: 1}]\n", "list item 0 has no apiVersion/kind", id="bad-list-item"),
-        pytest.param("apiVersion: v1\nkind: A\nkind: B\n", "not valid YAML", id="duplicate-key"),
+        pytest.param("apiVersion: v1\nkind: A\n...\nkind: B\n", "not valid YAML", id="content-after-document-end"),
         # Go's YAML would hand Argo CD the decoded text, which the secret scan never saw.
         pytest.param("apiVersion: v1\nkind: Pod\nspec: {containers: [{env: [{name: DB_PASSWORD,"
                      " value: !!binary U2VjcjN0UGFzc3dvcmQ=}]}]}\n", "not valid YAML", id="binary-tag"),
@@ -91,12 +92,18 @@ def test_non_objects_are_render_errors(text: str, message: str):
         list(manifests.split("c/templates/x.yaml", text))
 
 
+def test_a_duplicate_key_renders_as_argo_cd_applies_it_the_last_one_noted():
+    [manifest] = manifests.split("c/templates/x.yaml", "apiVersion: v1\nkind: ConfigMap\nkind: Secret\n")
+    assert manifest.obj == {"apiVersion": "v1", "kind": "Secret"}
+    assert manifest.duplicates == (yamlio.Duplicate(line=3, first=2),)
+
+
 def test_stream_is_helm_template_format_and_deterministic():
     rendered = {"c/templates/b.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: b}\n",
                 "c/templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"}
     text = emit.stream(manifests.collect(rendered, []))
-    assert text == ("---\n# Source: c/templates/b.yaml\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\n"
-                    "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    assert text == ('---\n# Source: c/templates/b.yaml\n{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "b"}}\n'
+                    '---\n# Source: c/templates/a.yaml\n{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n')
     reordered = dict(reversed(list(rendered.items())))
     assert emit.stream(manifests.collect(reordered, [])) == text
     assert emit.digest(text) == "sha256:" + __import__("hashlib").sha256(text.encode()).hexdigest()[:16]

@@ -189,7 +189,7 @@ def test_strip_mode_in_the_render_pipeline(tmp_path, cli):
     chart = make_chart(tmp_path, {"templates/cm.yaml": STRIP_TEMPLATE}, mode="strip", base="global: {env: x}\n")
     result = cli("render", str(chart), "--env", "prod")
     assert result.code == 0, result.err
-    assert 'replicas: "1"' in result.out and "[warning]" in result.err
+    assert '"replicas": "1"' in result.out and "[warning]" in result.err
 
 
 @pytest.mark.parametrize(("name", "env"), [

@@ -105,7 +105,7 @@ def test_blocks_the_render_in_a_strict_environment(chart: Path, cli):
 def test_dev_may_leave_them_out(chart: Path, cli):
     result = cli("render", str(chart), "--env", "dev")
     assert result.code == 0, result.err
-    assert "kind: Deployment" in result.out
+    assert "\"kind\": \"Deployment\"" in result.out
 
 
 def test_complete_resources_render_in_prod(chart: Path, cli):

@@ -57,5 +57,5 @@ def test_the_hostile_repo_builder_makes_a_repo_that_renders_in_a_real_process(ho
         "charts/web/values/dev.yaml", "charts/web/values/prod.yaml"]
     result = gitops_cmp("render", "--app", str(hostile_repo.path("apps/web-prod.yaml")))
     assert (result.code, result.err.count("Traceback")) == (0, 0), result.err
-    assert "name: web-prod" in result.out
+    assert "\"name\": \"web-prod\"" in result.out
     assert chart == hostile_repo.path("charts/web")

@@ -12,9 +12,11 @@ from typing import Any
 
 import goyaml
 import pytest
+from support import EXAMPLE
 
 from cmp import yamlio
 from cmp.errors import InputError
+from cmp.pipeline import emit, manifests
 
 ERROR = "error"  # Go refuses it (Argo CD fails the sync; Helm fails the render): so must we
 REFUSED = "refused"  # Go accepts it, we refuse it on purpose (the comment says why)
@@ -133,3 +135,53 @@ def test_a_duplicate_key_in_a_value_file_is_refused_without_its_value() -> None:
 def test_a_redefined_anchor_is_refused_by_name() -> None:
     with pytest.raises(InputError, match=r"anchor &pw is defined again \(first defined on line 1\)"):
         yamlio.load_one("a: &pw x\nb: &pw y\nc: *pw\n", "v.yaml")
+
+
+# --- The emitted stream: Argo CD can only apply what the rules judged -------------------------------
+
+def emitted(text: str) -> str:
+    """The stream cmp emits for one rendered template `text`."""
+    return emit.stream(manifests.split("app/templates/x.yaml", text))
+
+
+OBJECTS = [pytest.param(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata:\n  {line}", id=i)
+           for i, line in [
+               ("merge", "<<: {a: '1'}\n  a: '2'\n"), ("y-n", "a: y\n  b: n\n  'y': 'n'\n"),
+               ("equals", "a: =\n  '=': b\n"), ("sexagesimal", "a: 1:20\n  b: 08\n"),
+               ("separator-in-block", "a: |\n    x\n    ---\n    kind: Secret\n"),
+               ("document-end-in-string", "a: \"x\\n...\\n\"\n"),
+               ("comment-and-hash", "a: '# not a comment'\n  b: 'x #y'\n"),
+               ("line-breaks", "a: \"\\u2028 \\u2029 \\x85 \\ufeff \\x7f \\x9f \\ufffe\"\n"),
+               ("astral-and-escapes", "a: \"\\U0001F600 \\t \\0 \\e \\\\ \\\"\"\n"),
+               ("numbers-as-strings", "a: '1e3'\n  b: '0x1F'\n  c: '.5'\n  d: '+1'\n  e: '1_000'\n  f: ''\n  g: '~'\n"),
+               ("big-numbers", "a: 18446744073709551615\n  b: 1e300\n  c: -9223372036854775808\n  d: 0.1\n"),
+               ("keys", "1: a\n  true: b\n  1.5: c\n  '<<': d\n  null_: e\n"),
+               ("duplicate", "a: 1\n  a: 2\n"),
+           ]]
+
+
+@pytest.mark.parametrize("text", OBJECTS)
+def test_go_reads_the_emitted_stream_as_the_objects_the_rules_judged(
+        text: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    judged = [m.obj for m in manifests.split("app/templates/x.yaml", text)]
+    go = goyaml.oracle(tmp_path_factory)
+    assert goyaml.normal(go.stream(emitted(text))) == goyaml.normal(judged)
+    # ... and the rules judged what native Helm + Argo CD would have applied from Helm's own text
+    assert goyaml.normal(go.stream(f"---\n# Source: x\n{text}")) == goyaml.normal(judged)
+
+
+def test_a_merge_key_cannot_turn_a_judged_configmap_into_a_secret(tmp_path_factory: pytest.TempPathFactory) -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n<<: {kind: Secret}\nstringData: {password: x}\n"
+    [manifest] = manifests.split("app/templates/x.yaml", text)
+    assert manifest.kind == "Secret"  # the rules see the Secret Argo CD would apply
+    go = goyaml.oracle(tmp_path_factory)
+    assert go.stream(emitted(text))[0]["kind"] == "Secret"
+
+
+def test_the_example_repo_renders_the_objects_go_reads(cli, tmp_path_factory: pytest.TempPathFactory) -> None:
+    go = goyaml.oracle(tmp_path_factory)
+    for chart, env in [("webapp", "dev"), ("webapp", "prod")]:
+        result = cli("render", str(EXAMPLE / "charts" / chart), "--env", env)
+        assert result.code == 0, result.err
+        ours = [d for d in yamlio.load_all(result.out, "stdout") if d is not None]
+        assert ours and goyaml.normal(go.stream(result.out)) == goyaml.normal(ours)
