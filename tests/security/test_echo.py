@@ -86,7 +86,6 @@ HELM_CASES = {
     "schema-maxlength": (None, '{"properties": {"motd": {"type": "string", "maxLength": 3}}}'),
     "schema-additional-key": (None, '{"properties": {"bykey": {"additionalProperties": false}}}'),
     "rendered-int-tag": ({"cm2.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {port: !!int {{ .Values.motd }}}\n"}, None),
-    "rendered-duplicate-key": ({"cm2.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  {{ .Values.motd }}: a\n  {{ .Values.motd }}: b\n"}, None),
     "rendered-unknown-tag": ({"cm2.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {a: !{{ .Values.motd }} x}\n"}, None),
     "rendered-bad-yaml": ({"cm2.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {a: [{{ .Values.motd }}}\n"}, None),
     "rendered-list-kind": ({"cm2.yaml": "apiVersion: v1\nkind: {{ .Values.motd }}List\nitems: [1]\n"}, None),

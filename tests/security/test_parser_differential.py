@@ -12,6 +12,7 @@ from typing import Any
 
 import goyaml
 import pytest
+from security.attack import assert_no_leak
 from support import EXAMPLE
 
 from cmp import yamlio
@@ -185,3 +186,16 @@ def test_the_example_repo_renders_the_objects_go_reads(cli, tmp_path_factory: py
         assert result.code == 0, result.err
         ours = [d for d in yamlio.load_all(result.out, "stdout") if d is not None]
         assert ours and goyaml.normal(go.stream(result.out)) == goyaml.normal(ours)
+
+
+def test_a_rendered_duplicate_key_renders_as_argo_cd_applies_it_and_the_warning_echoes_nothing(
+        hostile_repo, cli, planted) -> None:
+    secret = planted()
+    chart = hostile_repo.chart("w", values={"dev": f"motd: {secret}\n"}, templates={
+        "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n"
+                   "  {{ .Values.motd }}: a\n  {{ .Values.motd }}: b\n"})
+    result = cli("render", str(chart), "--env", "dev")
+    assert result.code == 0, result.err
+    assert [d["data"] for d in yamlio.load_all(result.out, "stdout") if d] == [{secret: "b"}]
+    assert "duplicate-key" in result.err and "the later one is applied" in result.err
+    assert_no_leak([secret], result.err)
