@@ -116,15 +116,36 @@ def vendor_dependencies(chart_dir: Path, shown: str) -> list[str]:
         deps = helm_python.dependency_list(chart_dir)
     except helm_python.HelmError as exc:
         raise InputError(f"{shown}: cannot read the chart's dependencies", exc.detail) from None
-    missing = [d["name"] for d in deps if d.get("status") not in _PRESENT]
-    if not missing:
+    absent = [d for d in deps if d.get("status") not in _PRESENT]
+    if not absent:
         return []
     try:
         if (chart_dir / "Chart.lock").is_file():
             helm_python.dependency_build(chart_dir)
         else:
             helm_python.dependency_update(chart_dir)
-    except helm_python.HelmError as exc:
-        raise RenderError(f"{shown}: cannot vendor dependencies {', '.join(missing)}", exc.detail) from None
+    except helm_python.HelmError:
+        # Helm's words name its scratch repositories and suggest `helm repo` commands the sidecar
+        # has no use for: say which repository failed and what the user can do.
+        raise _cannot_vendor(shown, absent) from None
     check_dependencies(chart_dir, shown)
-    return missing
+    return [str(d["name"]) for d in absent]
+
+
+def _cannot_vendor(shown: str, absent: list[dict[str, Any]]) -> RenderError:
+    where = "Chart.yaml" if shown in ("", ".") else f"{shown}/Chart.yaml"
+    lines: list[str] = []
+    for dep in absent:
+        repository = str(dep.get("repository") or "")
+        what = f"{dep.get('name')} {dep.get('version') or ''}".strip()
+        if repository.startswith(("@", "alias:")):
+            lines.append(f"{what}: repository {repository!r} is a local `helm repo add` alias;"
+                         " write the repository's URL in Chart.yaml")
+        elif repository:
+            lines.append(f"{what} from {repository}: unreachable from here, needs credentials,"
+                         " or does not serve that version")
+        else:
+            lines.append(f"{what}: no repository; put the chart in charts/")
+    return RenderError(f"{where}: cannot download the chart's dependencies into charts/; vendor them where"
+                       " the repository is reachable (`gitops-cmp init` on a laptop or in CI) and commit"
+                       " charts/, so the plugin renders without network or credentials", "\n".join(lines))

@@ -47,3 +47,21 @@ def test_init_outside_a_chart_is_an_input_error(tmp_path: Path, cli, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = cli("init")
     assert result.code == 2 and "no Chart.yaml" in result.err
+
+
+def test_a_failing_init_names_the_repository_and_what_to_do(tmp_path: Path, cli, monkeypatch):
+    chart = tmp_path / "charts" / "app"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        "  - {name: redis, version: 1.0.0, repository: 'https://charts.example.invalid/stable'}\n"
+        "  - {name: pg, version: 2.0.0, repository: '@bitnami'}\n")
+    monkeypatch.chdir(chart)
+    result = cli("init")
+    assert result.code == 3 and result.out == ""
+    lines = [line for line in result.err.splitlines() if not line.startswith("{")]
+    assert lines[0].startswith("gitops-cmp: error: Chart.yaml: cannot download the chart's dependencies")
+    assert "`gitops-cmp init` on a laptop or in CI) and commit charts/" in lines[0]
+    assert any(line.startswith("    redis 1.0.0 from https://charts.example.invalid/stable: unreachable") for line in lines)
+    assert any("pg 2.0.0: repository '@bitnami' is a local `helm repo add` alias" in line for line in lines)
+    assert "helm-c-dep" not in result.err and "helm repo update" not in result.err
