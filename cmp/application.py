@@ -92,7 +92,7 @@ def _mapping(parent: dict[str, Any], key: str, shown: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InputError(f"{shown}: {key} must be a mapping, found {type(value).__name__}")
+        raise InputError(f"{shown}: {key} must be a mapping, found {yamlio.kind(value)}")
     return value
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
+from cmp import yamlio
 from cmp.errors import InputError
 
 Input = Literal["env", "parameters"]  # also the key under spec.source.plugin that holds it
@@ -70,7 +71,7 @@ def read(env: str = "", parameters: Any = None) -> ValueFiles:
 
 def reason(problem: Problem) -> str:
     """What is wrong, in one line that names the key and the entry (not the input: callers name it)."""
-    return _REASONS[problem.fault].format(found=problem.found, at=problem.at, kind=_kind(problem.found))
+    return _REASONS[problem.fault].format(found=problem.found, at=problem.at, kind=yamlio.kind(problem.found))
 
 
 def files_or_raise(found: ValueFiles, sources: Mapping[Input, str]) -> tuple[str, ...]:
@@ -94,15 +95,15 @@ def plugin_env(value: Any) -> tuple[dict[str, str], tuple[str, ...]]:
     if value is None:
         return {}, ()
     if not isinstance(value, list):
-        return {}, (f"plugin.env must be a list of {{name, value}}, found {_kind(value)}",)
+        return {}, (f"plugin.env must be a list of {{name, value}}, found {yamlio.kind(value)}",)
     env: dict[str, str] = {}
     problems = ["plugin.env entries must be mappings"] if not all(isinstance(e, dict) for e in value) else []
     for entry in (e for e in value if isinstance(e, dict)):
         name, text = entry.get("name"), entry.get("value")
         if not isinstance(name, str):
-            problems.append(f"plugin.env entries need a string name, found {_kind(name)}")
+            problems.append(f"plugin.env entries need a string name, found {yamlio.kind(name)}")
         elif text is not None and not isinstance(text, str):
-            problems.append(f"plugin env {name} must be a string, found {_kind(text)}")
+            problems.append(f"plugin env {name} must be a string, found {yamlio.kind(text)}")
         else:
             env[name] = text or ""
     return env, tuple(problems)
@@ -153,6 +154,3 @@ def _usable(source: Input, entries: tuple[str, ...], files: list[str], problems:
         else:
             files.append(entry)
 
-
-def _kind(value: Any) -> str:
-    return "nothing" if value is None else type(value).__name__

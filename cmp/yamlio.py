@@ -371,3 +371,34 @@ def decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"{source}:{line}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def kind(value: Any) -> str:
+    """What a parsed YAML value is, in YAML's words (`a mapping`, `null`), for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a value of another type"
+
+
+def spelled(value: Any) -> str:
+    """A scalar as YAML spells it (`true`, `"5s"`, `nothing` for a missing key or null); a
+    mapping or list by its kind. Only for values that are not secret (Application fields)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return kind(value)

@@ -70,8 +70,8 @@ def test_skipped_with_the_reason(doc: dict, reason: str):
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        pytest.param(with_(PLUGIN_APP, "metadata", [1]), "metadata must be a mapping, found list", id="metadata-list"),
-        pytest.param(with_(PLUGIN_APP, "spec", [1]), "spec must be a mapping, found list", id="spec-list"),
+        pytest.param(with_(PLUGIN_APP, "metadata", [1]), "metadata must be a mapping, found a list", id="metadata-list"),
+        pytest.param(with_(PLUGIN_APP, "spec", [1]), "spec must be a mapping, found a list", id="spec-list"),
         pytest.param(with_(PLUGIN_APP, "spec.destination", [1]), "destination must be a mapping", id="destination-list"),
         pytest.param(with_(PLUGIN_APP, "metadata.name", 7), "has no metadata.name", id="name-int"),
         pytest.param(with_(PLUGIN_APP, "spec.destination", {}), "has no spec.destination.namespace", id="no-namespace"),

@@ -68,3 +68,11 @@ def test_read_text_is_bounded_and_strict_utf8(tmp_path: Path):
 def test_an_alias_is_the_same_object_as_its_anchor_as_the_constructor_builds_it():
     doc = yamlio.load_one("a: &x {b: [1]}\nc: *x\n", "f.yaml")
     assert doc["a"] is doc["c"]
+
+
+@pytest.mark.parametrize(("value", "kind", "spelled"), [
+    (None, "null", "nothing"), (True, "a boolean", "true"), (False, "a boolean", "false"), (5, "a number", "5"),
+    ("5s", "a string", '"5s"'), ('a"b', "a string", '"a\\"b"'), ([1], "a list", "a list"), ({}, "a mapping", "a mapping"),
+])
+def test_messages_name_values_in_yaml_words_not_python(value, kind, spelled):
+    assert yamlio.kind(value) == kind and yamlio.spelled(value) == spelled

@@ -130,7 +130,7 @@ def read_values(path: Path, root: Path, limit: int) -> ValueFile:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InputError(f"{shown}: a values file must be a mapping, found {type(data).__name__}")
+        raise InputError(f"{shown}: a values file must be a mapping, found {yamlio.kind(data)}")
     return ValueFile(resolved, shown, text, data)
 
 

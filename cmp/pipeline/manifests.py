@@ -130,7 +130,7 @@ def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Mani
 def check_object(obj: Any, source: str, index: int) -> None:
     if not isinstance(obj, dict):
         raise RenderError(
-            f"{source}: rendered document {index + 1} is a {type(obj).__name__}, not a Kubernetes object"
+            f"{source}: rendered document {index + 1} is {yamlio.kind(obj)}, not a Kubernetes object"
         )
     for field in ("apiVersion", "kind"):
         if not obj.get(field) or not isinstance(obj[field], str):

@@ -76,12 +76,12 @@ def check_application(app: AppDoc, root: Path, plugins: set[str],
         yield _finding(app, ("metadata",), "no metadata.name (a string): Argo CD names every Application")
     spec = app.doc.get("spec")
     if not isinstance(spec, dict):
-        yield _finding(app, ("spec",), f"spec must be a mapping, found {_kind(spec)}")
+        yield _finding(app, ("spec",), f"spec must be a mapping, found {yamlio.kind(spec)}")
         return
     key = "source" if spec.get("sources") is None else "sources"
     sources = spec[key] if key == "sources" else [spec.get("source")]
     if not isinstance(sources, list):
-        yield _finding(app, ("spec", key), f"spec.sources must be a list, found {_kind(sources)}")
+        yield _finding(app, ("spec", key), f"spec.sources must be a list, found {yamlio.kind(sources)}")
         return
     found = [s for s in sources if isinstance(s, dict)]
     if found and all(is_elsewhere(s, urls) for s in found):
@@ -96,7 +96,7 @@ def check_application(app: AppDoc, root: Path, plugins: set[str],
             yield from _source(app, root, plugins, source, ("spec", key))
         elif source is not None and not isinstance(source, dict):
             label = f"spec.sources[{index}]" if key == "sources" else "spec.source"
-            yield _finding(app, ("spec", key), f"{label} is not a mapping (found {_kind(source)})")
+            yield _finding(app, ("spec", key), f"{label} is not a mapping (found {yamlio.kind(source)})")
 
 
 def _source(app: AppDoc, root: Path, plugins: set[str], source: dict[str, Any],
@@ -115,7 +115,7 @@ def _source(app: AppDoc, root: Path, plugins: set[str], source: dict[str, Any],
         return
     for field in ("plugin", "helm"):
         if source.get(field) is not None and not isinstance(source[field], dict):
-            yield _finding(app, (*where, field), f"{field} must be a mapping, found {_kind(source[field])}")
+            yield _finding(app, (*where, field), f"{field} must be a mapping, found {yamlio.kind(source[field])}")
     if isinstance(source.get("plugin"), dict):
         yield from _plugin(app, root, directory, plugins, source["plugin"], (*where, "plugin"))
     helm = source.get("helm")
@@ -134,7 +134,7 @@ def _plugin(app: AppDoc, root: Path, directory: Path, plugins: set[str], plugin:
             where: tuple[str, ...]) -> Iterator[Finding]:
     name = plugin.get("name")
     if not isinstance(name, str):
-        yield _finding(app, (*where, "name"), f"plugin.name must be a string, found {_kind(name)}")
+        yield _finding(app, (*where, "name"), f"plugin.name must be a string, found {yamlio.kind(name)}")
     elif name not in plugins:
         yield _finding(app, (*where, "name"), f"plugin name {name!r} matches no declared plugin"
                        f" ({', '.join(sorted(plugins))}); Argo CD dials <plugin.name>.sock, so it must be"
@@ -164,7 +164,7 @@ def _plugin(app: AppDoc, root: Path, directory: Path, plugins: set[str], plugin:
 
 def _problem(problem: valuefiles.Problem) -> str:
     if problem.fault in _SHAPES:
-        return _SHAPES[problem.fault].format(kind=_kind(problem.found))
+        return _SHAPES[problem.fault].format(kind=yamlio.kind(problem.found))
     where = "plugin.parameters" if problem.input == "parameters" else "plugin env VALUE_FILES"
     return f"{where}: {valuefiles.reason(problem)}"
 
@@ -201,12 +201,12 @@ def _directory(app: AppDoc, root: Path, directory: Path, source: dict[str, Any],
 
     options = source.get("directory")
     if options is not None and not isinstance(options, dict):
-        yield _finding(app, (*where[:-1], "directory"), f"directory must be a mapping, found {_kind(options)}")
+        yield _finding(app, (*where[:-1], "directory"), f"directory must be a mapping, found {yamlio.kind(options)}")
     options = _dict(options)
     for key, wanted in (("include", str), ("exclude", str), ("recurse", bool)):
         if options.get(key) is not None and not isinstance(options[key], wanted):
             yield _finding(app, (*where[:-1], "directory", key), f"directory.{key} must be a"
-                           f" {'boolean' if wanted is bool else 'string (a glob)'}, found {_kind(options[key])}")
+                           f" {'boolean' if wanted is bool else 'string (a glob)'}, found {yamlio.kind(options[key])}")
             options = {k: v for k, v in options.items() if k != key}
     files = directory_files(directory, options)
     rel = directory.relative_to(root).as_posix()
@@ -303,9 +303,6 @@ def _text(value: Any) -> bool:
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
-
-def _kind(value: Any) -> str:
-    return "nothing" if value is None else type(value).__name__
 
 
 def inside(root: Path, path: Path) -> Path | None:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmp import yamlio
 from cmp.config import RepoConfig
 from cmp.findings import Finding, Severity
 
@@ -60,7 +61,7 @@ def _automated(app: AppDoc, policy: dict[str, Any]) -> Iterator[Finding]:
                      ("selfHeal", "manual changes in the cluster must be reverted")):
         if automated.get(key) is not True:
             yield _finding(app, ("spec", "syncPolicy", "automated", key),
-                           f"syncPolicy.automated.{key} must be true ({why}); found {automated.get(key)!r}")
+                           f"syncPolicy.automated.{key} must be true ({why}); found {yamlio.spelled(automated.get(key))}")
 
 
 def _retry(app: AppDoc, policy: dict[str, Any]) -> Iterator[Finding]:
@@ -73,7 +74,7 @@ def _retry(app: AppDoc, policy: dict[str, Any]) -> Iterator[Finding]:
     limit = retry.get("limit")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         yield _finding(app, (*where, "limit"), f"syncPolicy.retry.limit must be a positive number of retries,"
-                       f" found {limit!r} (-1 would retry forever)")
+                       f" found {yamlio.spelled(limit)} (-1 would retry forever)")
     backoff = retry.get("backoff")
     if not isinstance(backoff, dict):
         yield _finding(app, where, "syncPolicy.retry has no backoff (duration and maxDuration)")
@@ -87,14 +88,14 @@ def _backoff(app: AppDoc, backoff: dict[str, Any], where: tuple[str, ...]) -> It
         value = duration_seconds(backoff.get(key))
         if value is None:
             yield _finding(app, (*where, key), f"syncPolicy.retry.backoff.{key} must be a duration such as 5s or 3m,"
-                           f" found {backoff.get(key)!r}")
+                           f" found {yamlio.spelled(backoff.get(key))}")
         else:
             seconds[key] = value
     if len(seconds) == 2 and seconds["duration"] > seconds["maxDuration"]:
         yield _finding(app, (*where, "maxDuration"), "syncPolicy.retry.backoff.maxDuration is shorter than duration")
     factor = backoff.get("factor")
     if factor is not None and (isinstance(factor, bool) or not isinstance(factor, int) or factor < 1):
-        yield _finding(app, (*where, "factor"), f"syncPolicy.retry.backoff.factor must be a whole number >= 1, found {factor!r}")
+        yield _finding(app, (*where, "factor"), f"syncPolicy.retry.backoff.factor must be a whole number >= 1, found {yamlio.spelled(factor)}")
 
 
 def duration_seconds(value: Any) -> float | None:

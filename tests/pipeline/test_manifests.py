@@ -79,7 +79,7 @@ def test_hooks_are_recognised_by_annotation():
     [
         pytest.param("kind: ConfigMap\nmetadata: {name: a}\n", "document 1 has no apiVersion", id="no-apiVersion"),
         pytest.param("apiVersion: v1\nmetadata: {name: a}\n", "document 1 has no kind", id="no-kind"),
-        pytest.param("just a string\n", "document 1 is a str, not a Kubernetes object", id="scalar"),
+        pytest.param("just a string\n", "document 1 is a string, not a Kubernetes object", id="scalar"),
         pytest.param("apiVersion: v1\nkind: List\nitems: [{a: 1}]\n", "list item 0 has no apiVersion/kind", id="bad-list-item"),
         pytest.param("apiVersion: v1\nkind: A\n...\nkind: B\n", "not valid YAML", id="content-after-document-end"),
         # Go's YAML would hand Argo CD the decoded text, which the secret scan never saw.

@@ -316,7 +316,7 @@ def with_parameters(parameters: str) -> str:
                      id="empty-array-and-a-string"),
         pytest.param('[{name: valueFiles, array: ["a\\0b"]}]',
                      [(10, "plugin.parameters: 'a\\x00b' is not a usable path (NUL byte)")], id="nul-byte"),
-        pytest.param("{}", [(10, "plugin.parameters must be a list, found dict")], id="empty-mapping"),
+        pytest.param("{}", [(10, "plugin.parameters must be a list, found a mapping")], id="empty-mapping"),
     ],
 )
 def test_parameter_faults_are_located(repo: Path, parameters: str, found: list[tuple[int, str]]):

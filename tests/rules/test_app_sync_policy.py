@@ -61,7 +61,7 @@ def test_noop(tmp_path: Path, sync: str):
         pytest.param(GOOD.replace("      prune: true\n", "      prune: true\n      enabled: false\n"), 10,
                      "automated.enabled is false", id="disabled"),
         pytest.param(GOOD.replace("limit: 5", "limit: -1"), 12, "retry.limit must be a positive number", id="unbounded"),
-        pytest.param(GOOD.replace("limit: 5", "limit: '5'"), 12, "found '5'", id="limit-string"),
+        pytest.param(GOOD.replace("limit: 5", "limit: '5'"), 12, 'found "5"', id="limit-string"),
         pytest.param(GOOD.replace("duration: 5s", "duration: 5 seconds"), 14, "backoff.duration must be a duration",
                      id="bad-duration"),
         pytest.param(GOOD.replace("maxDuration: 3m", "maxDuration: 1s"), 16, "maxDuration is shorter than duration",
@@ -106,3 +106,10 @@ def test_the_example_repo_passes():
 def test_registered_as_a_repo_check():
     assert RULES["app-sync-policy"].check_repo is app_sync_policy.check_repo
     assert "PASS" in RULES["app-sync-policy"].doc and "FAIL" in RULES["app-sync-policy"].doc
+
+
+def test_messages_speak_yaml_not_python(tmp_path: Path):
+    sync = GOOD.replace("      prune: true\n", "").replace("selfHeal: true", "selfHeal: false")
+    messages = " ".join(f.message for f in check(tmp_path, sync))
+    assert "prune must be true" in messages and "found nothing" in messages and "found false" in messages
+    assert "None" not in messages and "False" not in messages
