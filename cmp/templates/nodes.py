@@ -8,28 +8,22 @@ all 21 classes, and that costs 2 ms instead of 9.5 ms. Only tests compare nodes,
 node of the same class (as tuples, nodes of different classes with equal fields compare equal).
 """
 
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Union
 
 
 class Source(NamedTuple):
     text: str
-    line_starts: tuple[int, ...] = ()  # derived from text by `of`, the only constructor used
 
     @staticmethod
     def of(text: str) -> "Source":
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        return Source(text, tuple(starts))
+        return Source(text)
 
     def where(self, offset: int) -> tuple[int, int]:
-        line = bisect_right(self.line_starts, offset)
-        return line, offset - self.line_starts[line - 1] + 1
+        # Counted when asked (a finding, an allow comment), not indexed up front: a chart's CRD
+        # templates hold tens of thousands of lines and no finding.
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return self.text.count("\n", 0, offset) + 1, offset - line_start + 1
 
     def snippet(self, start: int, end: int, limit: int = 100) -> str:
         """The text as written, on one line (runs of whitespace folded), cut at `limit` characters."""

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cmp.templates import parse, parse_all, trees
-from cmp.templates.nodes import Action, Branch, Chain, Comment, Define, Field, Identifier, Pipe, String, Template, walk
+from cmp.templates.nodes import (Action, Branch, Chain, Comment, Define, Field, Identifier, Pipe, Source, String,
+                                 Template, Tree, walk)
+from cmp.templates.parser import _Parser
 
 # Tricky but valid Helm template syntax.
 VALID = [
@@ -168,3 +170,10 @@ def test_walk_visits_every_node_in_source_order():
     kinds = [(type(n).__name__, getattr(n, "body", None) if isinstance(n, Comment) else None) for n in walk(tree.nodes)]
     assert kinds == [("Define", None), ("Comment", " c1 "), ("Branch", None), ("Action", None),
                      ("Comment", " c2 "), ("Template", None), ("Action", None)]
+
+
+@given(st.text(alphabet=st.sampled_from("ab{}-/* \n\t\"'`$."), max_size=40).filter(lambda t: "{{" not in t))
+def test_text_without_an_action_is_one_text_node_as_the_full_parser_builds_it(text):
+    full = _Parser(text)
+    full.parse_top()
+    assert parse(text) == Tree(Source.of(text), tuple(full.top))
