@@ -129,6 +129,7 @@ def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
         raise InputError(
             "ARGOCD_ENV_ENVIRONMENT is empty and no value files were given: set"
             " spec.source.plugin.env [{name: ENVIRONMENT, value: <env>}] in the Application"
+            + _misspelled_environment(environ)
         )
     else:
         env = env_from_value_files(extra, "ARGOCD_ENV_VALUE_FILES/valueFiles")
@@ -144,6 +145,17 @@ def from_argocd_env(environ: Mapping[str, str], cwd: Path) -> RenderRequest:
         api_versions=parse_api_versions(environ.get("KUBE_API_VERSIONS"), "KUBE_API_VERSIONS"),
         app=app_name,
     )
+
+
+def _misspelled_environment(environ: Mapping[str, str]) -> str:
+    """A hint when the Application set the env under another spelling (`environment`, `ENV`)."""
+    near = sorted(key for key in environ if key.startswith("ARGOCD_ENV_") and key != "ARGOCD_ENV_ENVIRONMENT"
+                  and key[len("ARGOCD_ENV_"):].upper() in ("ENVIRONMENT", "ENV"))
+    if not near:
+        return ""
+    names = ", ".join(key[len("ARGOCD_ENV_"):] for key in near)
+    return (f"; it sets {names} instead (Argo CD passes plugin env names as written, and the name"
+            " is case-sensitive: use ENVIRONMENT)")
 
 
 def release_name(app_name: str) -> str:

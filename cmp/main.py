@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cmp import __version__
 from cmp.errors import CmpError
@@ -34,6 +34,19 @@ class _Parser(argparse.ArgumentParser):
         formatter = kwargs.get("formatter_class", argparse.HelpFormatter)
         kwargs["formatter_class"] = functools.partial(formatter, width=_terminal_columns() - 2)
         super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            flag = next((w.split("=", 1)[0] for w in message.split()[2:] if w.split("=", 1)[0] in SET_FLAGS), None)
+            if flag:
+                message = (f"{flag} is not supported, on purpose: every value comes from a file in Git"
+                           " (values/<env>.yaml, or `render --values FILE`), so a render on a laptop or in CI"
+                           " is what Argo CD renders; put the setting in the environment's values file")
+        super().error(message)
+
+
+# Helm's flags for values given on the command line: values-only environments have no such input.
+SET_FLAGS = ("--set", "--set-string", "--set-file", "--set-json", "--set-literal")
 
 
 def _terminal_columns() -> int:

@@ -167,3 +167,20 @@ def test_help_before_a_command_lists_every_command(cli, argv):
     assert result.code == 0
     for command in ("render", "generate", "init", "parity", "check"):
         assert f"    {command}" in result.out
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["render", "chart", "--env", "prod", "--set", "image.tag=1.2"], "--set"),
+    (["render", "chart", "--env", "prod", "--set-string=password=hunter22"], "--set-string"),
+    (["generate", "--set-json", "a={}"], "--set-json"),
+])
+def test_set_is_refused_with_the_reason_and_without_echoing_the_value(cli, argv, flag):
+    result = cli(*argv)
+    assert result.code == 2 and result.out == ""
+    last = result.err.splitlines()[-1]
+    assert last.startswith(f"gitops-cmp: error: {flag} is not supported, on purpose: every value comes from a file")
+    assert "values/<env>.yaml" in last and "hunter22" not in result.err and "image.tag" not in result.err
+
+
+def test_other_unknown_flags_keep_argparses_message(cli):
+    assert "unrecognized arguments: --bogus" in cli("render", "chart", "--bogus").err
