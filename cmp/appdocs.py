@@ -78,9 +78,10 @@ def application_docs(root: Path) -> tuple[list[AppDoc], list[FileError]]:
     return found.docs, found.errors
 
 
-def scan(root: Path) -> Scan:
+def scan(root: Path, configured: frozenset[str] | None = None) -> Scan:
     """Every Application under apps/, the Applications its static ApplicationSets generate (named
-    by the ApplicationSet's file), the ApplicationSets not expanded, and unreadable files."""
+    by the ApplicationSet's file), the ApplicationSets not expanded, and unreadable files.
+    `configured`: the judging policy's repoURLs (default: the config at `root`)."""
     from cmp import appsets
 
     root = root.resolve()
@@ -101,7 +102,9 @@ def scan(root: Path) -> Scan:
             elif appsets.is_appset(doc):
                 sets.append(AppDoc(shown, text, doc, start, end))
     skipped: list[SkippedSet] = []
-    urls = this_repo_urls(docs, configured_urls(root)) if sets else frozenset()
+    if configured is None and sets:
+        configured = configured_urls(root)
+    urls = this_repo_urls(docs, configured or frozenset()) if sets else frozenset()
     for appset in sets:
         expanded = appsets.expand(appset.doc, root, urls)
         if expanded.skipped:

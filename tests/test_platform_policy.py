@@ -249,3 +249,27 @@ def test_config_without_a_platform(cli, weak_repo: Path, monkeypatch):
     assert data["repository"] == str(weak_repo.resolve())
     assert data["platformConfig"] is None and data["repoMayAllow"] is None
     assert data["settings"]["envConditionalMode"] == {"value": "warn", "from": "repo", "merge": "block over strip over warn"}
+
+
+# ---- inline allow comments are the repo's too ------------------------------------------------------
+
+COMMENTED = CONDITIONAL.replace('{{- if eq', '{{- /* gitops-cmp:allow env-conditional reason="legacy, JIRA-1" */}}\n{{- if eq')
+
+
+@pytest.mark.parametrize(("platform", "code"), [
+    pytest.param(None, ExitCode.OK, id="no-platform-the-comment-counts"),
+    pytest.param("repoMayAllow: []\n", ExitCode.POLICY, id="not-in-repoMayAllow"),
+    pytest.param("repoMayAllow: [env-conditional]\n", ExitCode.OK, id="in-repoMayAllow"),
+])
+def test_an_inline_allow_comment_counts_only_if_the_platform_lets_the_repo_allow(
+        cli, tmp_path: Path, monkeypatch, platform: str | None, code: ExitCode):
+    monkeypatch.delenv(PLATFORM_CONFIG_ENV, raising=False)
+    root = make_repo(tmp_path / "repo", nested=None)
+    (root / "charts" / "web" / "templates" / "cm.yaml").write_text(COMMENTED)
+    argv = ["render", str(root / "charts" / "web"), "--env", "prod"]
+    if platform is not None:
+        (tmp_path / "platform.yaml").write_text(platform)
+        argv += ["--platform-config", str(tmp_path / "platform.yaml")]
+    result = cli(*argv)
+    assert result.code == code, result.err
+    assert ("allow comment has no effect" in result.err) == (code == ExitCode.POLICY)

@@ -34,9 +34,11 @@ def entries(root: Path, configured: frozenset[str] | None = None) -> dict[str, E
     """name -> what parity does with that Application, in file order. A file that cannot be
     parsed is one Broken entry named after the file. `configured`: the judging policy's repoURLs
     (default: the config at `root`)."""
-    scanned = scan(root)
+    if configured is None:
+        configured = configured_urls(root)
+    scanned = scan(root, configured)
     docs, errors = scanned.docs, scanned.errors
-    urls = this_repo_urls(docs, configured_urls(root) if configured is None else configured)
+    urls = this_repo_urls(docs, configured)
     found: dict[str, Entry] = {e.display: Broken(e.display, e.display, e.message) for e in errors}
     for skip in scanned.skipped:
         name = f"ApplicationSet {skip.name}"
