@@ -71,19 +71,23 @@ def render_within_deadline(request: RenderRequest, platform: RepoConfig | None) 
 
 
 def finish(result: RenderResult, app: str, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Write findings to stderr; write the stream to stdout only when nothing blocks it."""
+    """Write findings to stderr; write the stream to stdout only when nothing blocks it.
+
+    Argo CD shows stderr as the app's error: the reason comes first, then the findings, and the
+    JSON log line last, so the UI reads as text."""
     out = out or sys.stdout
     err = err or sys.stderr
+    errors = sum(1 for f in result.findings if f.severity is Severity.ERROR)
+    if errors:
+        print(f"gitops-cmp: error: {errors} policy violation(s); nothing was emitted", file=err)
     for finding in result.findings:
         print(finding.format(), file=err)
-    errors = sum(1 for f in result.findings if f.severity is Severity.ERROR)
     logger().info(
         "render", app=app or result.release, env=result.env, release=result.release, namespace=result.namespace,
         objects=result.objects, findings=len(result.findings), blocked=bool(errors),
         duration_ms=round(result.seconds * 1000, 1), digest=result.digest, policy=result.policy,
     )
     if errors:
-        print(f"gitops-cmp: error: {errors} policy violation(s); nothing was emitted", file=err)
         return ExitCode.POLICY
     with reader_may_close():
         out.write(result.stream)

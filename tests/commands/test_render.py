@@ -85,3 +85,18 @@ def test_a_missing_chart_outside_any_repo_is_named_by_its_path(tmp_path: Path, c
     result = cli("render", str(missing), "--env", "prod")
     assert (result.code, result.out) == (2, "")
     assert result.err == f"gitops-cmp: error: {missing}: chart directory not found\n"
+
+
+def test_a_blocked_render_says_why_first_and_logs_last(example_repo: Path, cli, argocd_env, monkeypatch):
+    """Argo CD shows stderr as the app's error: the reason leads, the JSON log line does not split it."""
+    prod = example_repo / "charts" / "webapp" / "values" / "prod.yaml"
+    prod.write_text(prod.read_text().replace("tag: ", "tag: latest # was ", 1))
+    argocd_env(ARGOCD_APP_NAME="webapp-prod", ARGOCD_APP_NAMESPACE="webapp-prod", ARGOCD_ENV_ENVIRONMENT="prod",
+               ARGOCD_APP_PARAMETERS="null", ARGOCD_APP_SOURCE_PATH="charts/webapp")
+    monkeypatch.chdir(example_repo / "charts" / "webapp")
+    result = cli("--log-format", "json", "generate")
+    lines = result.err.splitlines()
+    assert result.code == 1 and result.out == ""
+    assert lines[0] == "gitops-cmp: error: 1 policy violation(s); nothing was emitted"
+    assert lines[1].startswith("charts/webapp/templates/deployment.yaml: [error] ") and "(pinned-images)" in lines[1]
+    assert lines[2].startswith("{") and len(lines) == 3
