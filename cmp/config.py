@@ -411,6 +411,8 @@ def changes(before: RepoConfig, after: RepoConfig) -> list[Change]:
         if not same(a, b):
             key = KEYS[field]
             weakening = bool(set(b) - set(a)) if field == "allow" else _weakens(SETTINGS[field], a, b)
+            if field == "repo_urls" and not a:  # unset infers them from the app-of-apps: a list may skip more
+                weakening = True
             found.append(Change(key, old[key], new[key], weakening))
     return found
 

@@ -160,6 +160,10 @@ CHANGES = [
     pytest.param({"limits": {"deadlineSeconds": 30}}, {"limits": {"deadlineSeconds": 60}}, "limits.deadlineSeconds", True,
                  id="deadline-raised"),
     pytest.param({}, {"limits": {"maxFileBytes": 10}}, "limits.maxFileBytes", False, id="file-lowered"),
+    pytest.param({}, {"repoURLs": ["https://elsewhere.invalid/x"]}, "repoURLs", True, id="urls-replace-inference"),
+    pytest.param({"repoURLs": ["https://g/x"]}, {"repoURLs": ["https://g/x", "https://g/y"]}, "repoURLs", False,
+                 id="urls-added"),
+    pytest.param({"repoURLs": ["https://g/x"]}, {"repoURLs": ["https://g/y"]}, "repoURLs", True, id="urls-swapped"),
 ]
 
 
