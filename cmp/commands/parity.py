@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from cmp.commands.common import add_cluster_flags, add_repo_flag
 from cmp.context import find_repo_root, parse_api_versions, parse_kube_version
@@ -46,6 +46,9 @@ def add_parser(subparsers: Any) -> None:
                         help="report format on stdout (markdown: a PR comment under GitHub's size limit)")
     parser.add_argument("--out", metavar="DIR",
                         help="write each app's manifests to DIR/<app>.yaml, byte-identical to `generate`")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text report's diffs (default auto: when stdout is a terminal and"
+                        " NO_COLOR is not set)")
     parser.add_argument("--shard", metavar="I/N",
                         help="render only the I-th of N deterministic shares of the apps (1-based), for a CI matrix")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
@@ -174,14 +177,23 @@ def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[S
             write_out(out, results)
         except OSError as exc:  # removed or made read-only while the renders ran
             raise InputError(f"--out {out}: cannot write: {exc.strerror}") from None
-    formatters = {"text": report.to_text, "json": report.to_json, "markdown": markdown.to_markdown}
-    sys.stdout.write(formatters[args.format](final))
+    if args.format == "text":
+        text = report.to_text(final, colour=use_colour(args.color, sys.stdout, os.environ))
+    else:
+        text = {"json": report.to_json, "markdown": markdown.to_markdown}[args.format](final)
+    sys.stdout.write(text)
     sys.stdout.flush()
     counts = final.counts()
     logger().info("parity", apps=len(results), skipped=len(final.skipped), workers=workers,
                   **{s.value: counts[s] for s in report.STATUS_ORDER},
                   duration_ms=round(final.seconds * 1000, 1), exit_code=int(final.exit_code))
     return final.exit_code
+
+
+def use_colour(choice: str, stream: TextIO, environ: Mapping[str, str]) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return not environ.get("NO_COLOR") and stream.isatty()
 
 
 def write_out(out: Path, results: list[AppResult]) -> None:

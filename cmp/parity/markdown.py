@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from cmp.parity.diff import Change
-from cmp.parity.report import CHANGE_MARKS, STATUS_ORDER, Report, base_note, change_counts
+from cmp.parity.report import (CHANGE_MARKS, STATUS_ORDER, Report, SharedChanges, also_in, base_note, change_counts,
+                               same_as)
 from cmp.parity.report import short as short_value
 from cmp.parity.worker import AppResult, Status
 
@@ -45,8 +46,9 @@ def to_markdown(report: Report, budget: int = DEFAULT_BUDGET) -> str:
     table, hidden_rows = _table(report, room)
     parts.append(table)
     omitted: list[str] = []
+    shared = SharedChanges(report.apps)
     for app in _by_priority(report.apps):
-        section = _section(app, room)
+        section = _section(app, room, shared)
         if section:
             parts.append(section)
         else:
@@ -112,7 +114,7 @@ def _cell(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _section(app: AppResult, room: Budget) -> str:
+def _section(app: AppResult, room: Budget, shared: SharedChanges) -> str:
     opening = f"<details{' open' if app.status is Status.FAILED else ''}><summary><code>{html.escape(app.name)}</code>" \
               f" {ICONS[app.status]} {app.status.value} ({change_counts(app.changes)})</summary>\n\n"
     closing = "</details>\n\n"
@@ -122,7 +124,7 @@ def _section(app: AppResult, room: Budget) -> str:
     for block in _failure_blocks(app):
         if room.take(block):
             body.append(block)
-    body.extend(_change_blocks(app, room))
+    body.extend(_change_blocks(app, room, shared))
     body.append(closing)
     return "".join(body)
 
@@ -137,12 +139,21 @@ def _failure_blocks(app: AppResult) -> list[str]:
     return blocks
 
 
-def _change_blocks(app: AppResult, room: Budget) -> list[str]:
+def _change_blocks(app: AppResult, room: Budget, shared: SharedChanges) -> list[str]:
     whole_app = app.status in (Status.ADDED, Status.REMOVED)
     blocks: list[str] = []
     left_out = 0
     for change in app.changes:
-        full = f"{_title(change)}\n\n{_fenced(change.diff, 'diff')}"
+        shown = "" if whole_app else shared.shown_at(app, change)
+        others = [] if whole_app or shown else shared.others(app, change)
+        if shown:
+            if room.take(line := f"{_title(change)}: {html.escape(same_as(shown))}\n\n"):
+                blocks.append(line)
+            else:
+                left_out += 1
+            continue
+        title = _title(change) + (f" ({html.escape(also_in(others))})" if others else "")
+        full = f"{title}\n\n{_fenced(change.diff, 'diff')}"
         short = f"{_title(change)}\n\n" if whole_app else f"{_title(change)} (diff not shown: {_size(change)})\n\n"
         if not whole_app and room.take(full):
             blocks.append(full)

@@ -108,14 +108,96 @@ def _app_json(app: AppResult) -> dict[str, Any]:
     return data
 
 
-def to_text(report: Report) -> str:
+# ---- one change in many apps ------------------------------------------------------------------
+
+
+class SharedChanges:
+    """A diff that several apps' resources show alike (a chart change reaching every env) is
+    printed once, where it first appears; the later ones point there."""
+
+    def __init__(self, apps: tuple[AppResult, ...]) -> None:
+        self.apps: dict[str, list[str]] = {}  # diff body -> the apps that show it, in report order
+        self.first: dict[str, str] = {}  # diff body -> "<app>: <resource>" where it is shown
+        for app in apps:
+            for change in _diffed(app):
+                names = self.apps.setdefault(body(change), [])
+                if app.name not in names:
+                    names.append(app.name)
+
+    def shown_at(self, app: AppResult, change: Change) -> str:
+        """"" when this change's diff is to be shown here, else where it was shown."""
+        key = body(change)
+        if len(self.apps.get(key, ())) < 2:
+            return ""
+        if key not in self.first:
+            self.first[key] = f"{app.name}: {change.resource}"
+            return ""
+        return self.first[key]
+
+    def others(self, app: AppResult, change: Change) -> list[str]:
+        return [name for name in self.apps.get(body(change), ()) if name != app.name]
+
+
+def body(change: Change) -> str:
+    """The diff without its two header lines (which name the resource, so differ per app)."""
+    return "\n".join(change.diff.splitlines()[2:])
+
+
+def _diffed(app: AppResult) -> list[Change]:
+    if app.status in (Status.ADDED, Status.REMOVED):
+        return []
+    return [c for c in app.changes if c.diff]
+
+
+def same_as(shown: str) -> str:
+    return f"the same change as {shown}"
+
+
+def also_in(others: list[str]) -> str:
+    names = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    return f"the same change in {len(others)} other app(s): {names}"
+
+
+# ---- text --------------------------------------------------------------------------------------
+
+
+class Paint:
+    """ANSI colours for a terminal; the identity when off (pipes, CI logs, NO_COLOR)."""
+
+    CODES = {"red": "31", "green": "32", "yellow": "33", "cyan": "36", "bold": "1", "dim": "2"}
+    STATUS = {Status.FAILED: "red", Status.CHANGED: "yellow", Status.ADDED: "green", Status.REMOVED: "red",
+              Status.UNCHANGED: "dim"}
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def __call__(self, text: str, colour: str) -> str:
+        return f"\x1b[{self.CODES[colour]}m{text}\x1b[0m" if self.on and text else text
+
+    def diff_line(self, line: str) -> str:
+        if line.startswith(("+++", "---")):
+            return self(line, "bold")
+        if line.startswith("+"):
+            return self(line, "green")
+        if line.startswith("-"):
+            return self(line, "red")
+        if line.startswith("@@"):
+            return self(line, "cyan")
+        return line
+
+
+def to_text(report: Report, colour: bool = False) -> str:
+    paint = Paint(colour)
+    shared = SharedChanges(report.apps)
     lines: list[str] = []
     width = max((len(a.name) for a in report.apps), default=0)
     for app in report.apps:
-        lines.append(f"{app.status.value:<9} {app.name:<{width}}  {_text_note(app)}".rstrip())
-        lines.extend(_text_details(app))
+        status = paint(f"{app.status.value:<9}", Paint.STATUS[app.status])
+        lines.append(f"{status} {app.name:<{width}}  {_text_note(app)}".rstrip())
+        lines.extend(_text_details(app, shared, paint))
     for skip in report.skipped:
-        lines.append(f"{'skipped':<9} {skip.name:<{width}}  {skip.reason}")
+        label = paint(f"{'skipped':<9}", "dim")
+        lines.append(f"{label} {skip.name:<{width}}  {skip.reason}")
     lines.extend(report.config_lines())
     lines.append(f"parity: {report.summary()}")
     return "\n".join(lines) + "\n"
@@ -135,7 +217,7 @@ def _text_note(app: AppResult) -> str:
     return f"resources: {change_counts(app.changes)}"
 
 
-def _text_details(app: AppResult) -> list[str]:
+def _text_details(app: AppResult, shared: SharedChanges, paint: Paint) -> list[str]:
     lines: list[str] = []
     if app.status is Status.FAILED:
         lines.extend(f"    {ln}" for ln in app.reason.splitlines()[1:])
@@ -144,7 +226,15 @@ def _text_details(app: AppResult) -> list[str]:
         lines.append(f"    {base_note(app)}: {app.base_reason.splitlines()[0]}")
     whole_app = app.status in (Status.ADDED, Status.REMOVED)
     for change in app.changes:
-        lines.append(f"  {CHANGE_MARKS[change.change]} {change.resource}")
-        if not whole_app:
-            lines.extend(f"    {ln}" for ln in change.diff.splitlines())
+        title = f"  {CHANGE_MARKS[change.change]} {change.resource}"
+        if whole_app:
+            lines.append(title)
+            continue
+        shown = shared.shown_at(app, change)
+        if shown:
+            lines.append(f"{title}: {same_as(shown)} (diff above)")
+            continue
+        others = shared.others(app, change)
+        lines.append(f"{title}" + (f" ({also_in(others)})" if others else ""))
+        lines.extend(f"    {paint.diff_line(ln)}" for ln in change.diff.splitlines())
     return lines

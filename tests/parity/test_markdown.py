@@ -11,8 +11,8 @@ from cmp.parity.report import Report
 from cmp.parity.worker import AppResult, Status
 
 
-def change(name: str, lines: int, kind: str = "modified") -> Change:
-    body = "".join(f"-  key{i}: old\n+  key{i}: new\n" for i in range(lines))
+def change(name: str, lines: int, kind: str = "modified", new: str = "new") -> Change:
+    body = "".join(f"-  key{i}: old\n+  key{i}: {new}\n" for i in range(lines))
     return Change(name, kind, ({"op": "replace", "path": "/data/key0", "value": "new"},),
                   f"--- base/{name}\n+++ head/{name}\n@@ -1 +1 @@\n{body}")
 
@@ -36,11 +36,11 @@ def test_small_report_shows_everything():
 
 
 def test_many_large_diffs_are_summarised_never_cut():
-    changes = [change(f"v1/ConfigMap c{j}", 120) for j in range(4)]
-    apps = [AppResult(f"app{i:03d}", Status.CHANGED, "a", tuple(changes)) for i in range(60)]
+    apps = [AppResult(f"app{i:03d}", Status.CHANGED, "a",
+                      tuple(change(f"v1/ConfigMap c{j}", 120, new=f"n{i}-{j}") for j in range(4))) for i in range(60)]
     text = to_markdown(report(*apps))
     assert len(text) < GITHUB_COMMENT_LIMIT
-    whole = {c.diff.rstrip() for c in changes}
+    whole = {c.diff.rstrip() for a in apps for c in a.changes}
     shown = diff_blocks(text)
     assert shown and all(body in whole for _, body in shown)
     assert "diff not shown: +120 −120 lines" in text or "left out" in text
@@ -87,3 +87,12 @@ def test_a_broken_apps_name_cannot_break_the_markup():
 def test_custom_budget_is_respected():
     apps = [AppResult(f"app{i}", Status.CHANGED, "a", (change("c", 50),)) for i in range(20)]
     assert len(to_markdown(report(*apps), budget=10_000)) <= 10_000
+
+
+def test_one_change_in_many_apps_is_shown_once():
+    apps = [AppResult(f"web-{env}", Status.CHANGED, "a", (change(f"apps/v1/Deployment web-{env}/web", 3),))
+            for env in ("dev", "prod", "qa")]
+    text = to_markdown(report(*apps))
+    assert len(diff_blocks(text)) == 1
+    assert "the same change in 2 other app(s): web-prod, web-qa" in text
+    assert "`apps/v1/Deployment web-qa/web`: the same change as web-dev: apps/v1/Deployment web-dev/web" in text

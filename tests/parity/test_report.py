@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -69,3 +70,41 @@ def test_text_report():
         "        detail\n"
         "parity: 3 apps · 1 failed · 1 changed · 1 removed · 0 added · 0 unchanged · 0 skipped (base abcdef012345)\n"
     )
+
+
+def test_text_shows_one_change_in_many_apps_once():
+    apps = tuple(AppResult(f"web-{env}", Status.CHANGED, "a",
+                           (Change(f"apps/v1/Deployment web-{env}", CHANGE.change, CHANGE.patch, CHANGE.diff),))
+                 for env in ("dev", "prod"))
+    text = to_text(Report(apps, (), "abc", None, 1.0))
+    assert text.count("+  replicas: 3") == 1
+    assert "~ apps/v1/Deployment web-dev (the same change in 1 other app(s): web-prod)" in text
+    assert ("~ apps/v1/Deployment web-prod: the same change as web-dev: apps/v1/Deployment web-dev (diff above)"
+            in text)
+
+
+def test_text_colours_only_when_asked():
+    report = Report((AppResult("web", Status.CHANGED, "a", (CHANGE,)), failed("bad", ExitCode.POLICY)), (), "abc",
+                    None, 1.0)
+    plain = to_text(report)
+    coloured = to_text(report, colour=True)
+    assert "\x1b[" not in plain
+    assert "\x1b[32m+  replicas: 3\x1b[0m" in coloured and "\x1b[31m-  replicas: 2\x1b[0m" in coloured
+    assert "\x1b[31mfailed   \x1b[0m bad" in coloured
+    assert re.sub(r"\x1b\[\d+m", "", coloured) == plain
+
+
+@pytest.mark.parametrize(("choice", "tty", "no_color", "expected"), [
+    ("auto", True, "", True), ("auto", False, "", False), ("auto", True, "1", False),
+    ("always", False, "", True), ("never", True, "", False),
+])
+def test_colour_is_for_terminals_unless_told(choice, tty, no_color, expected):
+    import io
+
+    from cmp.commands.parity import use_colour
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return tty
+
+    assert use_colour(choice, Stream(), {"NO_COLOR": no_color} if no_color else {}) is expected
