@@ -52,11 +52,7 @@ class Inputs(NamedTuple):
 def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
     root = request.repo_root.resolve()
     limit = config.limits.max_file_bytes
-    if config.environments and request.env and request.env not in config.environments:
-        raise InputError(
-            f"environment {request.env!r} is not one of {', '.join(config.environments)}"
-            f" (environments in {config.source})"
-        )
+    _known_env(request.env, config)
     chart_dir = confine(request.chart_dir, root, "chart directory")
     if not chart_dir.is_dir():
         shown = display(chart_dir, root) if chart_dir != root else os.fspath(chart_dir)  # not "."
@@ -64,6 +60,9 @@ def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
     meta = _chart_meta(chart_dir, root, limit)
     name = str(meta["name"])
     files = [*_env_values(request, chart_dir), *request.value_files]
+    value_files = tuple(read_values(f, root, limit) for f in files)
+    request = request._replace(env=judged_env(request.env, value_files, config))
+    _known_env(request.env, config)
     default = f"{name}-{request.env}" if request.env else name
     return Inputs(
         request=request,
@@ -74,9 +73,55 @@ def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
         release=request.release or default,
         namespace=request.namespace or default,
         base_values=_optional_values(chart_dir / "values.yaml", root, limit),
-        value_files=tuple(read_values(f, root, limit) for f in files),
+        value_files=value_files,
         templates=tuple(_templates(chart_dir, root, config)),
     )
+
+
+def _known_env(env: str, config: RepoConfig) -> None:
+    if config.environments and env and env not in config.environments:
+        raise InputError(
+            f"environment {env!r} is not one of {', '.join(config.environments)}"
+            f" (environments in {config.source})"
+        )
+
+
+def judged_env(env: str, value_files: tuple[ValueFile, ...], config: RepoConfig) -> str:
+    """The environment a render is judged as: the one whose values it reads. A file that is, once
+    every link and `..` is resolved, `values/<x>.yaml` (or `.yml`) holds environment x's values.
+    When x has rules of its own (a strict environment, or one of `environments`), the render is for
+    x or it is refused; any other x is an overlay (`values/canary.yaml`). With no environment named,
+    the render is for x (the ruled one, else the last)."""
+    found = [(value_file, x) for value_file in value_files if (x := env_of(value_file.path)) is not None]
+    ruled = {x for _, x in found if x in config.strict_environments or x in config.environments}
+    if not env and found:
+        from cmp.context import check_env_name
+
+        value_file, env = next(((f, x) for f, x in found if x in ruled), found[-1])
+        check_env_name(env, f"{value_file.display}: values file")
+    for value_file, x in found:
+        if x != env and x in ruled:
+            raise InputError(
+                f"{value_file.display}: the values file of environment {x!r}, but the render is for"
+                f" {env!r}: a render is judged as the environment whose values it uses; set the"
+                f" environment to {x!r} or drop the file")
+    return env
+
+
+def env_of(resolved: Path) -> str | None:
+    """x when `resolved` (a resolved path) is a values/<x>.yaml file, else None. The directory's name
+    and the suffix are compared in any case (a case-insensitive file system opens `Values/PROD.YAML`
+    as values/prod.yaml); x is spelled as the directory lists it."""
+    if resolved.parent.name.lower() != "values" or resolved.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    try:
+        with os.scandir(resolved.parent) as entries:
+            for entry in entries:
+                if entry.name.lower() == resolved.name.lower() and os.path.samefile(entry.path, resolved):
+                    return Path(entry.name).stem
+    except OSError:
+        pass
+    return resolved.stem
 
 
 def _env_values(request: RenderRequest, chart_dir: Path) -> list[Path]:
