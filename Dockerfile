@@ -39,7 +39,8 @@ RUN set -eu; \
 
 FROM ${BASE_IMAGE}
 # Argo CD runs the sidecar as uid 999 on a read-only root: everything written goes to the /tmp
-# emptyDir, Helm's dirs included. PATH is spelled out because some bases set none.
+# emptyDir, Helm's dirs included. PATH is spelled out because some bases set none. The first
+# generate starts the resident worker (README, "Resident worker"); argocd-cmp-server stays the command.
 ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 \
     HOME=/tmp \
@@ -50,7 +51,8 @@ ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
     HELM_CACHE_HOME=/tmp/.cache/helm \
     HELM_CONFIG_HOME=/tmp/.config/helm \
     HELM_DATA_HOME=/tmp/.local/share/helm \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 \
+    GITOPS_CMP_WORKER=spawn
 COPY --from=build /opt/venv /opt/venv
 COPY plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
 USER 999:999

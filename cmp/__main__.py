@@ -1,3 +1,3 @@
-from cmp.main import entry
+from cmp.client import entry
 
 entry()

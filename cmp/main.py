@@ -18,7 +18,7 @@ from cmp.exitcodes import ExitCode
 if TYPE_CHECKING:
     from cmp.config import RepoConfig
 
-COMMANDS = ("render", "generate", "init", "parity", "check", "config")  # each a module in cmp/commands/
+COMMANDS = ("render", "generate", "init", "parity", "check", "config", "serve")  # each a module in cmp/commands/
 
 EPILOG = """\
 exit codes: 0 ok · 1 policy violation · 2 bad input or usage · 3 render failure · 4 internal error

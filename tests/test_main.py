@@ -77,7 +77,7 @@ def test_render_event_carries_app_env_count_duration_and_digest(cli):
 
 def test_console_script_is_declared():
     text = (ROOT / "pyproject.toml").read_text()
-    assert 'gitops-cmp = "cmp.main:entry"' in text
+    assert 'gitops-cmp = "cmp.client:entry"' in text  # the generate client first, the rest in cmp.main
 
 
 def test_a_reader_that_stops_early_is_not_an_internal_error():

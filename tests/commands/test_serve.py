@@ -1,0 +1,322 @@
+"""`gitops-cmp serve` and the generate client (cmp/client.py): real processes, real Helm, a real
+unix socket. Whether a render went through the worker is read from the worker's children: each
+serves one request and is replaced, and a rendering child's cwd is the app's directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from support import ROOT, write_chart
+from test_deadline import RUNAWAY
+
+from cmp.exitcodes import ExitCode
+
+APPS = {"webapp-prod": ("charts/webapp", "prod"), "webapp-dev": ("charts/webapp", "dev"),
+        "monitoring-prod": ("charts/monitoring", "prod")}
+
+
+def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    env.update(extra)
+    return env
+
+
+def children(pid: int) -> set[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return {int(p) for p in text.split()}
+
+
+def wait_until(predicate, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Worker:
+    def __init__(self, proc: subprocess.Popen[str], socket: Path, env: dict[str, str]) -> None:
+        self.proc, self.socket, self.env = proc, socket, env
+
+    def ready(self, workers: int = 2) -> None:
+        """The socket is bound and the pool is full (each child has loaded Helm: it is in accept)."""
+        assert wait_until(lambda: self.socket.exists() and len(children(self.proc.pid)) == workers), self.stderr()
+        assert wait_until(lambda: all(_in_accept(c) for c in children(self.proc.pid)))
+
+    def stderr(self) -> str:
+        return "" if self.proc.poll() is None else self.proc.stderr.read() if self.proc.stderr else ""
+
+    def generate(self, cwd: Path, app: str, env_name: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        env = {**self.env, "GITOPS_CMP_SOCKET": str(self.socket), "ARGOCD_APP_NAME": app,
+               "ARGOCD_APP_NAMESPACE": app, "ARGOCD_ENV_ENVIRONMENT": env_name, "ARGOCD_APP_PARAMETERS": "null",
+               "KUBE_VERSION": "1.30.2", **extra}
+        return subprocess.run([sys.executable, "-m", "cmp", "generate"], cwd=cwd, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+
+def _in_accept(pid: int) -> bool:
+    """A child ready for a request: Helm's engine is loaded (its library mapped) and it waits in poll."""
+    try:
+        loaded = "libhelm" in Path(f"/proc/{pid}/maps").read_text()
+        return loaded and "poll" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[Worker]:
+    directory = tmp_path / "run"
+    directory.mkdir(mode=0o700)
+    socket = directory / "worker.sock"
+    env = base_env(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "cmp", "serve", "--socket", str(socket)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        yield Worker(proc, socket, env)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def without_time(stderr: str) -> str:
+    return re.sub(r'"(duration_ms|timestamp)": [^,}]+', r'"\1": X', stderr)
+
+
+def test_output_is_byte_identical_with_and_without_the_worker(worker: Worker, example_repo: Path):
+    worker.ready()
+    for app, (path, env_name) in APPS.items():
+        before = children(worker.proc.pid)
+        served = worker.generate(example_repo / path, app, env_name)
+        assert wait_until(lambda: children(worker.proc.pid) - before)  # a child was used and replaced
+        alone = worker.generate(example_repo / path, app, env_name, GITOPS_CMP_WORKER="off")
+        assert (served.returncode, served.stdout) == (alone.returncode, alone.stdout) == (0, alone.stdout)
+        assert alone.stdout.startswith("apiVersion") or alone.stdout.startswith("---")
+        assert without_time(served.stderr) == without_time(alone.stderr)
+
+
+def test_a_policy_violation_is_the_same_verdict_and_words_through_the_worker(worker: Worker, tmp_path: Path):
+    chart = write_chart(tmp_path / "repo", template="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+                        "data:\n  {{- if eq .Values.env \"prod\" }}\n  a: b\n  {{- end }}\n")
+    worker.ready()
+    before = children(worker.proc.pid)
+    served = worker.generate(chart, "app-prod", "prod")
+    assert children(worker.proc.pid) != before or wait_until(lambda: children(worker.proc.pid) != before)
+    alone = worker.generate(chart, "app-prod", "prod", GITOPS_CMP_WORKER="off")
+    assert served.returncode == alone.returncode == ExitCode.POLICY
+    assert served.stdout == alone.stdout == ""
+    assert without_time(served.stderr) == without_time(alone.stderr)
+
+
+def test_concurrent_renders_of_different_apps_each_get_their_own(worker: Worker, example_repo: Path):
+    worker.ready()
+    expected = {app: worker.generate(example_repo / p, app, e, GITOPS_CMP_WORKER="off").stdout
+                for app, (p, e) in APPS.items()}
+    jobs = [list(APPS)[i % len(APPS)] for i in range(9)]
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        results = list(pool.map(lambda app: worker.generate(example_repo / APPS[app][0], app, APPS[app][1]), jobs))
+    for app, result in zip(jobs, results):
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == expected[app], app  # busy workers: the client rendered itself, same bytes
+
+
+def test_a_client_killed_mid_render_stops_the_workers_render(worker: Worker, tmp_path: Path):
+    chart = write_chart(tmp_path / "repo", template=RUNAWAY, config="limits: {deadlineSeconds: 40}\n")
+    worker.ready()
+    env = {**worker.env, "GITOPS_CMP_SOCKET": str(worker.socket), "ARGOCD_APP_NAME": "app-prod",
+           "ARGOCD_APP_NAMESPACE": "app-prod", "ARGOCD_ENV_ENVIRONMENT": "prod"}
+    client = subprocess.Popen([sys.executable, "-m", "cmp", "generate"], cwd=chart, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def rendering() -> set[int]:
+        return {c for c in children(worker.proc.pid) if _cwd(c) == chart}
+
+    assert wait_until(lambda: bool(rendering())), "the worker never took the render"
+    (child,) = rendering()
+    os.killpg(client.pid, signal.SIGTERM)  # as Argo CD stops a generate at its deadline
+    out, err = client.communicate(timeout=30)
+    assert client.returncode == ExitCode.INTERRUPTED
+    assert out == ""
+    assert "stopped by SIGTERM; nothing was emitted" in err
+    assert wait_until(lambda: not Path(f"/proc/{child}").exists() or _zombie(child), 30), "the render goes on"
+    worker.ready()  # and the pool is whole again
+
+
+def _cwd(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_the_deadline_holds_in_the_worker(worker: Worker, tmp_path: Path):
+    chart = write_chart(tmp_path / "repo", template=RUNAWAY, config="limits: {deadlineSeconds: 1.5}\n")
+    worker.ready()
+    served = worker.generate(chart, "app-prod", "prod")
+    assert served.returncode == ExitCode.RENDER
+    assert served.stdout == ""
+    assert "gave up after 1.5 s (deadline 1.5 s" in served.stderr
+
+
+def test_a_stale_worker_is_not_used_and_stops(tmp_path: Path, example_repo: Path):
+    code = tmp_path / "code"
+    shutil_copy(ROOT / "cmp", code / "cmp")
+    directory = tmp_path / "run"
+    directory.mkdir(mode=0o700)
+    socket = directory / "worker.sock"
+    env = base_env(tmp_path, PYTHONPATH=str(code))
+    proc = subprocess.Popen([sys.executable, "-m", "cmp", "serve", "--socket", str(socket)], env=env,
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        stale = Worker(proc, socket, env)
+        stale.ready()
+        before = children(proc.pid)
+        fresh = stale.generate(example_repo / "charts" / "webapp", "webapp-prod", "prod")
+        assert fresh.returncode == 0, fresh.stderr
+        assert wait_until(lambda: children(proc.pid) - before)  # the same code: the worker rendered
+        stale.ready()
+        upgraded = code / "cmp" / "rules" / "__init__.py"
+        upgraded.write_text(upgraded.read_text() + "\n# upgraded\n")  # what `pip install -U` does to the files
+        before = children(proc.pid)
+        result = stale.generate(example_repo / "charts" / "webapp", "webapp-prod", "prod")
+        assert result.returncode == 0, result.stderr
+        assert children(proc.pid) == before  # rendered by the client itself, by the new code
+        assert proc.wait(30) == 0  # the worker notices within its check interval and leaves
+        assert "stale" in proc.stderr.read() if proc.stderr else False
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=30)
+
+
+def shutil_copy(source: Path, dest: Path) -> None:
+    import shutil
+
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def test_the_socket_and_its_directory_are_ours_alone(worker: Worker, example_repo: Path):
+    worker.ready()
+    assert stat.S_IMODE(worker.socket.stat().st_mode) == 0o600
+    assert stat.S_IMODE(worker.socket.parent.stat().st_mode) == 0o700
+    worker.socket.parent.chmod(0o755)  # someone else could now replace the socket: not trusted
+    before = children(worker.proc.pid)
+    result = worker.generate(example_repo / "charts" / "webapp", "webapp-prod", "prod")
+    assert result.returncode == 0
+    assert children(worker.proc.pid) == before
+    worker.socket.parent.chmod(0o700)
+
+
+def test_serve_refuses_a_directory_others_can_write(tmp_path: Path):
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    directory.chmod(0o777)
+    proc = subprocess.run([sys.executable, "-m", "cmp", "serve", "--socket", str(directory / "w.sock")],
+                          env=base_env(tmp_path), capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == ExitCode.INPUT
+    assert "must be a directory owned by uid" in proc.stderr
+    assert not (directory / "w.sock").exists()
+
+
+def test_a_different_environment_is_declined_and_rendered_by_the_client(worker: Worker, example_repo: Path):
+    worker.ready()
+    chart = example_repo / "charts" / "webapp"
+    expected = worker.generate(chart, "webapp-prod", "prod", GITOPS_CMP_WORKER="off").stdout
+    before = children(worker.proc.pid)
+    result = worker.generate(chart, "webapp-prod", "prod", HELM_DEBUG="1")  # Helm's runtime read the worker's
+    assert (result.returncode, result.stdout) == (0, expected)
+    assert wait_until(lambda: children(worker.proc.pid) != before)  # it asked; the child declined and left
+
+
+def test_without_a_worker_generate_renders_itself(tmp_path: Path, example_repo: Path):
+    env = base_env(tmp_path, GITOPS_CMP_SOCKET=str(tmp_path / "nothing" / "worker.sock"),
+                   ARGOCD_APP_NAME="webapp-prod", ARGOCD_APP_NAMESPACE="webapp-prod", ARGOCD_ENV_ENVIRONMENT="prod")
+    proc = subprocess.run([sys.executable, "-m", "cmp", "generate"], cwd=example_repo / "charts" / "webapp", env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "kind: Deployment" in proc.stdout
+
+
+CLIENT_IMPORTS = """
+import os, sys
+from cmp import client
+code = client.via_worker(["generate"], {**os.environ, "GITOPS_CMP_SOCKET": sys.argv[1], "ARGOCD_APP_NAME": "webapp-prod",
+                                        "ARGOCD_APP_NAMESPACE": "webapp-prod", "ARGOCD_ENV_ENVIRONMENT": "prod"})
+print(code, sorted(m for m in sys.modules if m.startswith(("cmp.", "yaml", "helm_python", "argparse", "json"))))
+"""
+
+
+def test_the_client_imports_no_pipeline(worker: Worker, example_repo: Path):
+    worker.ready()
+    proc = subprocess.run([sys.executable, "-c", CLIENT_IMPORTS, str(worker.socket)], env=worker.env,
+                          cwd=example_repo / "charts" / "webapp", capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert "kind: Deployment" in proc.stdout  # the worker's render, written by the client
+    assert proc.stdout.splitlines()[-1] == "0 ['cmp.client']", proc.stdout
+
+
+def test_spawn_mode_starts_a_worker_for_the_next_generates(tmp_path: Path, example_repo: Path):
+    directory = tmp_path / "run"  # absent: serve creates it, private
+    socket = directory / "worker.sock"
+    env = base_env(tmp_path, GITOPS_CMP_WORKER="spawn", GITOPS_CMP_SOCKET=str(socket), ARGOCD_APP_NAME="webapp-prod",
+                   ARGOCD_APP_NAMESPACE="webapp-prod", ARGOCD_ENV_ENVIRONMENT="prod")
+    chart = example_repo / "charts" / "webapp"
+    try:
+        first = subprocess.run([sys.executable, "-m", "cmp", "generate"], cwd=chart, env=env, capture_output=True,
+                               text=True, timeout=120, check=False)
+        assert first.returncode == 0, first.stderr
+        assert wait_until(lambda: bool(_serving(socket)) and socket.exists())
+        (server,) = _serving(socket)
+        assert Path(f"/proc/{server}/cwd").resolve() == Path("/")  # not the repository's directory
+        assert "ARGOCD_APP_NAME" not in Path(f"/proc/{server}/environ").read_bytes().decode()
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+        Worker(_Proc(server), socket, env).ready()
+        before = children(server)
+        second = subprocess.run([sys.executable, "-m", "cmp", "generate"], cwd=chart, env=env, capture_output=True,
+                                text=True, timeout=120, check=False)
+        assert (second.returncode, second.stdout) == (0, first.stdout)
+        assert wait_until(lambda: children(server) - before)  # through the worker
+    finally:
+        for pid in _serving(socket):
+            os.kill(pid, signal.SIGTERM)
+
+
+class _Proc:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.stderr = None
+
+    def poll(self) -> None:
+        return None
+
+
+def _serving(socket: Path) -> list[int]:
+    """The `serve` parent for this socket (its children share the command line but not the session lead)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                stat_fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if b"serve" in cmdline and str(socket).encode() in cmdline and int(stat_fields[3]) == int(entry.name):
+                found.append(int(entry.name))  # pgid == pid: the session's leader, the parent
+    return found
