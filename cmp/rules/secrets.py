@@ -7,9 +7,10 @@ secret is a finding wherever it appears:
   or `stringData` (base64 decoded and looked into: a `.dockerconfigjson` names its registries);
   a literal under a sensitive name (container `env`, ConfigMap data, annotations, `--password`-style
   args, ESO `target.template.data`, `key=value` lines of embedded config files);
-  credential-shaped strings anywhere (AWS keys, PEM private keys, GitHub/GitLab/Slack/Stripe/Google/
-  npm/SendGrid/OpenAI tokens, Slack webhooks, JWTs, URLs with a password, `Authorization` headers),
-  also inside base64;
+  credential-shaped strings anywhere, under any key (the ~300 vendor token formats of the maintained
+  catalog in cmp/secrets/catalog.py: GitHub, GitLab, Slack, Hugging Face, Anthropic, OpenAI, Sentry,
+  Vault, Azure AD, Stripe, ...; AWS key IDs, PEM private keys, JWTs, URLs with a password,
+  `Authorization` headers by structure), also inside base64;
 - in the value files the render used (the chart's values.yaml, values/<env>.yaml, extra files),
   even when no template prints the value;
 - in `gitops-cmp check`: every YAML file of the repository (templates line by line), also those
@@ -23,7 +24,11 @@ PASS: `valueFrom.secretKeyRef`, `envFrom[].secretRef`, `secretName`, `existingSe
 `remoteRef: {key: prod/webapp/db, property: password}`, image digests, `checksum/secret`
 annotations, git SHAs, UUIDs, `caBundle` and other public certificates or keys, placeholders
 (`${VAR}`, `$(VAR)`, `<...>`, `{{ .password }}`), empty values, file paths (`passwordFile:
-/run/secrets/db`), `PASSWORD_MIN_LENGTH: "12"`, IAM role ARNs, projected service-account tokens.
+/run/secrets/db`), `PASSWORD_MIN_LENGTH: "12"`, IAM role ARNs, projected service-account tokens,
+token-shaped fillers (`ghp_xxxx...`, `xoxp-...-####`), `clusterSecretKey: cluster` (names a key),
+commented-out config lines (`#password: x`), names under maybe-secret keys (`bucket_key: Sales-1.2`).
+NOT CAUGHT, deliberately: a vendor-less random value under a name that says nothing (`item: 5f0c...`):
+no scanner tells it from a hash; context-only vendor formats outside a sensitive name.
 FAIL: `env: [{name: DB_PASSWORD, value: hunter2}]`, `kind: Secret` with `data`,
 `auth.password: s3cret` in values/prod.yaml, `--api-token=...` in args, `AKIA...` anywhere.
 """

@@ -65,7 +65,7 @@ def pairs(text: str) -> Iterator[Pair]:
     done = -1
     for word in SENSITIVE.finditer(lower(text)):
         at = key_start(text, word.start())
-        if at <= done:
+        if at <= done or _commented(text, at):
             continue
         for pattern in _pair_patterns():
             match = pattern.match(text, at)
@@ -73,6 +73,12 @@ def pairs(text: str) -> Iterator[Pair]:
                 done = at
                 yield Pair(match.group("k"), match.group("v"), at)
                 break
+
+
+def _commented(text: str, at: int) -> bool:
+    """The pair sits on a comment line (`#password: x`, `// token = y`, `; secret=z`): an example, not config."""
+    start = max(text.rfind("\n", max(0, at - _KEY_REACH), at) + 1, at - _KEY_REACH)
+    return text[start:at].lstrip().startswith(("#", "//", ";"))
 
 
 def key_start(text: str, position: int) -> int:

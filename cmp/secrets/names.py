@@ -34,7 +34,7 @@ _NOT_SECRET_HEADS = frozenset("""
     """.split())
 _NOT_SECRET_WORDS = frozenset("""
     existing use create generate require requires allow skip min max checksum hash sha digest public pub
-    fingerprint reset forgot rotate expire enable enabled disable length publishable
+    fingerprint reset forgot rotate expire enable enabled disable length publishable csrf xsrf
     """.split())
 _PASSWORD_HEADS = frozenset({"password", "passwd", "pwd", "passphrase", "pass", "pw"})
 _SURE_KEY_QUALIFIERS = frozenset("""
@@ -83,6 +83,14 @@ def classify(name: str) -> Sensitivity:
     if head in _MAYBE_HEADS or any(w in _PASSWORD_HEADS or w in ("secret", "token") for w in parts):
         return Sensitivity.MAYBE
     return Sensitivity.NONE
+
+
+def names_a_key(name: str) -> bool:
+    """`clusterSecretKey`, `tokenSecretKey`, `adminPasswordSecretKey`: which key of a Secret holds the
+    value (a chart's lookup setting), when a qualifier comes before `secret key`. A bare `secretKey`
+    (MinIO, S3) is the secret itself."""
+    parts = words(name)
+    return len(parts) >= 3 and parts[-2:] == ["secret", "key"]
 
 
 def _key(before: str) -> Sensitivity:

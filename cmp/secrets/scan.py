@@ -13,10 +13,17 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from cmp.secrets import decode, detectors, embedded
+from cmp.secrets import decode, detectors, embedded, maintained
 from cmp.secrets.fingerprint import fingerprint
-from cmp.secrets.names import Sensitivity, classify
-from cmp.secrets.shapes import is_literal, is_placeholder, is_public_material, looks_random
+from cmp.secrets.names import Sensitivity, classify, names_a_key
+from cmp.secrets.shapes import (
+    is_identifier,
+    is_literal,
+    is_placeholder,
+    is_public_material,
+    is_stand_in,
+    looks_random,
+)
 
 Path = tuple["str | int", ...]
 
@@ -125,14 +132,15 @@ class _Walk:
         starts = [0]
         for _, _, value in self.strings:
             starts.append(starts[-1] + len(value) + 1)
-        anchored = _owners(detectors.ANCHORS, joined, starts)
-        sensitive = _owners(embedded.SENSITIVE, embedded.lower(joined), starts)
+        lowered = embedded.lower(joined)
+        anchored = _owners(detectors.ANCHORS, joined, starts) | _keyword_owners(lowered, starts)
+        sensitive = _owners(embedded.SENSITIVE, lowered, starts)
         registry = '"auth' in joined
         for index, (path, name, value) in enumerate(self.strings):
             if registry and '"auth' in value and _found(self.hits, _registry_hits(value, path, "")):
                 continue  # its password and auth fields are one credential: one finding
             if index in anchored:
-                self.hits.extend(_pattern_hits(value, path))
+                self.hits.extend(_pattern_hits(value, path, lowered=lowered[starts[index]:starts[index + 1] - 1]))
             if index in sensitive and name not in _NO_EMBEDDED and _has_separator(value):
                 self.hits.extend(_pair_hits(value, path))
             decoded = decode.maybe_base64(value)
@@ -154,6 +162,11 @@ def _owners(pattern: re.Pattern[str], joined: str, starts: list[int]) -> set[int
         owners.add(index)
         position = starts[index + 1]
     return owners
+
+
+def _keyword_owners(lowered: str, starts: list[int]) -> set[int]:
+    """Which of the joined strings hold a keyword of the maintained catalog."""
+    return {bisect_right(starts, end) - 1 for end, _ in maintained.keyword_ends(lowered)}
 
 
 def _found(hits: list[Hit], new: Iterator[Hit]) -> bool:
@@ -180,8 +193,8 @@ def secret_payload(obj: dict[str, Any], path: Path = ()) -> Iterator[Hit]:
             if raw is None or not str(raw).strip():
                 continue
             content, note = _content(str(raw), encoded)
-            if is_public_material(content) or is_placeholder(content):
-                continue
+            if is_public_material(content) or is_stand_in(content):
+                continue  # a filled-in format (`ghp_xxxx`) in a Secret is still a Secret with data
             label = f"Secret {field} entry {str(key)!r} carries {_describe(content)}{note}"
             yield Hit((*path, field, str(key)), label, fingerprint(content))
 
@@ -207,7 +220,7 @@ def _describe(content: str) -> str:
 def judged(name: str, value: Any, path: Path, where: str, line: int = 0) -> Hit | None:
     """A hit when `value` is a secret by virtue of the name it sits under."""
     sensitivity = classify(name)
-    if sensitivity is _NONE:
+    if sensitivity is _NONE or (names_a_key(name) and isinstance(value, str) and is_identifier(value)):
         return None
     if sensitivity is Sensitivity.SURE:
         text, how = is_literal(value), "literal value"
@@ -216,8 +229,9 @@ def judged(name: str, value: Any, path: Path, where: str, line: int = 0) -> Hit 
     return None if text is None else Hit(path, f"{how} under {where}", fingerprint(text), line)
 
 
-def _pattern_hits(value: str, path: Path, suffix: str = "", numbered: bool = True) -> Iterator[Hit]:
-    for match in detectors.find(value):
+def _pattern_hits(value: str, path: Path, suffix: str = "", numbered: bool = True, lowered: str | None = None
+                  ) -> Iterator[Hit]:
+    for match in detectors.find(value, lowered):
         line = value.count("\n", 0, match.offset) + 1 if numbered and "\n" in value else 0
         yield Hit(path, match.label + suffix, fingerprint(match.secret), line)
 

@@ -20,10 +20,18 @@ _PLACEHOLDER = re.compile(
     | ref\+[a-z0-9]+://\S*        # vals references
     | (?i:redacted|placeholder|replace[_-]?me|replace[_-]?with[\w-]*|your[_-][\w-]*|todo|tbd|fixme|none|null
          |nil|n/?a|undefined|unset|empty|dummy|masked|hidden|secret|password|token|xxx+)
+    | (?:Your|YOUR)[A-Z_]\w*      # YourPingdomApiToken, YOUR_API_KEY
     | x{3,}|X{3,}|\*{3,}|\.{3,}|-{3,}|_{3,}|\#{3,}|•{3,}
     """,
     re.VERBOSE,
 )
+_FILLER_RUN = re.compile(r"x{4,}|X{4,}|\*{3,}|#{4,}|•{3,}|(?i:redacted)|^\{[A-Za-z_]\w*\}?$")
+# Eight characters of the alphabet or the digits in order: typed by a person filling a format, not drawn.
+_SEQUENCE = re.compile("|".join(
+    s[i:i + 8] for s in ("abcdefghijklmnopqrstuvwxyz", "0123456789") for i in range(len(s) - 7)))
+# The pieces of a name: `SalesResults-1.2` is Sales, Results, 1, 2 (each alternative is tried once per
+# position, so a hostile value costs linear time).
+_PIECE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+|[-_.]")
 _TEMPLATED = re.compile(r"\{\{.*\}\}|\$\{\{.*\}\}", re.DOTALL)
 _PUBLIC = re.compile(
     r"-----BEGIN (?:CERTIFICATE|TRUSTED CERTIFICATE|X509 CRL|CERTIFICATE REQUEST|NEW CERTIFICATE REQUEST"
@@ -44,10 +52,29 @@ _BOOLISH = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "dis
 
 
 def is_placeholder(value: str) -> bool:
-    """A stand-in for a value supplied elsewhere: `${VAR}`, `$(VAR)`, `<...>`, templated, masked."""
+    """A stand-in for a value supplied elsewhere (`${VAR}`, `$(VAR)`, `<...>`, templated, masked), or
+    a token-shaped filler (`ghp_xxxx...`)."""
+    text = value.strip().strip("\"'")
+    return is_stand_in(text) or is_filler(text)
+
+
+def is_stand_in(value: str) -> bool:
+    """`${VAR}`, `$(VAR)`, `<...>`, `{{ .x }}`, `***`, `EXAMPLE`: what a Secret's own entry may hold too."""
     text = value.strip().strip("\"'")
     return (not text or bool(_PLACEHOLDER.fullmatch(text)) or bool(_TEMPLATED.search(text))
             or bool(_DOCUMENTED_EXAMPLE.search(text)))
+
+
+def is_filler(value: str) -> bool:
+    """A token-shaped stand-in: a vendor prefix with a masked body (`ghp_xxxx...`, `glc_1111...=`,
+    `xoxp-...-####`, `sk-****`, `[Redacted]`, `{SumoAccessKey}`), half the value one character
+    (`aaaaaaaa`), or a long value holding a run such as `12345678` or `klmnopqr`. Short values are words."""
+    if len(value) < 8:
+        return False
+    if _FILLER_RUN.search(value) or (len(value) >= 16 and _SEQUENCE.search(value.lower())):
+        return True
+    body = [c for c in value if c.isalnum()]
+    return len(body) >= 8 and Counter(body).most_common(1)[0][1] * 2 >= len(body)
 
 
 def is_public_material(value: str) -> bool:
@@ -98,11 +125,21 @@ def looks_random(value: object) -> str | None:
     text = is_literal(value)
     if text is None or not isinstance(value, str) or any(c.isspace() for c in text) or is_identifier(text):
         return None
-    if len(text) < 8 or (len(text) < 12 and _classes(text) < 3):
+    if _wordy(text):
+        return None
+    if len(text) < 8 or (len(text) < 12 and _classes(text) < 4):
         return None
     if any(c.islower() for c in text) + any(c.isupper() for c in text) + any(c.isdigit() for c in text) < 2:
         return None  # one letter case and no digits: words and paths (`prod/webapp/db`), not keys
     return text if entropy(text) >= min(3.0, 0.8 * math.log2(len(text))) else None
+
+
+def _wordy(text: str) -> bool:
+    """Words, short numbers and separators (`SalesResults-1.2`, `DOC_Vector_5_32`): a name, not a key."""
+    pieces = _PIECE.findall(text)
+    if sum(map(len, pieces)) != len(text):
+        return False
+    return all(p in "-_." or (p.isdigit() and len(p) <= 3) or (p.isalpha() and len(p) >= 2) for p in pieces)
 
 
 def _classes(text: str) -> int:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cmp.secrets.names import Sensitivity, classify, words
+from cmp.secrets.names import Sensitivity, classify, names_a_key, words
 
 SURE, MAYBE, NONE = Sensitivity.SURE, Sensitivity.MAYBE, Sensitivity.NONE
 
@@ -60,3 +60,11 @@ def test_words_split_camel_snake_dots_and_fused_heads():
     assert words("secretKeyRef") == ["secret", "key", "ref"]
     assert words("dbpassword") == ["db", "password"]
     assert words("APIKey") == ["api", "key"]
+
+
+@pytest.mark.parametrize(("name", "names_key"), [
+    ("clusterSecretKey", True), ("hostedGrafanaIdSecretKey", True), ("tokenSecretKey", True),
+    ("secretKey", False), ("accessKey", False), ("adminPassword", False),
+])
+def test_names_a_key(name: str, names_key: bool):
+    assert names_a_key(name) is names_key

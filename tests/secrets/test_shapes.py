@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from cmp.secrets.shapes import entropy, is_identifier, is_literal, is_placeholder, is_public_material, looks_random
+from cmp.secrets.shapes import (
+    entropy,
+    is_filler,
+    is_identifier,
+    is_literal,
+    is_placeholder,
+    is_public_material,
+    is_stand_in,
+    looks_random,
+)
 
 
 @pytest.mark.parametrize("value", [
@@ -65,3 +74,30 @@ def test_identifiers_and_entropy():
     assert is_identifier("db-credentials") and is_identifier("DB_PASSWORD")
     assert not is_identifier("da560fd8adda68820c894a252686f3a0")
     assert entropy("aaaa") == 0 and entropy("abcd") == 2
+
+
+@pytest.mark.parametrize(("value", "filler"), [
+    ("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", True),
+    ("xoxp-572370529330-573807301142-572331691188-####################", True),
+    ("glc_111111111111111111111111111111111111111111=", True),
+    ("ops_eyJzaWduSW5B..[Redacted]", True),
+    ("{SumoAccessKey}", True),
+    ("dapi123456789012345678a9bc01234defg5", True),
+    ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", True),
+    ("YourPingdomApiToken", False),  # a placeholder word, not a filled-in format (is_placeholder has it)
+    ("hunter22", False),
+    ("12345678", False),  # a weak password is still a password: runs count only in long values
+    ("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", False),
+])
+def test_fillers(value: str, filler: bool):
+    assert is_filler(value) is filler
+
+
+def test_vendor_style_placeholders():
+    assert is_placeholder("YourPingdomApiToken") and is_placeholder("YOUR_API_KEY")
+    assert not is_stand_in("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")  # a Secret holding it still has data
+
+
+@pytest.mark.parametrize("value", ["SalesResults-1.2", "DOC_Vector_5_32", "AbCeFG123"])
+def test_names_and_short_values_are_not_random(value: str):
+    assert looks_random(value) is None

@@ -1,7 +1,9 @@
-"""The registry of credential families: every module's DETECTORS, joined into one compiled regex.
+"""The registry of credential families: every module's DETECTORS, joined into one compiled regex, then
+the maintained catalog (cmp/secrets/maintained.py) for every vendor prefix the families do not cover.
 
 Adding a family is adding a module here; the (payload, label) table in
-tests/secrets/test_detectors.py proves its pattern, anchor and lead together.
+tests/secrets/test_detectors.py proves its pattern, anchor and lead together. A vendor token format
+belongs in the catalog (regenerated from upstream by tools/secret_catalog.py), not here.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from collections.abc import Iterator
 from functools import cache
 from typing import NamedTuple
 
+from cmp.secrets import maintained
 from cmp.secrets.detector import Detector
-from cmp.secrets.detectors import aws, azure, github, gitlab, google, http_auth, jwt, pem, saas, slack, stripe, url
+from cmp.secrets.embedded import lower
+from cmp.secrets.shapes import is_filler
+from cmp.secrets.detectors import aws, azure, google, http_auth, jwt, pem, saas, stripe, url
 
-FAMILIES = (aws, pem, github, gitlab, slack, stripe, jwt, google, azure, saas, http_auth, url)
+# What the maintained catalog (cmp/secrets/catalog.py) lacks or cannot judge: structure (PEM bodies, URL
+# userinfo, Authorization headers, JWT headers, Azure connection strings) and the few prefixes it has no
+# rule for (AWS key IDs: its keywords are too short to prefilter; Twilio; Google OAuth; Stripe webhooks).
+FAMILIES = (aws, pem, stripe, jwt, google, azure, saas, http_auth, url)
 DETECTORS: tuple[Detector, ...] = tuple(d for family in FAMILIES for d in family.DETECTORS)
 # No family matches fewer characters than this (the shortest is a URL with user, password and host).
 MIN_LENGTH = 12
@@ -60,10 +68,19 @@ class Match(NamedTuple):
     offset: int  # where the match starts in the scanned text
 
 
-def find(text: str) -> Iterator[Match]:
-    """Every credential in `text`, leftmost first; matches an `extract` rejects are skipped."""
+def find(text: str, lowered: str | None = None) -> Iterator[Match]:
+    """Every credential in `text`: the hand-kept families' (leftmost first; matches an `extract`
+    rejects are skipped), then the maintained catalog's that none of those already covers."""
     if len(text) < MIN_LENGTH:
         return
+    found = list(_hand_kept(text))
+    yield from found
+    for label, secret, offset in maintained.find(text, lowered if lowered is not None else lower(text)):
+        if not any(secret in m.secret or m.secret in secret for m in found):
+            yield Match(label, secret, offset)
+
+
+def _hand_kept(text: str) -> Iterator[Match]:
     done = 0
     for anchor in ANCHORS.finditer(text):
         at = anchor.start()
@@ -86,4 +103,6 @@ def find(text: str) -> Iterator[Match]:
 def _accept(match: re.Match[str]) -> Match | None:
     detector = DETECTORS[int(match.lastgroup[1:])] if match.lastgroup else None
     secret = detector.secret(match) if detector else None
-    return Match(detector.label, secret, match.start()) if detector and secret else None
+    if detector is None or not secret or is_filler(secret):
+        return None
+    return Match(detector.label, secret, match.start())

@@ -1,4 +1,7 @@
-"""HTTP credentials written out in a header: `Authorization: Bearer <token>` or `Basic <base64>`."""
+"""HTTP credentials written out in a header: `Authorization: Bearer <token>` or `Basic <base64>`.
+
+A Basic credential must decode to `user:password` (a JWT header after `Basic` is a mistake, not a login).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,17 @@ def _credential(match: re.Match[str]) -> str | None:
     found = _CREDENTIAL.search(match.group())
     if found is None or is_placeholder(found.group(1)):
         return None
+    if match.group().lower().rstrip().rsplit(None, 2)[-2].endswith("basic") and not _user_password(found.group(1)):
+        return None  # Basic credentials are base64 of `user:password`; anything else is not one
     return found.group(1)
+
+
+def _user_password(encoded: str) -> bool:
+    from cmp.secrets.decode import as_text, base64_bytes
+
+    data = base64_bytes(encoded)
+    text = as_text(data) if data is not None else None
+    return text is not None and ":" in text
 
 
 # Anchored on the rare `z`, not the common `a`.
