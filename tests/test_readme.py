@@ -17,10 +17,11 @@ def test_exit_code_table_matches_the_enum():
     assert codes == {int(c) for c in ExitCode}
 
 
-def test_quickstart_has_exactly_the_two_commands():
+def test_quickstart_has_a_venv_then_exactly_the_two_commands():
     quick = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", quick, re.S)
     assert [b.strip() for b in blocks] == [
+        "python3 -m venv .venv && . .venv/bin/activate",  # PEP 668 systems refuse a bare pip install
         "pip install . && gitops-cmp render examples/gitops-repo/charts/webapp --env prod",
         "pip install '.[dev]' && python -m pytest",
     ]
@@ -28,3 +29,11 @@ def test_quickstart_has_exactly_the_two_commands():
 
 def test_ci_runs_the_readme_test_command():
     assert "pip install '.[dev]' && python -m pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_quickstart_names_the_platforms_of_the_pinned_helm_wheel():
+    quick = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    pinned = re.search(r'"helm-python-sdk==([\d.]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pinned and f"`helm-python-sdk` {pinned.group(1)}" in quick  # re-check the list when the pin moves
+    for platform in ("Linux x86_64", "aarch64", "macOS on Apple silicon", "Windows x86_64", "Alpine"):
+        assert platform in quick
