@@ -111,19 +111,39 @@ def test_example_platform_uses_deploy_and_agrees_with_it():
     deploy_params = load(DEPLOY / "kustomize" / "argocd-cmd-params-cm.yaml")["data"]
     example_params = load(PLATFORM / "argocd-cmd-params-cm.yaml")["data"]
 
-    assert [(PLATFORM / c).resolve() for c in kustomization["components"]] == [DEPLOY / "kustomize",
+    assert [(PLATFORM / c).resolve() for c in kustomization["components"]] == [PLATFORM / "gitops-cmp-sidecar",
                                                                                PLATFORM / "gitops-cmp"]
-    assert kustomization["resources"] == [UPSTREAM]
+    assert kustomization["resources"] == ["namespace.yaml", UPSTREAM]
     assert example_params == deploy_params
+
+
+def test_the_examples_copy_of_deploy_is_deploy():
+    """The example vendors deploy/kustomize so it applies once copied out of this repo: after changing
+    deploy/kustomize, `cp deploy/kustomize/* examples/gitops-repo/platform/argocd/gitops-cmp-sidecar/`."""
+    vendored = PLATFORM / "gitops-cmp-sidecar"
+    assert sorted(p.name for p in vendored.iterdir()) == sorted(p.name for p in (DEPLOY / "kustomize").iterdir())
+    for path in (DEPLOY / "kustomize").iterdir():
+        assert (vendored / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_no_path_leaves_the_example():
+    """Every local path the example's kustomizations name stays inside platform/argocd."""
+    for kustomization in PLATFORM.rglob("kustomization.yaml"):
+        data = load(kustomization)
+        for entry in [*data.get("resources", []), *data.get("components", []),
+                      *(p["path"] for p in data.get("patches", []) if "path" in p)]:
+            if "://" not in entry:
+                target = (kustomization.parent / entry).resolve()
+                assert target == PLATFORM or PLATFORM in target.parents, (kustomization, entry)
 
 
 def test_kustomize_builds_the_example_with_the_sidecar(tmp_path):
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl (with its built-in kustomize) is not installed")
-    # The same layout, with the upstream install (not reachable here) replaced by the stub.
-    platform = tmp_path / "examples" / "gitops-repo" / "platform" / "argocd"
-    shutil.copytree(DEPLOY, tmp_path / "deploy")
+    # The directory copied out on its own (as into a user's repo), the upstream install (not
+    # reachable here) replaced by the stub.
+    platform = tmp_path / "my-gitops-repo" / "platform" / "argocd"
     shutil.copytree(PLATFORM, platform)
     (platform / "upstream.yaml").write_text(UPSTREAM_STUB)
     text = (platform / "kustomization.yaml").read_text()
@@ -142,4 +162,5 @@ def test_kustomize_builds_the_example_with_the_sidecar(tmp_path):
     assert docs["gitops-cmp-platform"]["data"]["platform.yaml"] == (PLATFORM / "gitops-cmp" / "platform.yaml").read_text()
     assert docs["argocd-cmd-params-cm"]["data"]["reposerver.plugin.tar.exclusions"] == ".git/*"
     assert docs["argocd-cm"]["data"]["timeout.reconciliation"] == "180s"
-    assert {d["metadata"]["namespace"] for d in docs.values()} == {"argocd"}
+    assert docs["argocd"]["kind"] == "Namespace"  # a fresh cluster has none: apply creates it first
+    assert {d["metadata"]["namespace"] for d in docs.values() if d["kind"] != "Namespace"} == {"argocd"}
