@@ -17,7 +17,9 @@ after the environment (`deployEnv`, `werf.env`, `environment.name`, `global.env_
 holds a map or list there; the `envIdentityKeys` at any nesting; `.Release.Namespace` and
 `.Release.Name` (only against an env-name literal: `contains $name .Release.Name` is Helm's own
 fullname helper); and anything derived from them: variables, string functions, `ternary`, dicts
-passed to helpers, `set`, `toJson`/`fromJson`, `include`d helpers that print them.
+passed to helpers, `set`, `toJson`/`fromJson`, `include`d helpers that print them. A string built
+from an identity and other parts (`printf "%s-%s" $app $env`, `join`) counts like a release field:
+only against an env-name literal.
 
 FAIL: `{{ if eq .Values.env "prod" }}`, `{{ $e := .Values.global.env }}{{ if ne $e "dev" }}`,
       `{{ .Values.environment | hasPrefix "prod" }}`, `{{ index .Values.replicas .Values.env }}`,
@@ -126,13 +128,18 @@ def infer_identity(value_files: Mapping[str, Any]) -> set[tuple[str, ...]]:
     prefix or abbreviation of it: `prod` in production.yaml, `stg` in staging.yaml); not keys that
     name a kind of thing (`kind`, `mode`, `type`), whose values coincide with file names."""
     verdicts: dict[tuple[str, ...], bool] = {}
+    evidence: dict[tuple[str, ...], int] = {}
     for name, data in value_files.items():
         env = env_of(name)
         if env is None:
             continue
+        # values/<env>.yaml names an environment for sure (the standard's layout); values-web.yaml
+        # may name a component: a key there counts once two such files agree.
+        weight = 2 if name.startswith("values/") else 1
         for path, value in scalars(data):
             verdicts[path] = verdicts.get(path, True) and names_env(value, env)
-    return {path for path, ok in verdicts.items() if ok and not non_env_key(path[-1])}
+            evidence[path] = evidence.get(path, 0) + weight
+    return {path for path, ok in verdicts.items() if ok and evidence[path] >= 2 and not non_env_key(path[-1])}
 
 
 def env_of(name: str) -> str | None:

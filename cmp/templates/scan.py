@@ -36,11 +36,15 @@ LOGIC = frozenset({"and", "or", "not"})
 # Functions whose result is (a piece of) their string arguments: identity flows through them.
 DERIVE = frozenset({
     "default", "coalesce", "lower", "upper", "title", "untitle", "trim", "trimAll", "trimPrefix",
-    "trimSuffix", "trunc", "quote", "squote", "toString", "printf", "print", "println", "cat",
-    "replace", "nospace", "kebabcase", "snakecase", "camelcase", "substr", "abbrev", "required",
-    "first", "last", "mustFirst", "mustLast", "splitList", "split", "join", "regexReplaceAll",
-    "regexReplaceAllLiteral", "ternary",
+    "trimSuffix", "trunc", "quote", "squote", "toString", "replace", "nospace", "kebabcase",
+    "snakecase", "camelcase", "substr", "abbrev", "required", "first", "last", "mustFirst",
+    "mustLast", "regexReplaceAll", "regexReplaceAllLiteral", "ternary",
 })
+# Functions that build a string (or list) of which an identity is one part: `printf "%s-%s" $app
+# $env` names a resource, it is not the environment. Such a value counts like a release field:
+# only against an env-name literal. (`printf "%s" $env` alone is the identity itself.)
+COMPOSE = frozenset({"printf", "print", "println", "cat", "join", "splitList", "split", "list"})
+BUILT = "a string built from "
 # Keys whose values are enumerations of something else that shares words with env names:
 # `eq .Values.server.mode "dev"` is a dev *mode*, not the dev environment.
 NON_ENV_KEY_WORDS = frozenset({"mode", "type", "kind", "level", "method", "driver", "format",
@@ -142,6 +146,23 @@ def derive(values: Sequence[Val]) -> Val:
         return CONST
     keyed = [v.key for v in values if v.key and v.dynamic]
     return Val("any", origins=frozenset().union(*(v.origins for v in values)), key=keyed[-1] if keyed else "")
+
+
+def compose(values: Sequence[Val]) -> Val:
+    """A value built from `values`: the identities in it become mentions (see COMPOSE)."""
+    built = derive(values)
+    if not built.origins:
+        return built
+    return built._replace(origins=frozenset(o if o.startswith(BUILT) else BUILT + o for o in built.origins))
+
+
+def helper_output(printed: Sequence[Val]) -> Val:
+    """What `include` returns: a helper that prints a dict (`{{ dict ... | toJson }}`, on one branch
+    or several) returns it, so the caller reads its fields; otherwise what it prints, derived."""
+    dicts = [v for v in printed if v.kind == "dict"]
+    if dicts and not any(v.origins for v in printed if v.kind != "dict"):
+        return Val("dict", items=tuple(item for d in dicts for item in d.items))
+    return derive(printed) if printed else CONST
 
 
 def split_words(name: str) -> list[str]:
@@ -394,10 +415,11 @@ class _Scanner:
         if name == "dict":
             items = tuple((k.lits[0], v) for k, v in zip(args[::2], args[1::2]) if k.kind == "lit")
             return Val("dict", items=items)
-        if name == "list":
-            if args and all(a.kind == "lit" for a in args):
-                return Val("lit", lits=tuple(s for a in args for s in a.lits))
-            return derive(args)
+        if name == "list" and args and all(a.kind == "lit" for a in args):
+            return Val("lit", lits=tuple(s for a in args for s in a.lits))
+        if name in COMPOSE:
+            whole = len(args) == 1 or name == "printf" and len(args) == 2 and args[0].lits in (("%s",), ("%v",))
+            return derive(args[-1:]) if whole and name != "list" else compose(args)
         if name == "merge" or name == "mustMerge":
             return Val("dict", items=tuple(i for a in args if a.kind == "dict" for i in a.items))
         if name in PASS and args:
@@ -433,10 +455,7 @@ class _Scanner:
         self.running.add(key)
         self.walk(body, frame)
         self.running.discard(key)
-        if len(frame.printed) == 1 and frame.printed[0].kind == "dict":
-            output = frame.printed[0]  # `{{ dict ... | toJson }}`: the caller reads its fields
-        else:
-            output = derive(frame.printed) if frame.printed else CONST
+        output = helper_output(frame.printed)
         self.helper_output[key] = output
         return output
 

@@ -205,3 +205,11 @@ def test_a_kind_that_matches_a_file_name_is_no_identity():
     """prometheus-blackbox-exporter's values-daemonset.yaml-style scenario files set `kind: DaemonSet`."""
     assert env_conditional.infer_identity({"values-daemonset.yaml": {"kind": "DaemonSet", "env": {"x": "y"}},
                                            "values/prod.yaml": {"deploy": {"target": "prod"}}}) == {("deploy", "target")}
+
+
+def test_component_value_files_are_no_evidence_on_their_own():
+    """Badafald/miraculin's values-web.yaml sets `services.web.name: web`: a component, not an env."""
+    files = {"values-web.yaml": {"services": {"web": {"name": "web"}}},
+             "values-storage.yaml": {"services": {"storage": {"name": "storage"}}},
+             "values-dev.yaml": {"tier": "dev"}, "values-prod.yaml": {"tier": "prod"}}
+    assert env_conditional.infer_identity(files) == {("tier",)}

@@ -159,3 +159,18 @@ FRAGMENTS = st.sampled_from(
 @given(st.lists(FRAGMENTS, max_size=50).map("".join))
 def test_scanner_never_raises(text):
     scan([("a", text), ("b", text[::-1])], DEFAULTS, lambda path: ("f", text))
+
+
+def test_a_name_built_from_the_identity_counts_only_against_env_names():
+    built = '(printf "%s-%s" .Values.app .Values.environment.name)'
+    assert hits(f'{{{{ if contains "api" {built} }}}}{{{{ end }}}}') == []
+    assert hits(f'{{{{ if hasSuffix "-prod" {built} }}}}{{{{ end }}}}') == [
+        ("compare", f'hasSuffix "-prod" {built}')]
+    assert hits('{{ if eq (printf "%s" .Values.environment.name) "blue" }}{{ end }}') != []
+
+
+def test_a_helper_printing_a_dict_on_either_branch_returns_it():
+    helpers = ('{{ define "ctx" }}{{ if .ctx }}{{ .ctx | toJson }}{{ else }}'
+               '{{ dict "env" .Values.environment.name "app" .Values.app | toJson }}{{ end }}{{ end }}')
+    assert hits('{{ $c := include "ctx" . | fromJson }}{{ if eq $c.env "qa" }}{{ end }}{{ if eq $c.app "x" }}{{ end }}',
+                helpers) == [("compare", 'eq $c.env "qa"')]
