@@ -48,11 +48,14 @@ def run(args: argparse.Namespace) -> int:
 def from_chart(args: argparse.Namespace) -> RenderRequest:
     if not args.chart or not args.env:
         raise InputError("render needs CHART_DIR and --env ENV (or --app APPLICATION.yaml)")
-    chart = Path(args.chart)
-    root = Path(args.repo).resolve() if args.repo else find_repo_root(chart)
+    chart = Path(args.chart).absolute()
+    # A chart directory that is itself a symlink: the repository is where the link is, not where it
+    # points (which would re-root the render outside); cmp.confine then checks every hop.
+    where = chart.parent if chart.is_symlink() else chart
+    root = Path(args.repo).resolve() if args.repo else find_repo_root(where)
     return RenderRequest(
         repo_root=root,
-        chart_dir=chart.resolve(),
+        chart_dir=chart,
         env=check_env_name(args.env, "--env"),
         release=args.release,
         namespace=args.namespace,

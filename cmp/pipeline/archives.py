@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 4  # an archive in an archive in ...: Helm has no bound, a hostile chart would need one
 GZIP_MAGIC = b"\x1f\x8b"
+_RENAMING = frozenset({"path", "linkpath", "size"})  # PAX records that change what a member is
 
 
 class Member(NamedTuple):
@@ -56,9 +57,16 @@ class _Unpacked(io.RawIOBase):
         return data
 
 
-def templates(path: Path, shown: str, limits: Limits, budget: int) -> tuple[list[SourceFile], int]:
-    """The templates in the chart archive at `path` and in its subcharts, and the bytes it unpacked to."""
-    found, unpacked = _open(path, shown, limits, budget, is_template)
+def templates(path: Path, shown: str, limits: Limits, budget: int,
+              data: bytes | None = None) -> tuple[list[SourceFile], int]:
+    """The templates in the chart archive at `path` (its bytes: `data`, when already read) and in
+    its subcharts, and the bytes it unpacked to."""
+    if data is None:
+        found, unpacked = _open(path, shown, limits, budget, is_template)
+    else:
+        overflow = f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit once unpacked"
+        found, left = _read(data, shown, is_template, limits, budget, overflow, depth=1)
+        unpacked = budget - left
     return [SourceFile(path, member.where, member.text) for member in found], unpacked
 
 
@@ -110,6 +118,11 @@ def _read(data: bytes, shown: str, wanted: Wanted, limits: Limits, budget: int, 
     try:
         with archive:
             for member in archive:
+                if _RENAMING.intersection(archive.pax_headers):
+                    # Python applies a PAX global header's path to every later member, Go's tar (Helm)
+                    # ignores it: the scan would read other names than Helm renders.
+                    raise InputError(f"{shown}: a PAX global header renames members; Helm would read"
+                                     " other names than the scan: repackage the chart with `helm package`")
                 found.extend(_member(archive, member, shown, wanted, limits, unpacked, depth))
     except corrupt as exc:
         raise InputError(f"{shown}: corrupt archive: {exc or type(exc).__name__}") from None

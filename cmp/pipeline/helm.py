@@ -34,7 +34,7 @@ def _load_engine() -> None:
 
 
 def render(
-    chart_dir: Path,
+    chart: Path | bytes,
     values: dict[str, Any],
     *,
     release: str,
@@ -44,13 +44,16 @@ def render(
     shown: str,
     max_output_bytes: int = 0,
 ) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """(template path -> rendered text, CRDs from crds/ of the chart and its subcharts). An output
-    over `max_output_bytes` fails before Python parses any of it (that costs about 12x its size)."""
+    """(template path -> rendered text, CRDs from crds/ of the chart and its subcharts). `chart`: the
+    chart's archive bytes (the render: cmp.pipeline.chartfiles, nothing read from disk), or its
+    directory (tools and tests). An output over `max_output_bytes` fails before Python parses any of
+    it (that costs about 12x its size)."""
     import helm_python
     from helm_python import _native
 
     check_release_name(release)
-    check_dependencies(chart_dir, shown)
+    if isinstance(chart, Path):
+        check_dependencies(chart, shown)
     options: dict[str, Any] = {"name": release, "namespace": namespace}
     if kube_version:
         options["kube_version"] = kube_version
@@ -61,9 +64,12 @@ def render(
     except (TypeError, ValueError) as exc:
         raise InputError(f"values for {shown} cannot be passed to Helm: {exc}") from None
     try:
-        with helm_python.Chart.load(chart_dir) as chart:
-            rendered = _native.call_string("helm_render", chart._raw(), payload, json.dumps(options))
-            crds: list[dict[str, str]] = chart.crds
+        loaded = helm_python.Chart.load(chart) if isinstance(chart, Path) else helm_python.Chart.load_archive(chart)
+        with loaded:
+            if not isinstance(chart, Path):
+                check_loaded_dependencies(loaded, shown)
+            rendered = _native.call_string("helm_render", loaded._raw(), payload, json.dumps(options))
+            crds: list[dict[str, str]] = loaded.crds
     except helm_python.HelmChartLoadError as exc:
         raise InputError(f"{shown}: Helm cannot load the chart", exc.detail) from None
     except helm_python.HelmInvalidArgError as exc:
@@ -102,6 +108,19 @@ def check_dependencies(chart_dir: Path, shown: str) -> None:
             raise RenderError(
                 f"{shown}: dependency {dep.get('name')!r} ({dep.get('repository') or 'no repository'},"
                 f" version {dep.get('version')}) is {dep.get('status')} in {shown}/charts/;"
+                f" vendor it with `gitops-cmp init` (or `helm dependency build`) and commit charts/"
+            )
+
+
+def check_loaded_dependencies(chart: Any, shown: str) -> None:
+    """check_dependencies on a chart loaded from memory: every dependency Chart.yaml declares is a
+    subchart Helm loaded from charts/ (by name, as `helm template` checks)."""
+    present = {dep.get("name") for dep in chart.dependencies}
+    for dep in chart.metadata.get("dependencies") or []:
+        if dep.get("name") not in present:
+            raise RenderError(
+                f"{shown}: dependency {dep.get('name')!r} ({dep.get('repository') or 'no repository'},"
+                f" version {dep.get('version')}) is missing in {shown}/charts/;"
                 f" vendor it with `gitops-cmp init` (or `helm dependency build`) and commit charts/"
             )
 

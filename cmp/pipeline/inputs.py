@@ -5,10 +5,12 @@ import re
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from cmp import confine as _confine
 from cmp import yamlio
 from cmp.config import RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import InputError
+from cmp.pipeline import chartfiles
 
 if TYPE_CHECKING:
     from cmp.templates.nodes import Tree
@@ -38,7 +40,8 @@ class Inputs(NamedTuple):
     base_values: ValueFile | None  # the chart's values.yaml, which Helm applies itself
     value_files: tuple[ValueFile, ...]  # values/<env>.yaml, then extra files, in order
     templates: tuple[SourceFile, ...]  # templates/ of the chart and of its subcharts (dirs and .tgz), by path
-    trees: "tuple[Tree, ...]" = ()  # `templates` parsed: set by the rule runner for its rules only
+    trees: "tuple[Tree, ...]" = ()
+    files: tuple[chartfiles.ChartFile, ...] = ()  # every file Helm is handed, confined (chartfiles)  # `templates` parsed: set by the rule runner for its rules only
 
     @property
     def user_values(self) -> dict[str, Any]:
@@ -57,13 +60,17 @@ def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
     if not chart_dir.is_dir():
         shown = display(chart_dir, root) if chart_dir != root else os.fspath(chart_dir)  # not "."
         raise InputError(f"{shown}: chart directory not found")
-    meta = _chart_meta(chart_dir, root, limit)
+    files = chartfiles.collect(chart_dir, root, config.limits.max_chart_bytes,
+                               lambda name, path: check_name(name, path, root))
+    by_rel = {f.rel: f for f in files}
+    meta = _chart_meta(chart_dir, by_rel.get("Chart.yaml"), root, limit)
     name = str(meta["name"])
-    files = [*_env_values(request, chart_dir), *request.value_files]
-    value_files = tuple(read_values(f, root, limit) for f in files)
+    value_paths = [*_env_values(request, chart_dir), *request.value_files]
+    value_files = tuple(read_values(f, root, limit) for f in value_paths)
     request = request._replace(env=judged_env(request.env, value_files, config))
     _known_env(request.env, config)
     default = f"{name}-{request.env}" if request.env else name
+    base = by_rel.get("values.yaml")
     return Inputs(
         request=request,
         config=config,
@@ -72,9 +79,12 @@ def gather(request: RenderRequest, config: RepoConfig) -> Inputs:
         chart_meta=meta,
         release=request.release or default,
         namespace=request.namespace or default,
-        base_values=_optional_values(chart_dir / "values.yaml", root, limit),
+        base_values=_parse_values(chart_dir / "values.yaml", display(chart_dir / "values.yaml", root),
+                                  yamlio.decode(_bounded(base, root, limit), display(base.path, root)))
+        if base else None,
         value_files=value_files,
-        templates=tuple(_templates(chart_dir, root, config)),
+        templates=tuple(_templates(chart_dir, files, root, config)),
+        files=tuple(files),
     )
 
 
@@ -137,15 +147,8 @@ def _env_values(request: RenderRequest, chart_dir: Path) -> list[Path]:
 
 
 def confine(path: Path, root: Path, what: str) -> Path:
-    """`path` resolved (symlinks followed); an InputError unless it stays inside `root`."""
-    resolved = path.resolve()
-    if resolved == root or root in resolved.parents:
-        return resolved
-    shown = display(path.absolute(), root)
-    lexical = Path(os.path.normpath(path.absolute()))
-    if lexical != root and root not in lexical.parents:
-        raise InputError(f"{shown}: {what} path leads outside the repository ({root.name}/)")
-    raise InputError(f"{shown}: {what} is a symlink that resolves outside the repository (to {resolved})")
+    """`path` resolved, every symlink hop inside `root` and outside .git/ (cmp.confine)."""
+    return _confine.resolve(path, root, what)
 
 
 # Control characters, line breaks (YAML's too: NEL, LS, PS) and the BOM. A file or chart name is
@@ -160,35 +163,35 @@ def check_name(name: str, path: Path, root: Path) -> None:
                          " rename it (Helm writes names into the manifest stream)")
 
 
-def display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return os.fspath(path)
+display = _confine.display
 
 
 def read_values(path: Path, root: Path, limit: int) -> ValueFile:
     resolved = confine(path, root, "value file")
     shown = display(resolved, root)
-    text = yamlio.read_text(resolved, shown, limit)
+    return _parse_values(resolved, shown, yamlio.read_text(resolved, shown, limit))
+
+
+def _parse_values(path: Path, shown: str, text: str) -> ValueFile:
     data = yamlio.load_one(text, shown)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(f"{shown}: a values file must be a mapping, found {yamlio.kind(data)}")
-    return ValueFile(resolved, shown, text, data)
+    return ValueFile(path, shown, text, data)
 
 
-def _optional_values(path: Path, root: Path, limit: int) -> ValueFile | None:
-    return read_values(path, root, limit) if path.exists() else None
+def _bounded(chart_file: chartfiles.ChartFile, root: Path, limit: int) -> bytes:
+    if len(chart_file.data) > limit:
+        raise InputError(f"{display(chart_file.path, root)}: {len(chart_file.data)} bytes is over the {limit}-byte limit")
+    return chart_file.data
 
 
-def _chart_meta(chart_dir: Path, root: Path, limit: int) -> dict[str, Any]:
-    path = chart_dir / "Chart.yaml"
-    shown = display(path, root)
-    if not path.is_file():
+def _chart_meta(chart_dir: Path, chart_yaml: chartfiles.ChartFile | None, root: Path, limit: int) -> dict[str, Any]:
+    shown = display(chart_dir / "Chart.yaml", root)
+    if chart_yaml is None:
         raise InputError(f"{shown}: missing; {display(chart_dir, root)} is not a Helm chart")
-    meta = yamlio.load_one(yamlio.read_text(confine(path, root, "Chart.yaml"), shown, limit), shown)
+    meta = yamlio.load_one(yamlio.decode(_bounded(chart_yaml, root, limit), shown), shown)
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         raise InputError(f"{shown}: must be a mapping with a 'name'")
     if _UNSAFE_NAME.search(meta["name"]):
@@ -198,38 +201,24 @@ def _chart_meta(chart_dir: Path, root: Path, limit: int) -> dict[str, Any]:
     return meta
 
 
-def _templates(chart_dir: Path, root: Path, config: RepoConfig) -> list[SourceFile]:
-    """Every file of the chart is checked for escapes; templates/ files are read for the scanners,
-    and so are those inside subcharts packaged as .tgz (their unpacked bytes count towards the limit)."""
+def _templates(chart_dir: Path, files: list[chartfiles.ChartFile], root: Path, config: RepoConfig) -> list[SourceFile]:
+    """templates/ files of the chart and its subchart directories, and those inside subcharts packaged
+    as .tgz (their unpacked bytes count towards the limit): exactly the files Helm is handed."""
     found: list[SourceFile] = []
-    total = 0
-    for dirpath, dirnames, filenames in os.walk(chart_dir, followlinks=False):
-        here = Path(dirpath)
-        dirnames.sort()
-        for name in [*dirnames, *sorted(filenames)]:
-            path = here / name
-            check_name(name, path, root)
-            if path.is_symlink():
-                confine(path, root, "chart file")
-        for name in sorted(filenames):
-            path = here / name
-            total += path.stat().st_size
-            if total > config.limits.max_chart_bytes:
-                raise InputError(
-                    f"{display(chart_dir, root)}: chart is over the {config.limits.max_chart_bytes}-byte limit"
-                )
-            rel = path.relative_to(chart_dir)
-            if is_template(rel):
-                shown = display(path, root)
-                text = yamlio.read_text(path, shown, config.limits.max_file_bytes)
-                found.append(SourceFile(path, shown, text))
-            elif is_archive(rel):
-                from cmp.pipeline import archives
+    budget = config.limits.max_chart_bytes - sum(len(f.data) for f in files)
+    for chart_file in files:
+        rel = PurePath(chart_file.rel)
+        path = chart_dir / chart_file.rel
+        shown = display(path, root)
+        if is_template(rel):
+            text = yamlio.decode(_bounded(chart_file, root, config.limits.max_file_bytes), shown)
+            found.append(SourceFile(path, shown, text))
+        elif is_archive(rel):
+            from cmp.pipeline import archives
 
-                packaged, unpacked = archives.templates(path, display(path, root), config.limits,
-                                                        config.limits.max_chart_bytes - total)
-                found.extend(packaged)
-                total += unpacked
+            packaged, unpacked = archives.templates(path, shown, config.limits, budget, chart_file.data)
+            found.extend(packaged)
+            budget -= unpacked
     return found
 
 

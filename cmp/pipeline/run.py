@@ -13,7 +13,7 @@ from cmp import verdict
 from cmp.context import RenderRequest
 from cmp.errors import CmpError, RenderError
 from cmp.findings import Finding, Severity
-from cmp.pipeline import emit, helm, inputs, manifests
+from cmp.pipeline import chartfiles, emit, helm, inputs, manifests
 from cmp.rules import RENDER_RULES
 
 if TYPE_CHECKING:
@@ -98,8 +98,9 @@ def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manife
 
 
 def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str) -> list[manifests.Manifest]:
+    base = gathered.base_values.data if gathered.base_values else None
     templates, crds = helm.render(
-        gathered.chart_dir,
+        chartfiles.archive(list(gathered.files), base),
         values,
         release=gathered.release,
         namespace=gathered.namespace,
