@@ -34,7 +34,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from cmp import valuefiles, yamlio
+from cmp import confine, valuefiles, yamlio
 from cmp.config import RepoConfig
 from cmp.errors import CmpError, InputError
 from cmp.findings import Finding, Severity
@@ -306,11 +306,11 @@ def _strings(value: Any) -> bool:
 
 
 def inside(root: Path, path: Path) -> Path | None:
+    """`path` resolved if every symlink hop stays in `root` and out of .git/ (cmp.confine), else None."""
     try:
-        resolved = path.resolve()
-    except (OSError, ValueError):  # a NUL byte, a symlink loop: no such path here
+        return confine.inside(path, root)
+    except (OSError, ValueError):  # a NUL byte: no such path here
         return None
-    return resolved if resolved == root or root in resolved.parents else None
 
 
 def _finding(app: AppDoc, keys: tuple[str, ...], message: str) -> Finding:

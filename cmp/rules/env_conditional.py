@@ -53,7 +53,7 @@ from cmp import yamlio
 from cmp.config import EnvConditionalMode, RepoConfig
 from cmp.errors import InputError
 from cmp.findings import Finding, Severity
-from cmp.pipeline.inputs import Inputs, confine, merge_values
+from cmp.pipeline.inputs import Inputs, confine, display, merge_values
 from cmp.templates.nodes import Action, Branch, Comment, Node, Template, Tree, walk
 from cmp.templates import trees as chart_trees
 from cmp.templates.scan import Hit, ScanResult, Settings, non_env_key, scan_trees
@@ -234,17 +234,20 @@ def scan_chart(inputs: Inputs) -> ScanResult:
 
 
 def tpl_file(inputs: Inputs, path: str) -> tuple[str, str] | None:
-    """A chart file that a template renders with `tpl (.Files.Get path)`: a template too."""
-    chart = inputs.chart_dir
-    target = (chart / path).resolve()
-    if chart not in target.parents or not target.is_file() or target.relative_to(chart).parts[0] == "templates":
+    """A chart file that a template renders with `tpl (.Files.Get path)`: a template too. Looked up
+    in the files Helm is handed (confined, read once: cmp.pipeline.chartfiles), by Helm's own key."""
+    if path.split("/", 1)[0] == "templates":
         return None  # Helm's .Files holds only the chart's own files, templates/ excluded
-    root = inputs.request.repo_root.resolve()
-    shown = target.relative_to(root).as_posix() if root in target.parents else target.as_posix()
-    try:
-        return shown, yamlio.read_text(target, shown, inputs.config.limits.max_file_bytes)
-    except InputError:
+    found = next((f for f in inputs.files if f.rel == path), None)
+    if found is None:
+        return None
+    shown = display(inputs.chart_dir / path, inputs.request.repo_root.resolve())
+    if len(found.data) > inputs.config.limits.max_file_bytes:
         return None  # Helm would not render it either; the render reports the problem
+    try:
+        return shown, yamlio.decode(found.data, shown)
+    except InputError:
+        return None
 
 
 def finding(hit: Hit, tree: Tree, mode: EnvConditionalMode) -> Finding:
