@@ -51,6 +51,9 @@ def add_parser(subparsers: Any) -> None:
                         " NO_COLOR is not set)")
     parser.add_argument("--shard", metavar="I/N",
                         help="render only the I-th of N deterministic shares of the apps (1-based), for a CI matrix")
+    parser.add_argument("--render-all", action="store_true",
+                        help="render every app; by default an app whose chart, value files and Application are"
+                        " the same at --base is reported unchanged without rendering")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
                         help="worker processes (default: the usable CPUs; small runs stay in-process)")
     add_cluster_flags(parser)
@@ -61,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
 
     from cmp import appdocs
-    from cmp.parity import discover, plan, runner
+    from cmp.parity import discover, incremental, plan, runner
+    from cmp.parity.worker import AppResult as AppResultType
+    from cmp.parity.worker import Status
 
     started = time.monotonic()
     root = Path(args.repo).resolve() if args.repo else find_repo_root(Path.cwd())
@@ -83,9 +88,16 @@ def run(args: argparse.Namespace) -> int:
             head = discover.entries(root, judged.policy.repo_urls)
             base = discover.entries(base_root, judged.policy.repo_urls) if base_root else {}
             work = plan.build(head, root, base, base_root, cluster, shard, judged.policy)
-        workers = runner.workers_for(work.jobs, args.jobs or runner.default_jobs())
+        jobs, same = work.jobs, set()
+        if base_commit is not None and not args.render_all and out is None:
+            with phases("unchanged_inputs"):
+                same = incremental.unchanged(root, base_commit, work.jobs)
+            jobs = tuple(j for j in work.jobs if j.name not in same)
+        workers = runner.workers_for(jobs, args.jobs or runner.default_jobs())
         with phases("render"):
-            results = runner.run(work.jobs, workers, runner.terminal_progress())
+            rendered = iter(runner.run(jobs, workers, runner.terminal_progress()))
+        results = [AppResultType(j.name, Status.UNCHANGED, j.source) if j.name in same else next(rendered)
+                   for j in work.jobs]
     return _finish(args, results, work.skipped, base_commit, shard, out, started, workers, phases.ms, judged)
 
 

@@ -112,7 +112,7 @@ def test_every_status_against_the_base_branch(git_repo: Path, git, cli):
     assert added["resource"] == "apps/v1/Deployment api-dev"
     assert jsonpatch.apply_patch({}, added["patch"])["spec"]["replicas"] == 1
     assert set(apps["webapp-prod"]["timings_ms"]) == {"head", "base", "diff"}
-    assert set(report["timings_ms"]) == {"base_tree", "discover", "render"}
+    assert set(report["timings_ms"]) == {"base_tree", "discover", "unchanged_inputs", "render"}
     assert report["base"] == git(git_repo.parent, "rev-parse", "main").strip()
     assert report["exit_code"] == 3
 

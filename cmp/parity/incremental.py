@@ -1,0 +1,71 @@
+"""Apps whose inputs are the same at the base ref and in the working tree: unchanged, not rendered.
+
+A render reads the chart's directory, its value files, the Application that declares it and the
+repo config, and within one parity run both sides use the same engine, cluster and judging
+policy. So when git reports no difference between the base commit and the working tree under any
+of those paths (tracked changes, and every untracked file, ignored ones included), and the chart
+holds no symlink (which could reach a file elsewhere in the repository), both renders are the same
+bytes: the app is reported unchanged without rendering either side. `--render-all` (and `--out`,
+which needs every manifest) renders every app.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from cmp.config import CONFIG_NAME
+from cmp.context import RenderRequest
+from cmp.parity.gittree import git
+from cmp.parity.worker import AppJob
+
+
+def changed_paths(root: Path, commit: str) -> set[PurePosixPath]:
+    """Paths under `root`, relative to it, that differ between `commit` and the working tree."""
+    tracked = git(root, "diff", "--name-only", "-z", "--no-renames", "--relative", commit, "--")
+    untracked = git(root, "ls-files", "--others", "-z")  # ignored files too: Helm reads those as well
+    return {PurePosixPath(os.fsdecode(p)) for p in (*tracked.split(b"\0"), *untracked.split(b"\0")) if p}
+
+
+def unchanged(root: Path, commit: str, jobs: Sequence[AppJob]) -> set[str]:
+    """The names of the jobs whose inputs are identical on both sides."""
+    changed = changed_paths(root, commit)
+    if any(p.name == CONFIG_NAME for p in changed):
+        return set()
+    dirs = {parent for p in changed for parent in p.parents}
+    same: set[str] = set()
+    for job in jobs:
+        head, base = job.head.request, job.base.request
+        if head is None or base is None or job.head.policy != job.base.policy:
+            continue
+        try:
+            if _moved(base, base.repo_root, root) != head:
+                continue  # another chart, value file, env, release or namespace: a different render
+            chart = _relative(head.chart_dir, root)
+            inputs = {PurePosixPath(job.source), *(_relative(f, root) for f in head.value_files)}
+        except ValueError:  # a path outside the repository: the render refuses it; let it
+            continue
+        if chart in dirs or chart in changed or inputs & changed or changed & set(chart.parents):
+            continue
+        if _has_symlink(head.chart_dir):
+            continue
+        same.add(job.name)
+    return same
+
+
+def _relative(path: Path, root: Path) -> PurePosixPath:
+    return PurePosixPath(path.relative_to(root).as_posix())
+
+
+def _moved(request: RenderRequest, old: Path, new: Path) -> RenderRequest:
+    """`request` as it would read the same files under `new` instead of `old`."""
+    return request._replace(repo_root=new, chart_dir=new / request.chart_dir.relative_to(old),
+                            value_files=tuple(new / f.relative_to(old) for f in request.value_files))
+
+
+def _has_symlink(directory: Path) -> bool:
+    for parent, dirs, files in os.walk(directory):
+        if any(os.path.islink(os.path.join(parent, name)) for name in (*dirs, *files)):
+            return True
+    return False
