@@ -1,7 +1,8 @@
 """env-conditional: templates never branch on the environment's name; values files carry every difference.
 
-The chart's templates (everything under templates/, `_*.tpl` helpers and NOTES.txt included, and
-any file a template passes to `tpl` with `.Files.Get`) are parsed as Go templates and followed
+The chart's templates (everything under templates/, `_*.tpl` helpers and NOTES.txt included, any
+file a template passes to `tpl` with `.Files.Get`, and any value string it passes to `tpl`, reported
+at the `tpl` call) are parsed as Go templates and followed
 the way Helm runs them. A finding is a place where the output depends on WHICH environment
 renders the chart through template logic:
 
@@ -30,8 +31,7 @@ PASS: `{{ if .Values.isProd }}` / `{{ if .Values.production }}` (a switch each v
       `env: {{ .Values.env }}` (printed, not branched on), `{{ eq .Values.service.type "LoadBalancer" }}`,
       `{{ eq .Values.server.mode "dev" }}` (a mode, not an env), `"letsencrypt-production"`,
       env words in comments and plain text, `.Capabilities` checks; not followed: a decision on a
-      helper's literal output picked by an env branch (the branch in the helper is the finding),
-      `tpl` of a value string
+      helper's literal output picked by an env branch (the branch in the helper is the finding)
 
 Modes (`envConditionalMode` in .gitops-cmp.yaml): `block` (default) fails the render; `warn`
 reports without failing; `strip` blanks every identity value (inferred, named or configured) before
@@ -115,8 +115,9 @@ def settings(config: RepoConfig, value_files: Mapping[str, Any] | None = None) -
     """The scan's settings for a chart whose value files (chart-relative path -> parsed data,
     `values.yaml` included) are `value_files`."""
     files = value_files or {}
+    templated = {(path, text) for data in files.values() for path, text in scalars(data) if "{{" in text}
     return Settings.of(config.env_words, config.env_identity_keys, infer_identity(files),
-                       containers(files.get("values.yaml")))
+                       containers(files.get("values.yaml")), templated)
 
 
 def chart_settings(inputs: Inputs) -> Settings:

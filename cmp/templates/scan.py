@@ -72,13 +72,15 @@ class Settings(NamedTuple):
     identity_keys: tuple[tuple[str, ...], ...]
     inferred: frozenset[tuple[str, ...]] = frozenset()  # values paths that hold the env's own name
     containers: frozenset[tuple[str, ...]] = frozenset()  # values paths that hold a map or a list
+    templated: frozenset[tuple[tuple[str, ...], str]] = frozenset()  # value strings holding `{{`
 
     @staticmethod
     def of(env_words: Iterable[str], identity_keys: Iterable[str],
-           inferred: Iterable[tuple[str, ...]] = (), containers: Iterable[tuple[str, ...]] = ()) -> "Settings":
+           inferred: Iterable[tuple[str, ...]] = (), containers: Iterable[tuple[str, ...]] = (),
+           templated: Iterable[tuple[tuple[str, ...], str]] = ()) -> "Settings":
         return Settings(frozenset(w.lower() for w in env_words),
                         tuple(tuple(k.split(".")) for k in identity_keys if k),
-                        frozenset(inferred), frozenset(containers))
+                        frozenset(inferred), frozenset(containers), frozenset(templated))
 
     def is_identity(self, path: tuple[str, ...]) -> bool:
         """Whether the `.Values` path (list elements as "[]") names the environment."""
@@ -404,13 +406,19 @@ class _Scanner:
         if selector is not None:
             self.select(name, selector, site)
             return ANY if name != "hasKey" else CONST
-        return self.call_value(name, args, frame)
+        return self.call_value(name, args, site)
 
-    def call_value(self, name: str, args: list[Val], frame: _Frame) -> Val:
+    def call_value(self, name: str, args: list[Val], site: tuple[_Frame, int, int]) -> Val:
+        frame = site[0]
         if name == "include" and args and args[0].kind == "lit":
             return self.helper(args[0].lits[0], args[1] if len(args) > 1 else CONST, frame.depth + 1)
         if name == "tpl" and args and args[0].kind == "file":
             self.tpl_file(args[0].lits[0], args[1] if len(args) > 1 else ROOT, frame.depth + 1)
+            return ANY
+        if name == "tpl" and args and args[0].kind == "values":
+            for path, text in sorted(self.settings.templated):
+                if path == args[0].path:
+                    self.tpl_value(path, text, args[1] if len(args) > 1 else ROOT, site)
             return ANY
         if name == "dict":
             items = tuple((k.lits[0], v) for k, v in zip(args[::2], args[1::2]) if k.kind == "lit")
@@ -469,6 +477,26 @@ class _Scanner:
         tree = parse(text)
         self.add(name, tree)
         self.walk(tree.nodes, _Frame(name, tree.source, ctx, {"$": ctx}, [], depth))
+
+    def tpl_value(self, path: tuple[str, ...], text: str, ctx: Val, site: tuple[_Frame, int, int]) -> None:
+        """`tpl .Values.x .` renders a value string as a template: its decisions are made where
+        tpl is called, and reported there."""
+        frame, start, end = site
+        if frame.depth > MAX_CALL_DEPTH:
+            return
+        tree = parse(text)
+        shown = ".Values." + ".".join(path)
+        outer, self.hits = self.hits, {}
+        try:
+            self.walk(tree.nodes, _Frame(shown, tree.source, ctx, {"$": ctx}, [], frame.depth + 1))
+        finally:
+            inner, self.hits = self.hits, outer
+        for hit in inner.values():
+            if hit.file == shown:
+                self.hit(frame, start, end, hit.kind, f"`tpl` renders {shown}, where `{hit.expression}`:"
+                         f" {hit.why}", hit.neutralisable)
+            else:  # a helper the value string includes
+                self.hits.setdefault((hit.file, hit.offset, hit.kind), hit)
 
     # ---- the policy: what counts ----------------------------------------------------------
 

@@ -213,3 +213,11 @@ def test_component_value_files_are_no_evidence_on_their_own():
              "values-storage.yaml": {"services": {"storage": {"name": "storage"}}},
              "values-dev.yaml": {"tier": "dev"}, "values-prod.yaml": {"tier": "prod"}}
     assert env_conditional.infer_identity(files) == {("tier",)}
+
+
+def test_tpl_of_a_value_string_holding_template_logic_is_a_finding(tmp_path):
+    make_chart(tmp_path, {"templates/cm.yaml": "a: 1\nhost: {{ tpl .Values.host . }}\n"},
+               base='host: \'{{ if eq .Values.env "prod" }}shop{{ else }}dev-shop{{ end }}.example\'\n')
+    (finding,) = findings(tmp_path)
+    assert (finding.path, finding.line, finding.severity) == ("charts/app/templates/cm.yaml", 2, Severity.ERROR)
+    assert "`tpl` renders .Values.host" in finding.message

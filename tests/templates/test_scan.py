@@ -174,3 +174,13 @@ def test_a_helper_printing_a_dict_on_either_branch_returns_it():
                '{{ dict "env" .Values.environment.name "app" .Values.app | toJson }}{{ end }}{{ end }}')
     assert hits('{{ $c := include "ctx" . | fromJson }}{{ if eq $c.env "qa" }}{{ end }}{{ if eq $c.app "x" }}{{ end }}',
                 helpers) == [("compare", 'eq $c.env "qa"')]
+
+
+def test_tpl_of_a_value_string_is_scanned_and_reported_where_tpl_is_called():
+    templated = Settings.of(DEFAULT_ENV_WORDS, DEFAULT_IDENTITY_KEYS, templated=[
+        (("ingress", "host"), '{{ if eq .Values.env "prod" }}shop.example{{ else }}{{ .Values.env }}.shop.example{{ end }}'),
+        (("banner",), "{{ .Release.Name }} in {{ .Values.env }}")])
+    result = scan([("t.yaml", 'a: {{ tpl .Values.ingress.host . }}\nb: {{ tpl .Values.banner $ }}\n')], templated)
+    assert [(h.kind, h.expression, h.why) for h in result.hits] == [
+        ("compare", "tpl .Values.ingress.host .", "`tpl` renders .Values.ingress.host, where"
+         " `eq .Values.env \"prod\"`: it compares env identity .Values.env with 'prod'")]
