@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from cmp import yamlio
 from cmp.config import Limits
 from cmp.errors import InputError
-from cmp.pipeline.inputs import _UNSAFE_NAME, SourceFile, is_archive, is_template
+from cmp.chartfiles import UNSAFE_NAME, SourceFile, is_archive, is_template
 
 if TYPE_CHECKING:
     import tarfile
@@ -159,7 +159,7 @@ def chart_path(name: str, where: str) -> PurePosixPath:
         raise InputError(f"{where}: archive member has an absolute path")
     if ".." in parts:
         raise InputError(f"{where}: archive member path leads outside the chart (`..`)")
-    if _UNSAFE_NAME.search(name):
+    if UNSAFE_NAME.search(name):
         raise InputError(f"{where.encode('unicode_escape').decode('ascii')}: a control character or line break"
                          " in an archive member name")
     return PurePosixPath(*[p for p in parts[1:] if p not in ("", ".")])

@@ -1,12 +1,12 @@
 """Stage 1: read the chart and every value file, confined to the repo, bounded, strictly parsed."""
 
 import os
-import re
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import confine as _confine
 from cmp import yamlio
+from cmp.chartfiles import UNSAFE_NAME, SourceFile, ValueFile, is_archive, is_template
 from cmp.config import RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import InputError
@@ -14,19 +14,6 @@ from cmp.pipeline import chartfiles
 
 if TYPE_CHECKING:
     from cmp.templates.nodes import Tree
-
-
-class SourceFile(NamedTuple):
-    path: Path
-    display: str  # repo-relative, what findings and errors name
-    text: str
-
-
-class ValueFile(NamedTuple):
-    path: Path
-    display: str
-    text: str
-    data: dict[str, Any]
 
 
 class Inputs(NamedTuple):
@@ -151,13 +138,8 @@ def confine(path: Path, root: Path, what: str) -> Path:
     return _confine.resolve(path, root, what)
 
 
-# Control characters, line breaks (YAML's too: NEL, LS, PS) and the BOM. A file or chart name is
-# written into `# Source:` comments, findings and logs: none may start a new line or document there.
-_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
-
-
 def check_name(name: str, path: Path, root: Path) -> None:
-    if _UNSAFE_NAME.search(name):
+    if UNSAFE_NAME.search(name):
         shown = display(path.parent, root) + "/" + name.encode("unicode_escape").decode("ascii")
         raise InputError(f"{shown}: a control character or line break in a chart file or directory name;"
                          " rename it (Helm writes names into the manifest stream)")
@@ -194,7 +176,7 @@ def _chart_meta(chart_dir: Path, chart_yaml: chartfiles.ChartFile | None, root: 
     meta = yamlio.load_one(yamlio.decode(_bounded(chart_yaml, root, limit), shown), shown)
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         raise InputError(f"{shown}: must be a mapping with a 'name'")
-    if _UNSAFE_NAME.search(meta["name"]):
+    if UNSAFE_NAME.search(meta["name"]):
         raise InputError(f"{shown}: the chart name holds a control character or line break")
     if meta.get("type") == "library":
         raise InputError(f"{shown}: {meta['name']!r} is a library chart; library charts cannot be rendered")
@@ -220,25 +202,6 @@ def _templates(chart_dir: Path, files: list[chartfiles.ChartFile], root: Path, c
             found.extend(packaged)
             budget -= unpacked
     return found
-
-
-def is_template(rel: PurePath) -> bool:
-    """templates/... of the chart, or of a subchart vendored as a directory (charts/<sub>/templates/...)."""
-    parts = rel.parts
-    if "templates" not in parts[:-1]:
-        return False
-    return _in_charts(parts[: parts.index("templates")])
-
-
-def is_archive(rel: PurePath) -> bool:
-    """A subchart packaged by `helm dependency build`: charts/<name>-<version>.tgz, of the chart or a subchart."""
-    parts = rel.parts
-    return rel.suffix == ".tgz" and parts[-2:-1] == ("charts",) and _in_charts(parts[:-2])
-
-
-def _in_charts(prefix: tuple[str, ...]) -> bool:
-    """`prefix` is the chart itself or a subchart directory: (), (charts, <sub>), (charts, <sub>, charts, <sub>), ..."""
-    return len(prefix) % 2 == 0 and all(part == "charts" for part in prefix[::2])
 
 
 def merge_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

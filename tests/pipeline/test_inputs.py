@@ -13,7 +13,8 @@ from support import EXAMPLE, ROOT, write_chart
 from cmp.config import Limits, RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import InputError
-from cmp.pipeline.inputs import gather, is_archive, is_template, merge_values
+from cmp.chartfiles import is_archive, is_template
+from cmp.pipeline.inputs import gather, merge_values
 
 
 @pytest.mark.parametrize(
