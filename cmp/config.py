@@ -19,6 +19,8 @@ MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_ENV_WORDS = ("prod", "production", "staging", "stage", "dev", "development", "qa",
                      "uat", "preprod", "test", "sandbox")
 DEFAULT_IDENTITY_KEYS = ("env", "environment", "stage", "global.env", "global.environment")
+DEFAULT_ESO_STORE_KINDS = ("ClusterSecretStore",)
+DEFAULT_ESO_PROVIDERS = ("aws/SecretsManager",)
 
 
 class EnvConditionalMode(str, Enum):
@@ -58,6 +60,10 @@ class RepoConfig(NamedTuple):
     allow: tuple[AllowEntry, ...] = ()
     repo_urls: frozenset[str] = frozenset()  # this repository's URLs: Applications elsewhere are skipped
     limits: Limits = Limits()
+    # The ESO standard (eso-standard): which store kinds ExternalSecrets may reference and which
+    # providers a store may read ("aws/SecretsManager": the aws provider with that service).
+    eso_store_kinds: tuple[str, ...] = DEFAULT_ESO_STORE_KINDS
+    eso_providers: tuple[str, ...] = DEFAULT_ESO_PROVIDERS
     source: str = "(defaults)"
     # Bookkeeping, not settings (NOT_SETTINGS):
     repo_may_allow: frozenset[str] | None = None  # rules whose repo allow entries count; None: every rule
@@ -70,7 +76,8 @@ class RepoConfig(NamedTuple):
 # YAML key of each setting, and of each limit.
 KEYS = {"environments": "environments", "env_words": "envWords", "env_identity_keys": "envIdentityKeys",
         "env_conditional_mode": "envConditionalMode", "strict_environments": "strictEnvironments",
-        "allow": "allow", "repo_urls": "repoURLs", "limits": "limits"}
+        "allow": "allow", "repo_urls": "repoURLs", "limits": "limits", "eso_store_kinds": "esoStoreKinds",
+        "eso_providers": "esoProviders"}
 LIMIT_KEYS = {"max_file_bytes": "maxFileBytes", "max_chart_bytes": "maxChartBytes",
               "deadline_seconds": "deadlineSeconds", "max_output_bytes": "maxOutputBytes",
               "max_memory_bytes": "maxMemoryBytes"}
@@ -139,6 +146,8 @@ def parse(data: Any, source: str, platform: bool = False) -> RepoConfig:
         allow=tuple(_allow_entry(e, i, source, origin) for i, e in enumerate(_list(data, "allow", source))),
         repo_urls=frozenset(normalize_repo_url(u) for u in _names(data, "repoURLs", (), source)),
         limits=limits,
+        eso_store_kinds=_allowed(data, "esoStoreKinds", defaults.eso_store_kinds, source),
+        eso_providers=_allowed(data, "esoProviders", defaults.eso_providers, source),
         source=source,
         repo_may_allow=frozenset(_names(data, PLATFORM_KEY, (), source)) if platform else None,
         explicit=frozenset(fields | {f"limits.{name}" for name in limits_set}),
@@ -165,6 +174,14 @@ def _names(data: dict[str, Any], key: str, default: tuple[str, ...], source: str
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise _invalid(source, f"{key}: expected a list of non-empty strings")
     return tuple(value)
+
+
+def _allowed(data: dict[str, Any], key: str, default: tuple[str, ...], source: str) -> tuple[str, ...]:
+    """A list of what the standard allows: set, it may not be empty (that would allow nothing)."""
+    names = _names(data, key, default, source)
+    if not names:
+        raise _invalid(source, f"{key}: an empty list allows nothing; leave it out for the standard's default")
+    return names
 
 
 def _allow_entry(entry: Any, index: int, source: str, origin: str) -> AllowEntry:
@@ -224,6 +241,15 @@ def _both_accept(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, 
 _MODE_ORDER = (EnvConditionalMode.WARN, EnvConditionalMode.STRIP, EnvConditionalMode.BLOCK)
 
 
+def _both_allow(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    """ESO store kinds and providers: what both allow (a setting never left empty)."""
+    common = tuple(name for name in first if name in second)
+    if not common:
+        raise InputError(f"invalid config: the platform allows {', '.join(first)} and the repository"
+                         f" {', '.join(second)}: nothing is allowed by both")
+    return common
+
+
 def _strictest_mode(first: EnvConditionalMode, second: EnvConditionalMode) -> EnvConditionalMode:
     # warn lets an env conditional decide what is deployed; strip takes that decision away from it
     # (identity keys are blanked, and what cannot be blanked still blocks); block refuses the chart.
@@ -263,6 +289,8 @@ SETTINGS: dict[str, Merge] = {
     "repo_urls": Merge("union (more URLs: fewer Applications skipped as another repo's)",
                        lambda first, second: first | second),
     "limits": Merge("each limit: the lower", _lower_limits),
+    "eso_store_kinds": Merge("the kinds both allow", _both_allow),
+    "eso_providers": Merge("the providers both allow", _both_allow),
 }
 LIMITS: dict[str, Merge] = {"max_file_bytes": LOWER, "max_chart_bytes": LOWER, "deadline_seconds": LOWER,
                             "max_output_bytes": LOWER, "max_memory_bytes": LOWER}
@@ -364,6 +392,8 @@ def as_dict(cfg: RepoConfig) -> dict[str, Any]:
         "allow": [_entry_dict(e) for e in cfg.allow],
         "repoURLs": sorted(cfg.repo_urls),
         "limits": {LIMIT_KEYS[name]: getattr(cfg.limits, name) for name in Limits._fields},
+        "esoStoreKinds": list(cfg.eso_store_kinds),
+        "esoProviders": list(cfg.eso_providers),
     }
 
 

@@ -11,6 +11,8 @@ tests that need one skip and say which):
   line is cut out with that rule's own regex (`config/gitleaks.toml`, same commit); a line the rule's
   regex does not match in Python is counted and left out. False-positive samples (`fps`) are
   genuine non-secrets the gitleaks authors chose.
+- External Secrets Operator's documentation snippets (`docs/snippets/*.yaml`, Apache-2.0): the ESO
+  standard's corpus (tests/rules/test_eso_snippets.py labels them).
 - public Helm charts (prometheus-community, grafana, argo-helm; Apache-2.0): every scalar leaf of
   every chart's values.yaml is a genuine non-secret (what a real chart ships by default), except the
   labelled true violations in `CHART_VIOLATIONS`.
@@ -67,6 +69,7 @@ class Source:
 
 
 GITLEAKS = Source("gitleaks/gitleaks", "b58d3f102cf3a2c84cb7f923d05c25c9b1aed84b", "MIT")
+ESO = Source("external-secrets/external-secrets", "cc5bfbc2234ace9cb0caff4ea89c435cf517b27b", "Apache-2.0")
 CHARTS = (
     Source("prometheus-community/helm-charts", "cf408a290aec489277a94450bb3511432477a53a", "Apache-2.0"),
     Source("grafana/helm-charts", "7a0ab968961a165318ab95ff678908c3b9bc3240", "Apache-2.0"),

@@ -181,3 +181,17 @@ def test_no_change_no_report():
 def test_allow_entry_origin_names_the_platform():
     plat = platform(allow=[ENTRY])
     assert plat.allow == (AllowEntry(**ENTRY, origin=plat.source),)
+
+
+def test_eso_settings_default_to_the_standard_and_merge_to_what_both_allow():
+    assert (RepoConfig().eso_store_kinds, RepoConfig().eso_providers) == (("ClusterSecretStore",), ("aws/SecretsManager",))
+    repo = config.parse({"esoStoreKinds": ["ClusterSecretStore", "SecretStore"],
+                         "esoProviders": ["aws/SecretsManager", "vault"]}, "repo")
+    platform = config.parse({"esoStoreKinds": ["ClusterSecretStore"]}, "platform", platform=True)
+    merged = config.effective(platform, repo)
+    assert (merged.eso_store_kinds, merged.eso_providers) == (("ClusterSecretStore",), ("aws/SecretsManager",))
+    with pytest.raises(InputError, match="nothing is allowed by both"):
+        config.effective(platform, config.parse({"esoProviders": ["vault"]}, "repo"))
+    with pytest.raises(InputError, match="esoStoreKinds: an empty list allows nothing"):
+        config.parse({"esoStoreKinds": []}, "repo")
+    assert [c.setting for c in config.changes(RepoConfig(), repo) if c.weakening] == ["esoStoreKinds", "esoProviders"]

@@ -1,4 +1,5 @@
-"""eso-standard: SecretStores authenticate over OIDC, ExternalSecrets name a store."""
+"""eso-standard: the standard's store kind, provider and OIDC auth; ExternalSecrets name an allowed store;
+deprecated API versions against the cluster's."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def external_secret(spec: dict, kind: str = "ExternalSecret") -> dict:
 
 
 REF = {"name": "aws-secretsmanager", "kind": "ClusterSecretStore"}
+AWS_JWT = {"aws": {"service": "SecretsManager", "region": "eu-west-1",
+                   "auth": {"jwt": {"serviceAccountRef": {"name": "external-secrets"}}}}}
+# Every kind and provider allowed: the static-credential and store-reference checks alone.
+ANY = eso.Standard(("SecretStore", "ClusterSecretStore"), ("aws", "vault", "gcpsm", "azurekv", "kubernetes"))
 
 
 @pytest.mark.parametrize("obj", [
@@ -41,7 +46,7 @@ REF = {"name": "aws-secretsmanager", "kind": "ClusterSecretStore"}
     pytest.param({"apiVersion": "other.io/v1", "kind": "ExternalSecret", "spec": {}}, id="other-group"),
 ])
 def test_noop(obj: dict):
-    assert list(eso.problems(obj)) == []
+    assert list(eso.problems(obj, ANY)) == []
 
 
 @pytest.mark.parametrize(("obj", "path"), [
@@ -63,17 +68,74 @@ def test_noop(obj: dict):
                  ("spec", "externalSecretSpec", "secretStoreRef"), id="cluster-external-secret"),
 ])
 def test_flags(obj: dict, path: tuple):
-    assert [p for p, _ in eso.problems(obj)] == [path]
+    assert [p.path for p in eso.problems(obj, ANY)] == [path]
+
+
+@pytest.mark.parametrize(("obj", "paths"), [
+    pytest.param(store(AWS_JWT), [], id="cluster-store-aws-sm-jwt"),
+    pytest.param(store({"aws": {"service": "SecretsManager", "region": "eu-west-1"}}), [], id="cluster-store-irsa"),
+    pytest.param(store({"aws": {"service": "SecretsManager", "region": "eu-west-1"}}, kind="SecretStore"),
+                 [("kind",), ("spec", "provider", "aws", "auth")], id="namespaced-store-without-auth"),
+    pytest.param(store(AWS_JWT, kind="SecretStore"), [("kind",)], id="namespaced-store-with-jwt"),
+    pytest.param(store({"aws": {"service": "ParameterStore", "region": "eu-west-1"}}),
+                 [("spec", "provider", "aws")], id="parameter-store"),
+    pytest.param(store({"vault": {"server": "https://v", "auth": {"jwt": {"path": "jwt"}}}}),
+                 [("spec", "provider", "vault")], id="vault"),
+    pytest.param(external_secret({"secretStoreRef": {"name": "s", "kind": "SecretStore"}}),
+                 [("spec", "secretStoreRef", "kind")], id="external-secret-to-secret-store"),
+    pytest.param(external_secret({"secretStoreRef": {"name": "s"}}),
+                 [("spec", "secretStoreRef", "kind")], id="external-secret-kind-defaults-to-secret-store"),
+    pytest.param(external_secret({"secretStoreRef": REF, "data": [
+        {"secretKey": "a", "sourceRef": {"storeRef": {"name": "s", "kind": "SecretStore"}}, "remoteRef": {}}]}),
+                 [("spec", "data", 0, "sourceRef", "storeRef", "kind")], id="entry-source-ref-to-secret-store"),
+    pytest.param(external_secret({"externalSecretSpec": {"secretStoreRef": {"name": "s"}}}, kind="ClusterExternalSecret"),
+                 [("spec", "externalSecretSpec", "secretStoreRef", "kind")], id="cluster-external-secret-kind"),
+    pytest.param({"apiVersion": "external-secrets.io/v1alpha1", "kind": "PushSecret", "metadata": {"name": "p"},
+                  "spec": {"secretStoreRefs": [{"name": "s", "kind": "SecretStore"}, REF]}},
+                 [("spec", "secretStoreRefs", 0, "kind")], id="push-secret-store-refs"),
+])
+def test_the_standard_as_written(obj: dict, paths: list):
+    obj = {**obj, "apiVersion": obj["apiVersion"].replace("v1beta1", "v1")}
+    assert [p.path for p in eso.problems(obj)] == paths
+
+
+def test_settings_widen_the_standard():
+    obj = {**store({"vault": {"server": "https://v", "auth": {"jwt": {"path": "jwt"}}}}, kind="SecretStore"),
+           "apiVersion": "external-secrets.io/v1"}
+    config = RepoConfig(eso_store_kinds=("ClusterSecretStore", "SecretStore"), eso_providers=("aws/SecretsManager", "vault"))
+    assert list(eso.problems(obj, eso.Standard.of(config))) == []
+
+
+@pytest.mark.parametrize(("api", "served", "expected"), [
+    pytest.param("v1beta1", ("external-secrets.io/v1", "external-secrets.io/v1beta1"), "warning", id="deprecated-served"),
+    pytest.param("v1beta1", ("v1", "external-secrets.io/v1"), "error", id="no-longer-served"),
+    pytest.param("v1beta1", ("v1", "external-secrets.io/v1beta1"), None, id="cluster-without-v1"),
+    pytest.param("v1beta1", (), None, id="cluster-unknown"),
+    pytest.param("v1alpha1", (), "warning", id="v1alpha1-always-old"),
+    pytest.param("v1", ("external-secrets.io/v1",), None, id="current"),
+    pytest.param("v1beta1", ("external-secrets.io/v1/ExternalSecret", "external-secrets.io/v1beta1/ExternalSecret"),
+                 "warning", id="kind-qualified-api-versions"),
+])
+def test_api_versions_against_the_cluster(api: str, served: tuple, expected: str | None):
+    obj = {**external_secret({"secretStoreRef": REF}), "apiVersion": f"external-secrets.io/{api}"}
+    found = [p.severity.value for p in eso.problems(obj, eso.Standard(api_versions=served))]
+    assert found == ([expected] if expected else [])
+
+
+def test_push_secret_v1alpha1_is_current():
+    obj = {"apiVersion": "external-secrets.io/v1alpha1", "kind": "PushSecret", "metadata": {"name": "p"},
+           "spec": {"secretStoreRefs": [REF]}}
+    assert list(eso.problems(obj, eso.Standard(api_versions=("external-secrets.io/v1",)))) == []
 
 
 def test_check_repo_names_file_and_line(tmp_path: Path):
     (tmp_path / "platform").mkdir()
     (tmp_path / "platform" / "store.yaml").write_text(
         "# the platform's store\n---\napiVersion: external-secrets.io/v1beta1\nkind: ClusterSecretStore\n"
-        "metadata: {name: aws}\nspec:\n  provider:\n    aws:\n      auth:\n        secretRef:\n"
-        "          accessKeyIDSecretRef: {name: a, key: id}\n")
+        "metadata: {name: aws}\nspec:\n  provider:\n    aws:\n      service: SecretsManager\n      auth:\n"
+        "        secretRef:\n          accessKeyIDSecretRef: {name: a, key: id}\n")
     (finding,) = eso.check_repo(tmp_path, RepoConfig())
-    assert (finding.path, finding.line, finding.rule) == ("platform/store.yaml", 10, "eso-standard")
+    assert (finding.path, finding.line, finding.rule) == ("platform/store.yaml", 11, "eso-standard")
     assert "/spec/provider/aws/auth/secretRef: authenticates with a static credential" in finding.message
 
 
