@@ -1,7 +1,7 @@
 """Stage 1: read the chart and every value file, confined to the repo, bounded, strictly parsed."""
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import confine as _confine
@@ -27,8 +27,8 @@ class Inputs(NamedTuple):
     base_values: ValueFile | None  # the chart's values.yaml, which Helm applies itself
     value_files: tuple[ValueFile, ...]  # values/<env>.yaml, then extra files, in order
     templates: tuple[SourceFile, ...]  # templates/ of the chart and of its subcharts (dirs and .tgz), by path
-    trees: "tuple[Tree, ...]" = ()
-    files: tuple[chartfiles.ChartFile, ...] = ()  # every file Helm is handed, confined (chartfiles)  # `templates` parsed: set by the rule runner for its rules only
+    trees: "tuple[Tree, ...]" = ()  # `templates` parsed: set by the rule runner for its rules only
+    files: tuple[chartfiles.ChartFile, ...] = ()  # every file Helm is handed, confined (chartfiles)
 
     @property
     def user_values(self) -> dict[str, Any]:
