@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from cmp.commands.common import add_cluster_flags, add_repo_flag
@@ -17,6 +17,7 @@ from cmp.errors import CmpError, InputError
 
 if TYPE_CHECKING:
     from cmp.application import Skipped
+    from cmp.parity.gittree import Blob
     from cmp.config import Change, RepoConfig
     from cmp.parity.plan import Shard
     from cmp.parity.worker import AppResult
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
 
     from cmp import appdocs
-    from cmp.parity import discover, incremental, plan, runner
+    from cmp.parity import discover, gittree, incremental, plan, runner
     from cmp.parity.worker import AppResult as AppResultType
     from cmp.parity.worker import Status
 
@@ -81,17 +82,19 @@ def run(args: argparse.Namespace) -> int:
     out = _out_dir(args.out)
     phases = Phases()
     with tempfile.TemporaryDirectory(prefix="gitops-cmp-parity-") as scratch:
+        reuse = not args.render_all and out is None
         with phases("base_tree"):
-            base_commit, base_root = _base(root, args.base, Path(scratch))
+            base_commit, base_root, changed, left_out = _base(root, args.base, Path(scratch), reuse)
         with phases("discover"):
             judged = judging_policy(root, base_root, args.platform)
             head = discover.entries(root, judged.policy.repo_urls)
             base = discover.entries(base_root, judged.policy.repo_urls) if base_root else {}
             work = plan.build(head, root, base, base_root, cluster, shard, judged.policy)
         jobs, same = work.jobs, set()
-        if base_commit is not None and not args.render_all and out is None:
+        if changed is not None and base_root is not None:
             with phases("unchanged_inputs"):
-                same = incremental.unchanged(root, base_commit, work.jobs)
+                same = incremental.unchanged(root, changed, work.jobs)
+                gittree.write_blobs(root, incremental.needed(work.jobs, same, left_out, base_root), base_root)
             jobs = tuple(j for j in work.jobs if j.name not in same)
         workers = runner.workers_for(jobs, args.jobs or runner.default_jobs())
         with phases("render"):
@@ -144,16 +147,28 @@ class Phases:
             self.ms[name] = round((time.perf_counter() - started) * 1000, 1)
 
 
-def _base(root: Path, ref: str | None, scratch: Path) -> tuple[str | None, Path | None]:
+def _base(root: Path, ref: str | None, scratch: Path,
+          reuse: bool) -> tuple[str | None, Path | None, set[PurePosixPath] | None, list[Blob]]:
+    """(commit, its tree, the paths that differ from the working tree, the base's blobs left out).
+
+    With `reuse`, the charts that git reports unchanged are left out of the base tree (the working
+    tree has them as they are): the apps that render get theirs written later, when planned."""
     if ref is None:
-        return None, None
-    from cmp.parity import gittree
+        return None, None, None, []
+    from cmp.parity import gittree, incremental
 
     commit = gittree.resolve(root, ref)
     tree = scratch / "base"
     tree.mkdir()
-    gittree.extract(root, commit, tree)  # when the repo is new in head, base stays empty: all added
-    return commit, tree
+    if not reuse:
+        gittree.extract(root, commit, tree)  # when the repo is new in head, base stays empty: all added
+        return commit, tree, None, []
+    changed = incremental.changed_paths(root, commit)
+    left_out = gittree.extract_except(root, commit, tree, incremental.unchanged_charts(changed)) or []
+    if left_out and incremental.has_applicationsets(tree):
+        gittree.write_blobs(root, left_out, tree)
+        left_out = []
+    return commit, tree, changed, left_out
 
 
 def _out_dir(value: str | None) -> Path | None:

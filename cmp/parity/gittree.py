@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cmp.errors import InputError
 
 GIT_TIMEOUT_SECONDS = 120
-_SYMLINK = "120000"
+SYMLINK = "120000"
 _EXECUTABLE = "100755"
 
 
@@ -53,18 +54,31 @@ def resolve(repo: Path, ref: str) -> str:
 
 def extract(repo: Path, commit: str, dest: Path) -> bool:
     """Write `repo`'s directory as it is at `commit` into `dest`; False when it did not exist there."""
+    return extract_except(repo, commit, dest, lambda blobs: []) is not None
+
+
+def extract_except(repo: Path, commit: str, dest: Path,
+                   leave_out: Callable[[list[Blob]], list[Blob]]) -> list[Blob] | None:
+    """`extract`, but the blobs `leave_out` picks from the list are not written: they are returned
+    (for `write_blobs` later, if they turn out to be needed); None when the directory did not exist."""
     prefix = git(repo, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
     treeish = f"{commit}:{prefix}"
     if subprocess.run(["git", "-C", str(repo), "cat-file", "-e", treeish], capture_output=True,
                       timeout=GIT_TIMEOUT_SECONDS, check=False).returncode != 0:
-        return False
+        return None
     blobs = list_blobs(repo, treeish)
+    left = leave_out(blobs)
+    skipped = {id(b) for b in left}
+    write_blobs(repo, [b for b in blobs if id(b) not in skipped], dest)
+    return left
+
+
+def write_blobs(repo: Path, blobs: list[Blob], dest: Path) -> None:
     contents = read_blobs(repo, [b.oid for b in blobs])
     for directory in sorted({dest.joinpath(*b.path.parts[:-1]) for b in blobs}):
         directory.mkdir(parents=True, exist_ok=True)
     for blob, data in zip(blobs, contents, strict=True):
         write(dest, blob, data)
-    return True
 
 
 def list_blobs(repo: Path, treeish: str) -> list[Blob]:
@@ -100,7 +114,7 @@ def read_blobs(repo: Path, oids: list[str]) -> list[bytes]:
 
 def write(dest: Path, blob: Blob, data: bytes) -> None:
     target = dest.joinpath(*blob.path.parts)
-    if blob.mode == _SYMLINK:
+    if blob.mode == SYMLINK:
         os.symlink(os.fsdecode(data), target)
         return
     target.write_bytes(data)

@@ -12,12 +12,14 @@ which needs every manifest) renders every app.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
+from cmp.appdocs import APPS_DIR
 from cmp.config import CONFIG_NAME
 from cmp.context import RenderRequest
-from cmp.parity.gittree import git
+from cmp.parity import gittree
+from cmp.parity.gittree import Blob, git
 from cmp.parity.worker import AppJob
 
 
@@ -28,9 +30,8 @@ def changed_paths(root: Path, commit: str) -> set[PurePosixPath]:
     return {PurePosixPath(os.fsdecode(p)) for p in (*tracked.split(b"\0"), *untracked.split(b"\0")) if p}
 
 
-def unchanged(root: Path, commit: str, jobs: Sequence[AppJob]) -> set[str]:
+def unchanged(root: Path, changed: set[PurePosixPath], jobs: Sequence[AppJob]) -> set[str]:
     """The names of the jobs whose inputs are identical on both sides."""
-    changed = changed_paths(root, commit)
     if any(p.name == CONFIG_NAME for p in changed):
         return set()
     dirs = {parent for p in changed for parent in p.parents}
@@ -69,3 +70,47 @@ def _has_symlink(directory: Path) -> bool:
         if any(os.path.islink(os.path.join(parent, name)) for name in (*dirs, *files)):
             return True
     return False
+
+
+def unchanged_charts(changed: set[PurePosixPath]) -> Callable[[list[Blob]], list[Blob]]:
+    """For extracting the base tree: the blobs of every chart directory (a directory with a
+    Chart.yaml, outermost) that has no changed path, which are the working tree's files as they
+    are. Left out, they are written only if an app that renders needs them (`needed`). Nothing is
+    left out when the base holds a symlink (a render may follow it anywhere in the repository) or
+    an ApplicationSet (its git generators read the tree), or for a .gitops-cmp.yaml."""
+
+    def pick(blobs: list[Blob]) -> list[Blob]:
+        if any(b.mode == gittree.SYMLINK for b in blobs):
+            return []
+        charts = {b.path.parent for b in blobs if b.path.name == "Chart.yaml"}
+        outermost = {c for c in charts if not any(p in charts for p in c.parents)}
+        touched = {p for c in changed for p in (c, *c.parents)}
+        leave = outermost - touched
+        return [b for b in blobs if b.path.name != CONFIG_NAME and leave & set(b.path.parents)]
+
+    return pick
+
+
+def has_applicationsets(base_root: Path) -> bool:
+    apps = base_root / APPS_DIR
+    for parent, _, files in os.walk(apps):
+        for name in files:
+            with open(os.path.join(parent, name), "rb") as handle:
+                if b"ApplicationSet" in handle.read():
+                    return True
+    return False
+
+
+def needed(jobs: Sequence[AppJob], same: set[str], left_out: list[Blob], base_root: Path) -> list[Blob]:
+    """The left-out blobs that the base renders still to run read: under their charts or value files."""
+    dirs: set[PurePosixPath] = set()
+    for job in jobs:
+        request = job.base.request
+        if job.name in same or request is None:
+            continue
+        try:
+            dirs.add(_relative(request.chart_dir, base_root))
+            dirs.update(_relative(f, base_root) for f in request.value_files)
+        except ValueError:
+            continue
+    return [b for b in left_out if b.path in dirs or dirs & set(b.path.parents)]

@@ -27,6 +27,10 @@ def statuses(report: dict) -> dict[str, str]:
     return {app["name"]: app["status"] for app in report["apps"]}
 
 
+def without_timings(report: dict) -> list[dict]:
+    return [{k: v for k, v in app.items() if k != "timings_ms"} for app in report["apps"]]
+
+
 def rendered(report: dict) -> set[str]:
     """Apps that were rendered: a render records its timings, a reused verdict has none."""
     return {app["name"] for app in report["apps"] if app["timings_ms"]}
@@ -58,17 +62,22 @@ def change_application(repo: Path) -> None:
     path.write_text(path.read_text().replace("namespace: webapp-dev", "namespace: webapp-dev2"))
 
 
+def remove_application(repo: Path) -> None:
+    (repo / "apps" / "webapp" / "dev.yaml").unlink()  # its chart is unchanged: the base must still have it
+
+
 def change_config(repo: Path) -> None:
     path = repo / ".gitops-cmp.yaml"
     path.write_text(path.read_text() + "\n# a comment is a change too\n")
 
 
 @pytest.mark.parametrize("change", [change_template, untracked_ignored_file, change_values, change_application,
-                                    change_config])
+                                    remove_application, change_config])
 def test_the_report_is_the_one_rendering_every_app_gives(git_repo: Path, change):
     change(git_repo)
     fast, full = parity(git_repo), parity(git_repo, "--render-all")
     assert statuses(fast) == statuses(full)
+    assert without_timings(fast) == without_timings(full)
     assert rendered(full) == set(statuses(full))
     assert rendered(fast) < rendered(full) or change is change_config  # config: nothing is reused
 
