@@ -100,7 +100,7 @@ def test_kube_api_versions_reach_helm_in_the_sidecar(sidecar, argocd_copy, cli):
 
     assert run.code == 0, run.err
     assert run.out == host.out.encode()
-    assert b"kind: ServiceMonitor" in run.out
+    assert b"\"kind\": \"ServiceMonitor\"" in run.out
 
 
 def test_broken_values_file_fails_closed_in_the_sidecar(sidecar, argocd_copy):
