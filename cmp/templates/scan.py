@@ -524,9 +524,12 @@ class _Scanner:
 
     def select(self, func: str, keys: list[Val], site: tuple[_Frame, int, int]) -> None:
         frame, start, end = site
-        origins = frozenset().union(*(k.origins for k in keys))
+        # A key built from the release's name (`index $ports (printf "%s-redis" (include
+        # "x.fullname" .))`: a map keyed by the full name) picks this release's entry, not an env's;
+        # one built from a values identity (`.Files.Get (printf "conf/%s.yaml" .Values.env)`) does.
+        origins = frozenset(o for k in keys for o in k.origins if not o.startswith(BUILT + ".Release"))
         if origins:
-            strong = all(o.startswith(".Values") for o in origins)
+            strong = all(o.removeprefix(BUILT).startswith(".Values") for o in origins)
             self.hit(frame, start, end, "select",
                      f"`{func}` selects config by env identity {', '.join(sorted(origins))}", strong)
 

@@ -184,3 +184,11 @@ def test_tpl_of_a_value_string_is_scanned_and_reported_where_tpl_is_called():
     assert [(h.kind, h.expression, h.why) for h in result.hits] == [
         ("compare", "tpl .Values.ingress.host .", "`tpl` renders .Values.ingress.host, where"
          " `eq .Values.env \"prod\"`: it compares env identity .Values.env with 'prod'")]
+
+
+def test_a_map_keyed_by_the_release_full_name_is_this_release_not_an_environment():
+    """bitnami/redis's sentinel services pick their ports from a map keyed by the full name."""
+    helpers = '{{ define "x.fullname" }}{{ printf "%s-%s" .Release.Name .Chart.Name }}{{ end }}'
+    assert hits('{{ index $.Values.ports (printf "%s-redis" (include "x.fullname" $)) }}', helpers) == []
+    assert hits('{{ index .Values.byNamespace .Release.Namespace }}') != []
+    assert hits('{{ index .Values.replicas .Values.env }}') == [("select", "index .Values.replicas .Values.env")]
