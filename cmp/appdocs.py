@@ -15,13 +15,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cmp import application, yamlio
-from cmp.config import normalize_repo_url
+from cmp.config import MAX_FILE_BYTES, normalize_repo_url
 from cmp.errors import CmpError, InputError
 from cmp.pipeline.inputs import confine, display
 
 APPS_DIR = "apps"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-MAX_APP_FILE_BYTES = 1024 * 1024
 _MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
 @dataclass(frozen=True)
 class AppDoc:
@@ -91,7 +90,7 @@ def scan(root: Path, configured: frozenset[str] | None = None) -> Scan:
     for path in manifest_files(root):
         shown = display(path, root)
         try:
-            text = yamlio.read_text(confine(path, root, "Application file"), shown, MAX_APP_FILE_BYTES)
+            text = yamlio.read_text(confine(path, root, "Application file"), shown, MAX_FILE_BYTES)
             parsed = [d for d in yamlio.load_all(text, shown) if d is not None]
         except InputError as exc:
             errors.append(FileError(shown, str(exc)))

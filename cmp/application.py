@@ -16,7 +16,7 @@ from typing import Any
 from cmp import valuefiles, yamlio
 from cmp.context import RenderRequest, check_env_name, env_from_value_files
 from cmp.valuefiles import check_path_entry
-from cmp.config import normalize_repo_url
+from cmp.config import MAX_FILE_BYTES, normalize_repo_url
 from cmp.errors import InputError
 
 PLUGIN_NAME = "gitops-helm-v1"
@@ -42,7 +42,7 @@ class Skipped:
 
 
 def read(path: Path, shown: str) -> list[Any]:
-    return [d for d in yamlio.load_all(yamlio.read_text(path, shown, 1024 * 1024), shown) if d is not None]
+    return [d for d in yamlio.load_all(yamlio.read_text(path, shown, MAX_FILE_BYTES), shown) if d is not None]
 
 
 def is_application(doc: Any) -> bool:

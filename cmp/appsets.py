@@ -20,12 +20,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cmp import yamlio
-from cmp.config import normalize_repo_url
+from cmp.config import MAX_FILE_BYTES, normalize_repo_url
 from cmp.errors import CmpError
 
 KIND = "ApplicationSet"
 MAX_APPS = 1000  # per ApplicationSet: a glob over a hostile tree must not become a million renders
-MAX_FILE_BYTES = 1024 * 1024
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 _UNSAFE = re.compile(r"[^a-z0-9.-]+")
 STATE_GENERATORS = {

@@ -15,7 +15,9 @@ from cmp import yamlio
 from cmp.errors import InputError
 
 CONFIG_NAME = ".gitops-cmp.yaml"
-MAX_CONFIG_BYTES = 1024 * 1024
+# The bound on one YAML file nobody configures per repo (the config itself, Applications) and the
+# default `limits.maxFileBytes` for the rest: 1 MiB.
+MAX_FILE_BYTES = 1024 * 1024
 DEFAULT_ENV_WORDS = ("prod", "production", "staging", "stage", "dev", "development", "qa",
                      "uat", "preprod", "test", "sandbox")
 DEFAULT_IDENTITY_KEYS = ("env", "environment", "stage", "global.env", "global.environment")
@@ -40,7 +42,7 @@ class AllowEntry(NamedTuple):
 
 
 class Limits(NamedTuple):
-    max_file_bytes: int = 1024 * 1024
+    max_file_bytes: int = MAX_FILE_BYTES
     max_chart_bytes: int = 32 * 1024 * 1024
     deadline_seconds: float = 45.0
     # Helm's output, checked as soon as Helm returns it: real charts render 2-5 MB (argo-cd,
@@ -105,7 +107,7 @@ def load_repo(repo_root: Path) -> RepoConfig:
     root = repo_root.resolve()
     if root not in path.resolve().parents:
         raise _invalid(CONFIG_NAME, "a symlink that resolves outside the repository")
-    return parse_text(yamlio.read_text(path, CONFIG_NAME, MAX_CONFIG_BYTES), CONFIG_NAME)
+    return parse_text(yamlio.read_text(path, CONFIG_NAME, MAX_FILE_BYTES), CONFIG_NAME)
 
 
 def parse_text(text: str, source: str, platform: bool = False) -> RepoConfig:
@@ -115,7 +117,7 @@ def parse_text(text: str, source: str, platform: bool = False) -> RepoConfig:
 def load_platform(path: Path) -> RepoConfig:
     """The platform config: trusted (it is not in the repo), so it may live anywhere."""
     source = str(path)
-    data = yamlio.load_one(yamlio.read_text(path, source, MAX_CONFIG_BYTES), source)
+    data = yamlio.load_one(yamlio.read_text(path, source, MAX_FILE_BYTES), source)
     return parse(data or {}, source, platform=True)
 
 

@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from cmp import confine, valuefiles, yamlio
-from cmp.config import RepoConfig
+from cmp.config import MAX_FILE_BYTES, RepoConfig
 from cmp.errors import CmpError, InputError
 from cmp.findings import Finding, Severity
 
@@ -255,7 +255,7 @@ def expand_braces(pattern: str) -> list[str]:
 
 def _documents(path: Path) -> list[Any]:
     try:
-        return yamlio.load_all(yamlio.read_text(path, path.name, 1024 * 1024), path.name)
+        return yamlio.load_all(yamlio.read_text(path, path.name, MAX_FILE_BYTES), path.name)
     except CmpError:
         return []  # an unreadable child is reported on its own (when it is under apps/)
 
