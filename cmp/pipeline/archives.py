@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from cmp import yamlio
 from cmp.config import Limits
 from cmp.errors import InputError
-from cmp.chartfiles import UNSAFE_NAME, SourceFile, is_archive, is_template
+from cmp.chartmodel import UNSAFE_NAME, SourceFile, is_archive, is_template
 
 if TYPE_CHECKING:
     import tarfile

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import confine as _confine
 from cmp import yamlio
-from cmp.chartfiles import UNSAFE_NAME, SourceFile, ValueFile, is_archive, is_template
+from cmp.chartmodel import UNSAFE_NAME, SourceFile, ValueFile, is_archive, is_template
 from cmp.config import RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import InputError

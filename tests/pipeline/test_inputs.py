@@ -13,7 +13,7 @@ from support import EXAMPLE, ROOT, write_chart
 from cmp.config import Limits, RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import InputError
-from cmp.chartfiles import is_archive, is_template
+from cmp.chartmodel import is_archive, is_template
 from cmp.pipeline.inputs import gather, merge_values
 
 

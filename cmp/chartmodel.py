@@ -1,7 +1,7 @@
 """A chart's files as the pipeline and the rules share them: the types `inputs` reads them into
-(SourceFile, ValueFile), which paths of a chart are templates and packaged subcharts, and which
-names may not be written into the manifest stream. No stage module: inputs and archives both
-build on it.
+(SourceFile, ValueFile; cmp.pipeline.chartfiles does the reading), which paths of a chart are
+templates and packaged subcharts, and which names may not be written into the manifest stream.
+No stage module: inputs and archives both build on it.
 """
 
 import re
