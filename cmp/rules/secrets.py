@@ -26,7 +26,8 @@ annotations, git SHAs, UUIDs, `caBundle` and other public certificates or keys, 
 (`${VAR}`, `$(VAR)`, `<...>`, `{{ .password }}`), empty values, file paths (`passwordFile:
 /run/secrets/db`), `PASSWORD_MIN_LENGTH: "12"`, IAM role ARNs, projected service-account tokens,
 token-shaped fillers (`ghp_xxxx...`, `xoxp-...-####`), `clusterSecretKey: cluster` (names a key),
-commented-out config lines (`#password: x`), names under maybe-secret keys (`bucket_key: Sales-1.2`).
+commented-out config lines (`#password: x`), names under maybe-secret keys (`bucket_key: Sales-1.2`),
+SOPS ciphertext (`ENC[AES256_GCM,data:...]`), timestamps (`passwordMtime`), toleration and item keys.
 NOT CAUGHT, deliberately: a vendor-less random value under a name that says nothing (`item: 5f0c...`):
 no scanner tells it from a hash; context-only vendor formats outside a sensitive name.
 FAIL: `env: [{name: DB_PASSWORD, value: hunter2}]`, `kind: Secret` with `data`,

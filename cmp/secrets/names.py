@@ -31,6 +31,7 @@ _NOT_SECRET_HEADS = frozenset("""
     username login email owner annotation annotations strength complexity generator schema rules rule
     encoding charset location locations namespace ns resource scope scopes subject mapping map keys
     annotation lookup configured exists present set secrets tokens passwords usage usages claim claims
+    mtime ctime time timestamp date updated created modified rotated changed
     """.split())
 _NOT_SECRET_WORDS = frozenset("""
     existing use create generate require requires allow skip min max checksum hash sha digest public pub

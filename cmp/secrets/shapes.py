@@ -18,6 +18,7 @@ _PLACEHOLDER = re.compile(
     | <[^<>\n]*>                  # <your-token>, <path:secret/data/app#password>
     | \[\[?[^\[\]\n]*\]\]?        # [REPLACE], [[ .password ]]
     | ref\+[a-z0-9]+://\S*        # vals references
+    | ENC\[[A-Z0-9_]+,data:[^\]]*\]  # SOPS ciphertext: decrypted only where the key is
     | (?i:redacted|placeholder|replace[_-]?me|replace[_-]?with[\w-]*|your[_-][\w-]*|todo|tbd|fixme|none|null
          |nil|n/?a|undefined|unset|empty|dummy|masked|hidden|secret|password|token|xxx+)
     | (?:Your|YOUR)[A-Z_]\w*      # YourPingdomApiToken, YOUR_API_KEY
