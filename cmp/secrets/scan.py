@@ -103,7 +103,9 @@ class _Walk:
                 self.node(child, (*path, key))
                 continue
             name = paired if paired and key == "value" else key
-            if classify(name) is not _NONE:
+            if key == "secretKey" and "secretName" in value and isinstance(child, str) and is_identifier(child):
+                pass  # `{secretName: vault-license, secretKey: license}`: which key of that Secret, no secret
+            elif classify(name) is not _NONE:
                 self.judge(name, child, (*path, key), f"sensitive name {name!r}")
             if isinstance(child, str) and len(child) >= detectors.MIN_LENGTH:
                 self.strings.append(((*path, key), name, child))

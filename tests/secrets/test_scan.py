@@ -145,6 +145,11 @@ def test_a_clean_render_compiles_no_full_pattern_and_imports_no_hashlib():
                  id="artifacthub-sign-key"),
     pytest.param({"users": [{"name": "admin", "passwordMtime": "2024-05-01T10:20:30Z"}]}, id="password-mtime"),
     pytest.param({"rateLimit": {"tokensPerSecond": 100, "token_limit": "1000/minute"}}, id="rate-limits"),
+    pytest.param({"enterpriseLicense": {"secretName": "vault-license", "secretKey": "license"}},
+                 id="secret-key-beside-secret-name"),
+    pytest.param({"server.properties": 'sasl.jaas.config=PlainLoginModule required username="inter_broker_user" '
+                                       'password="interbroker-password-placeholder";\n'},
+                 id="placeholder-an-init-container-substitutes"),
     pytest.param({"db": {"password": "ENC[AES256_GCM,data:Tr3Xq9bZ8w==,iv:Qm9vYmFyYmF6cXV4cXV1eA==,tag:Zm9vYg==,type:str]"}},
                  id="sops-ciphertext"),
     pytest.param({"github": {"token": "ghp_" + "x" * 36}, "slack": {"botToken": "xoxb-XXXXXXXXXXX-XXXXXXXXXXXXX"}},
