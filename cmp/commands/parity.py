@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="gitops-cmp-parity-") as scratch:
         reuse = not args.render_all and out is None
         with phases("base_tree"):
-            base_commit, base_root, changed, left_out = _base(root, args.base, Path(scratch), reuse)
+            base_commit, base_root, changed, left_out = _base(root, args.base, Path(scratch), reuse, args.platform)
         with phases("discover"):
             judged = judging_policy(root, base_root, args.platform)
             head = discover.entries(root, judged.policy.repo_urls)
@@ -147,8 +147,8 @@ class Phases:
             self.ms[name] = round((time.perf_counter() - started) * 1000, 1)
 
 
-def _base(root: Path, ref: str | None, scratch: Path,
-          reuse: bool) -> tuple[str | None, Path | None, set[PurePosixPath] | None, list[Blob]]:
+def _base(root: Path, ref: str | None, scratch: Path, reuse: bool,
+          platform: RepoConfig | None) -> tuple[str | None, Path | None, set[PurePosixPath] | None, list[Blob]]:
     """(commit, its tree, the paths that differ from the working tree, the base's blobs left out).
 
     With `reuse`, the charts that git reports unchanged are left out of the base tree (the working
@@ -160,11 +160,14 @@ def _base(root: Path, ref: str | None, scratch: Path,
     commit = gittree.resolve(root, ref)
     tree = scratch / "base"
     tree.mkdir()
+    from cmp import config
+
+    limit = config.load(root, platform).limits.max_chart_bytes  # no base blob over it is read
     if not reuse:
-        gittree.extract(root, commit, tree)  # when the repo is new in head, base stays empty: all added
+        gittree.extract(root, commit, tree, limit)  # when the repo is new in head, base stays empty: all added
         return commit, tree, None, []
     changed = incremental.changed_paths(root, commit)
-    left_out = gittree.extract_except(root, commit, tree, incremental.unchanged_charts(changed)) or []
+    left_out = gittree.extract_except(root, commit, tree, incremental.unchanged_charts(changed), limit) or []
     if left_out and incremental.has_applicationsets(tree):
         gittree.write_blobs(root, left_out, tree)
         left_out = []

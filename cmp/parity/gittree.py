@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
+from cmp.config import Limits
 from cmp.errors import InputError
 
 GIT_TIMEOUT_SECONDS = 120
@@ -26,6 +29,7 @@ class Blob:
     mode: str
     oid: str
     path: PurePosixPath
+    size: int = 0
 
 
 def git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -52,13 +56,15 @@ def resolve(repo: Path, ref: str) -> str:
         raise InputError(f"--base {ref!r}: not a commit in the git repository at {repo}", exc.detail) from None
 
 
-def extract(repo: Path, commit: str, dest: Path) -> bool:
-    """Write `repo`'s directory as it is at `commit` into `dest`; False when it did not exist there."""
-    return extract_except(repo, commit, dest, lambda blobs: []) is not None
+def extract(repo: Path, commit: str, dest: Path, max_blob_bytes: int = Limits().max_chart_bytes) -> bool:
+    """Write `repo`'s directory as it is at `commit` into `dest`; False when it did not exist there.
+    Every blob's size is known before any is read: one over `max_blob_bytes` refuses the base, and
+    blobs stream to disk one at a time, so a hostile ref cannot fill the memory."""
+    return extract_except(repo, commit, dest, lambda blobs: [], max_blob_bytes) is not None
 
 
-def extract_except(repo: Path, commit: str, dest: Path,
-                   leave_out: Callable[[list[Blob]], list[Blob]]) -> list[Blob] | None:
+def extract_except(repo: Path, commit: str, dest: Path, leave_out: Callable[[list[Blob]], list[Blob]],
+                   max_blob_bytes: int = Limits().max_chart_bytes) -> list[Blob] | None:
     """`extract`, but the blobs `leave_out` picks from the list are not written: they are returned
     (for `write_blobs` later, if they turn out to be needed); None when the directory did not exist."""
     prefix = git(repo, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
@@ -67,6 +73,10 @@ def extract_except(repo: Path, commit: str, dest: Path,
                       timeout=GIT_TIMEOUT_SECONDS, check=False).returncode != 0:
         return None
     blobs = list_blobs(repo, treeish)
+    for blob in blobs:
+        if blob.size > max_blob_bytes:
+            raise InputError(f"--base {commit[:12]}: {blob.path} is {blob.size} bytes, over the"
+                             f" {max_blob_bytes}-byte limit (limits.maxChartBytes); refusing to read it")
     left = leave_out(blobs)
     skipped = {id(b) for b in left}
     write_blobs(repo, [b for b in blobs if id(b) not in skipped], dest)
@@ -74,42 +84,55 @@ def extract_except(repo: Path, commit: str, dest: Path,
 
 
 def write_blobs(repo: Path, blobs: list[Blob], dest: Path) -> None:
-    contents = read_blobs(repo, [b.oid for b in blobs])
     for directory in sorted({dest.joinpath(*b.path.parts[:-1]) for b in blobs}):
         directory.mkdir(parents=True, exist_ok=True)
-    for blob, data in zip(blobs, contents, strict=True):
+    for blob, data in zip(blobs, read_blobs(repo, [b.oid for b in blobs]), strict=True):
         write(dest, blob, data)
 
 
 def list_blobs(repo: Path, treeish: str) -> list[Blob]:
     # --full-tree: run from a subdirectory, ls-tree would otherwise keep only paths under it.
     blobs: list[Blob] = []
-    for record in git(repo, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", treeish).split(b"\0"):
+    for record in git(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options", treeish).split(b"\0"):
         if not record:
             continue
         meta, _, name = record.partition(b"\t")
-        mode, kind, oid = meta.decode().split()
+        mode, kind, oid, size = meta.decode().split()
         if kind != "blob":  # submodules (commit) have no content here
             continue
         path = PurePosixPath(os.fsdecode(name))
         if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
             raise InputError(f"git tree {treeish} holds an unsafe path {path}")
-        blobs.append(Blob(mode, oid, path))
+        blobs.append(Blob(mode, oid, path, int(size) if size.isdigit() else 0))
     return blobs
 
 
-def read_blobs(repo: Path, oids: list[str]) -> list[bytes]:
+def read_blobs(repo: Path, oids: list[str]) -> Iterator[bytes]:
+    """Each blob's content in turn, read from one `git cat-file --batch` as it streams."""
     if not oids:
-        return []
-    out = git(repo, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
-    contents: list[bytes] = []
-    offset = 0
-    for _ in oids:
-        header_end = out.index(b"\n", offset)
-        size = int(out[offset:header_end].split()[2])
-        contents.append(out[header_end + 1:header_end + 1 + size])
-        offset = header_end + 1 + size + 1  # the content is followed by one newline
-    return contents
+        return
+    with subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, oids), daemon=True)
+        feeder.start()
+        for _ in oids:
+            header = proc.stdout.readline().split()
+            if len(header) != 3:
+                raise InputError(f"git cat-file: unexpected answer {b' '.join(header)[:80]!r}")
+            data = proc.stdout.read(int(header[2]))
+            proc.stdout.read(1)  # the content is followed by one newline
+            yield data
+        feeder.join()
+
+
+def _feed(stdin: IO[bytes], oids: list[str]) -> None:
+    try:
+        for oid in oids:
+            stdin.write(f"{oid}\n".encode())
+        stdin.close()
+    except OSError:  # git stopped reading: the reader reports it
+        pass
 
 
 def write(dest: Path, blob: Blob, data: bytes) -> None:
