@@ -27,6 +27,12 @@ class ValueFile(NamedTuple):
 UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
+def is_notes(path: str) -> bool:
+    """A template Helm renders no object from: as Helm's action package decides, by the name's
+    suffix (`strings.HasSuffix(name, "NOTES.txt")`), whatever the directory."""
+    return path.endswith("NOTES.txt")
+
+
 def is_template(rel: PurePath) -> bool:
     """templates/... of the chart, or of a subchart vendored as a directory (charts/<sub>/templates/...)."""
     parts = rel.parts

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from cmp import yamlio
+from cmp.chartmodel import is_notes
 from cmp.errors import InputError, RenderError
 
 # Helm's releaseutil.SplitManifests separator, so documents split exactly where Helm splits them.
@@ -67,10 +68,6 @@ def signature(obj: dict[str, Any]) -> str:
     ns = meta.get("namespace") or ""
     name = meta.get("name") or meta.get("generateName") or ""
     return f"{obj.get('apiVersion', '')}/{obj.get('kind', '')} {ns + '/' if ns else ''}{name}"
-
-
-def is_notes(path: str) -> bool:
-    return path.endswith("NOTES.txt")
 
 
 def collect(templates: dict[str, str], crds: list[dict[str, str]]) -> list[Manifest]:

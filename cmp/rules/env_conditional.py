@@ -50,6 +50,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from cmp import yamlio
+from cmp.chartmodel import is_notes
 from cmp.config import EnvConditionalMode, RepoConfig
 from cmp.errors import InputError
 from cmp.findings import Finding, Severity
@@ -268,10 +269,6 @@ def severity(hit: Hit, mode: EnvConditionalMode) -> Severity:
     if mode is EnvConditionalMode.STRIP and hit.neutralisable:
         return Severity.WARNING
     return Severity.ERROR
-
-
-def is_notes(path: str) -> bool:
-    return path.endswith("/NOTES.txt") or path == "NOTES.txt"
 
 
 # ---- inline allow comments --------------------------------------------------------------------

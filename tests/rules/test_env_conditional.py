@@ -221,3 +221,19 @@ def test_tpl_of_a_value_string_holding_template_logic_is_a_finding(tmp_path):
     (finding,) = findings(tmp_path)
     assert (finding.path, finding.line, finding.severity) == ("charts/app/templates/cm.yaml", 2, Severity.ERROR)
     assert "`tpl` renders .Values.host" in finding.message
+
+
+def test_a_template_helm_treats_as_notes_only_warns(tmp_path, cli):
+    """Helm drops every template whose name ends in NOTES.txt (not only templates/NOTES.txt): a branch
+    there changes no manifest, so it is a warning, as in NOTES.txt itself."""
+    chart = tmp_path / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "values").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values" / "prod.yaml").write_text("env: prod\n")
+    (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n")
+    (chart / "templates" / "extra-NOTES.txt").write_text('{{ if eq .Values.env "prod" }}careful{{ end }}\n')
+    (tmp_path / ".gitops-cmp.yaml").write_text("{}\n")
+    result = cli("check", str(tmp_path))
+    assert result.code == 0, result.out
+    assert "charts/web/templates/extra-NOTES.txt:1:7: [warning]" in result.out
