@@ -11,7 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cmp import yamlio
+from cmp import confine, yamlio
 from cmp.errors import InputError
 
 CONFIG_NAME = ".gitops-cmp.yaml"
@@ -104,10 +104,10 @@ def load_repo(repo_root: Path) -> RepoConfig:
         if path.is_symlink():
             raise _invalid(CONFIG_NAME, "a symlink to nothing in the repository")
         return effective(None, RepoConfig())
-    root = repo_root.resolve()
-    if root not in path.resolve().parents:
-        raise _invalid(CONFIG_NAME, "a symlink that resolves outside the repository")
-    return parse_text(yamlio.read_text(path, CONFIG_NAME, MAX_FILE_BYTES), CONFIG_NAME)
+    real = confine.inside(path, repo_root.resolve())
+    if real is None:
+        raise _invalid(CONFIG_NAME, "a symlink that resolves outside the repository (or into .git/)")
+    return parse_text(yamlio.read_text(real, CONFIG_NAME, MAX_FILE_BYTES), CONFIG_NAME)
 
 
 def parse_text(text: str, source: str, platform: bool = False) -> RepoConfig:

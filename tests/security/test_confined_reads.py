@@ -187,3 +187,15 @@ def test_confine_checks_every_hop(tmp_path: Path) -> None:
         confine.resolve(root / "a" / ".." / ".." / "x", root, "f")
     assert confine.inside(root / "a" / "self" / "f", root) == root / "a" / "f"
     assert confine.inside(root / ".git" / "config", root) is None
+
+
+def test_the_repo_config_through_a_chain_of_links_out_is_refused(hostile_repo, cli, outside) -> None:
+    target, secret = outside
+    target.write_text(f"allow: [{{rule: secret-value, path: '{secret}'}}]\n")
+    hostile_repo.symlink("shared/cfg", target)
+    hostile_repo.path(".gitops-cmp.yaml").unlink(missing_ok=True)
+    hostile_repo.symlink(".gitops-cmp.yaml", "shared/cfg")
+    chart = hostile_repo.chart("web")
+    result = cli("render", str(chart), "--env", "prod")
+    failed_closed(result, "resolves outside the repository")
+    assert_no_leak([secret], result.out, result.err)
