@@ -134,7 +134,10 @@ class Val(NamedTuple):
 
     @property
     def empty(self) -> bool:
-        return self.kind == "const" and self.path == ("nil",) or self.kind == "lit" and self.lits == ("",)
+        """nil, "" or a sentinel such as "-": no environment is called that."""
+        if self.kind == "lit":
+            return all(not any(c.isalnum() for c in lit) for lit in self.lits)
+        return self.kind == "const" and self.path == ("nil",)
 
 
 ROOT = Val("root")
@@ -503,7 +506,7 @@ class _Scanner:
     def compare(self, func: str, a: Val, b: Val, site: tuple[_Frame, int, int]) -> None:
         frame, start, end = site
         if a.empty or b.empty:
-            return  # `ne .Values.env ""` asks whether it is set, not which it is
+            return  # `ne .Values.env ""` (or "-") asks whether it is set, not which it is
         regex = func in REGEX
         literal = next((s for v in (a, b) if v.kind == "lit" for s in v.lits if self.env_literal(s, regex)), None)
         origins = a.origins | b.origins

@@ -192,3 +192,8 @@ def test_a_map_keyed_by_the_release_full_name_is_this_release_not_an_environment
     assert hits('{{ index $.Values.ports (printf "%s-redis" (include "x.fullname" $)) }}', helpers) == []
     assert hits('{{ index .Values.byNamespace .Release.Namespace }}') != []
     assert hits('{{ index .Values.replicas .Values.env }}') == [("select", "index .Values.replicas .Values.env")]
+
+
+def test_a_sentinel_literal_asks_whether_the_value_is_set():
+    """w6d-io/charts: `env` holds container env YAML, "-" meaning none."""
+    assert hits('{{ if and .Values.env (ne .Values.env "-") }}{{ end }}') == []
