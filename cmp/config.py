@@ -15,8 +15,8 @@ from cmp import confine, yamlio
 from cmp.errors import InputError
 
 CONFIG_NAME = ".gitops-cmp.yaml"
-# The bound on one YAML file nobody configures per repo (the config itself, Applications) and the
-# default `limits.maxFileBytes` for the rest: 1 MiB.
+# The bound on one YAML file nobody configures per repo (the config itself, Applications): 1 MiB.
+# Chart files have their own default, `limits.maxFileBytes` (Limits).
 MAX_FILE_BYTES = 1024 * 1024
 DEFAULT_ENV_WORDS = ("prod", "production", "staging", "stage", "dev", "development", "qa",
                      "uat", "preprod", "test", "sandbox")
@@ -41,8 +41,15 @@ class AllowEntry(NamedTuple):
     origin: str = ""  # "": the repo's config; else the platform config's path
 
 
+# The config keys of the limits, as over-limit errors name them.
+FILE_LIMIT = "limits.maxFileBytes"
+CHART_LIMIT = "limits.maxChartBytes"
+
+
 class Limits(NamedTuple):
-    max_file_bytes: int = MAX_FILE_BYTES
+    # Real charts hold generated CRDs of several MB (argo-cd: 1.4 MB, kyverno: 1.4 MB, argo-workflows'
+    # full CRDs: 2.7 MB); hostile input stays bounded at a few times that.
+    max_file_bytes: int = 8 * 1024 * 1024
     max_chart_bytes: int = 32 * 1024 * 1024
     deadline_seconds: float = 45.0
     # Helm's output, checked as soon as Helm returns it: real charts render 2-5 MB (argo-cd,

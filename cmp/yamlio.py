@@ -349,12 +349,14 @@ def _input_error(exc: yaml.MarkedYAMLError, source: str) -> InputError:
     return InputError(f"{where}: {problem}")
 
 
-def read_text(path: Path, source: str, max_bytes: int) -> str:
-    """Read a UTF-8 text file no larger than `max_bytes`."""
+def read_text(path: Path, source: str, max_bytes: int, setting: str = "") -> str:
+    """Read a UTF-8 text file no larger than `max_bytes`; an error names `setting`, the config key
+    that sets the limit, when there is one."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise InputError(f"{source}: {size} bytes is over the {max_bytes}-byte limit")
+            raise InputError(f"{source}: {size} bytes is over the {max_bytes}-byte limit"
+                             + (f" ({setting})" if setting else ""))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{source}: file not found") from None

@@ -31,7 +31,8 @@ def chart_with_values(root: Path, values: str) -> Path:
         pytest.param(BOMB, "YAML expands to more than 1000000 nodes", id="billion-laughs"),
         pytest.param("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "exceeded maximum nesting depth", id="deep-flow"),
         pytest.param("".join(f"{' ' * i}k:\n" for i in range(1200)) + " " * 1200 + "v\n", "nesting depth|nested", id="deep-block"),
-        pytest.param("a: " + "x" * (2 * 1024 * 1024) + "\n", "over the 1048576-byte limit", id="huge"),
+        pytest.param("a: " + "x" * (9 * 1024 * 1024) + "\n", r"over the 8388608-byte limit \(limits.maxFileBytes\)",
+                     id="huge"),
     ],
 )
 def test_hostile_values_fail_in_bounded_time_and_memory(tmp_path: Path, values: str, message: str):

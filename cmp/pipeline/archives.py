@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from cmp import yamlio
-from cmp.config import Limits
+from cmp.config import CHART_LIMIT, FILE_LIMIT, Limits
 from cmp.errors import InputError
 from cmp.chartmodel import UNSAFE_NAME, SourceFile, is_archive, is_template
 
@@ -78,7 +78,7 @@ def yaml_files(path: Path, shown: str, limits: Limits, suffixes: tuple[str, ...]
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror}") from None
     if size > limits.max_chart_bytes:
-        raise InputError(f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit")
+        raise InputError(f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit ({CHART_LIMIT})")
     found, _ = _open(path, shown, limits, limits.max_chart_bytes - size,
                      lambda rel: rel.name.endswith(suffixes))
     return found
@@ -89,7 +89,7 @@ def _open(path: Path, shown: str, limits: Limits, budget: int, wanted: Wanted) -
         data = path.read_bytes()  # the caller counted its size against maxChartBytes
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror}") from None
-    overflow = f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit once unpacked"
+    overflow = f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit once unpacked ({CHART_LIMIT})"
     found, left = _read(data, shown, wanted, limits, budget, overflow, depth=1)
     return found, budget - left
 
@@ -141,7 +141,8 @@ def _member(archive: tarfile.TarFile, member: tarfile.TarInfo, shown: str, wante
         raise InputError(unpacked.overflow)
     if wanted(rel):
         if member.size > limits.max_file_bytes:
-            raise InputError(f"{where}: {member.size} bytes is over the {limits.max_file_bytes}-byte limit")
+            raise InputError(f"{where}: {member.size} bytes is over the {limits.max_file_bytes}-byte limit"
+                             f" ({FILE_LIMIT})")
         return [Member(where, yamlio.decode(_data(archive, member), where))]
     if is_archive(rel):
         if depth >= MAX_DEPTH:

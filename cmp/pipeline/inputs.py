@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from cmp import confine as _confine
 from cmp import yamlio
 from cmp.chartmodel import UNSAFE_NAME, SourceFile, ValueFile, is_archive, is_template
-from cmp.config import RepoConfig
+from cmp.config import FILE_LIMIT, RepoConfig
 from cmp.context import RenderRequest
 from cmp.errors import InputError
 from cmp.pipeline import chartfiles
@@ -151,7 +151,7 @@ display = _confine.display
 def read_values(path: Path, root: Path, limit: int) -> ValueFile:
     resolved = confine(path, root, "value file")
     shown = display(resolved, root)
-    return _parse_values(resolved, shown, yamlio.read_text(resolved, shown, limit))
+    return _parse_values(resolved, shown, yamlio.read_text(resolved, shown, limit, FILE_LIMIT))
 
 
 def _parse_values(path: Path, shown: str, text: str) -> ValueFile:
@@ -165,7 +165,8 @@ def _parse_values(path: Path, shown: str, text: str) -> ValueFile:
 
 def _bounded(chart_file: chartfiles.ChartFile, root: Path, limit: int) -> bytes:
     if len(chart_file.data) > limit:
-        raise InputError(f"{display(chart_file.path, root)}: {len(chart_file.data)} bytes is over the {limit}-byte limit")
+        raise InputError(f"{display(chart_file.path, root)}: {len(chart_file.data)} bytes is over the {limit}-byte limit"
+                         f" ({FILE_LIMIT})")
     return chart_file.data
 
 

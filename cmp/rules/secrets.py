@@ -69,6 +69,7 @@ def check_output(inputs: Inputs, manifests: list[Manifest]) -> Iterator[Finding]
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
+    from cmp.config import FILE_LIMIT
     from cmp.secrets import files
 
     for repo_file in chain(files.repo_files(repo_root, config.limits.max_file_bytes),
@@ -77,7 +78,8 @@ def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
             yield Finding(repo_file.path, 0, 0, ID, Severity.ERROR, f"not scanned for secrets: {repo_file.unreadable}")
         elif repo_file.too_large:
             yield Finding(repo_file.path, 0, 0, ID, Severity.WARNING,
-                          f"not scanned for secrets: over the {config.limits.max_file_bytes}-byte limit")
+                          f"not scanned for secrets: over the {config.limits.max_file_bytes}-byte limit"
+                          f" ({FILE_LIMIT})")
         elif not repo_file.parsed:
             yield from text_findings(repo_file.path, repo_file.text)
         else:

@@ -162,3 +162,34 @@ def test_a_render_without_packaged_subcharts_does_not_import_tarfile():
     proc = subprocess.run([sys.executable, "-c", RENDER, str(EXAMPLE)], capture_output=True, text=True, check=True,
                           timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert proc.stdout == "True []\n", proc.stderr
+
+
+# ---- size limits that fit real charts -----------------------------------------------------------
+
+def _crd_template(size: int) -> str:
+    """A CRD template of about `size` bytes, as generators write them (argo-cd's is 1.4 MB)."""
+    props = "".join(f"        f{i}: {{type: string, description: generated field {i} of a large CRD schema}}\n"
+                    for i in range(size // 80))
+    return ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: big.example.com}\n"
+            "spec:\n  schema:\n    properties:\n" + props)
+
+
+def test_a_generated_crd_of_several_megabytes_is_read_under_the_default_limits(tmp_path: Path):
+    chart = write_chart(tmp_path, template=_crd_template(3 * 1024 * 1024))
+    gathered = gather(RenderRequest(tmp_path, chart, "prod", None, None), RepoConfig())
+    assert len(gathered.templates[0].text) > 3 * 1024 * 1024
+
+
+def test_a_file_over_the_limit_is_one_error_naming_file_size_and_setting(tmp_path: Path):
+    chart = write_chart(tmp_path, template=_crd_template(20_000))
+    (chart / "templates" / "cm.yaml").rename(chart / "templates" / "crd-big.yaml")
+    with pytest.raises(InputError) as caught:
+        gather(RenderRequest(tmp_path, chart, "prod", None, None), RepoConfig(limits=Limits(max_file_bytes=10_000)))
+    size = (chart / "templates" / "crd-big.yaml").stat().st_size
+    assert str(caught.value) == f"chart/templates/crd-big.yaml: {size} bytes is over the 10000-byte limit (limits.maxFileBytes)"
+
+
+def test_a_chart_over_the_limit_names_the_setting(tmp_path: Path):
+    chart = write_chart(tmp_path, template=_crd_template(20_000))
+    with pytest.raises(InputError, match=r"^chart: chart is over the (10000-)?byte limit \(limits.maxChartBytes\)$"):
+        gather(RenderRequest(tmp_path, chart, "prod", None, None), RepoConfig(limits=Limits(max_chart_bytes=10_000)))
