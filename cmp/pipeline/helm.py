@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from cmp.errors import InputError, RenderError
+from cmp.log import logger
 
 # Statuses `helm dependency list` reports for a dependency whose chart is present in charts/.
 _PRESENT = {"ok", "unpacked"}
+# Present, but not the version Chart.yaml asks for: `helm template` renders it all the same.
+_RENDERED_ANYWAY = {"wrong version"}
 
 
 def warm_up() -> None:
@@ -96,20 +99,27 @@ def check_release_name(release: str) -> None:
 
 
 def check_dependencies(chart_dir: Path, shown: str) -> None:
-    """Helm renders silently without a declared-but-absent subchart; Argo CD would fail. So do we."""
+    """Every declared dependency must be in charts/: `helm template` (so Argo CD) fails without one,
+    the SDK's render would silently go on. One error names them all. A vendored version outside
+    the Chart.yaml constraint renders, as with Helm, and is logged as a warning."""
     import helm_python
 
     try:
         deps = helm_python.dependency_list(chart_dir)
     except helm_python.HelmError as exc:
         raise InputError(f"{shown}: cannot read the chart's dependencies", exc.detail) from None
+    absent = [d for d in deps if d.get("status") not in _PRESENT | _RENDERED_ANYWAY]
+    if absent:
+        listed = ", ".join(f"{d.get('name')!r} ({d.get('repository') or 'no repository'}, version"
+                           f" {d.get('version')}) is {d.get('status')}" for d in absent)
+        raise RenderError(
+            f"{shown}: {len(absent)} of {len(deps)} dependencies not vendored in {shown}/charts/: {listed};"
+            " vendor them with `gitops-cmp init` (or `helm dependency build`) and commit charts/"
+        )
     for dep in deps:
-        if dep.get("status") not in _PRESENT:
-            raise RenderError(
-                f"{shown}: dependency {dep.get('name')!r} ({dep.get('repository') or 'no repository'},"
-                f" version {dep.get('version')}) is {dep.get('status')} in {shown}/charts/;"
-                f" vendor it with `gitops-cmp init` (or `helm dependency build`) and commit charts/"
-            )
+        if dep.get("status") in _RENDERED_ANYWAY:
+            logger().warning("dependency version outside the constraint", chart=shown, dependency=dep.get("name"),
+                             constraint=dep.get("version"), status=dep.get("status"))
 
 
 def check_loaded_dependencies(chart: Any, shown: str) -> None:

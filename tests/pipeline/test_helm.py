@@ -15,6 +15,7 @@ import pytest
 import yaml
 from support import ROOT
 
+from cmp import log
 from cmp.errors import InputError, RenderError
 from cmp.pipeline import helm
 
@@ -111,8 +112,37 @@ def test_helm_renders_without_a_missing_dependency_so_the_adapter_refuses(tmp_pa
     meta = "dependencies:\n  - name: redis\n    version: 1.0.0\n    repository: file://../redis\n"
     chart = make_chart(tmp_path, {"cm.yaml": CAPS}, meta)
     assert helm_python.dependency_list(chart)[0]["status"] == "missing"
-    with pytest.raises(RenderError, match=r"dependency 'redis' .* is missing .*gitops-cmp init"):
+    with pytest.raises(RenderError, match=r"1 of 1 dependencies not vendored .*'redis' .* is missing.*gitops-cmp init"):
         render(chart)
+
+
+def test_every_missing_dependency_is_named_in_one_error(tmp_path: Path):
+    meta = "dependencies:\n" + "".join(f"  - name: {n}\n    version: 1.0.0\n    repository: file://../{n}\n"
+                                       for n in ("redis", "postgresql", "common"))
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS}, meta)
+    with pytest.raises(RenderError) as exc:
+        render(chart)
+    assert "3 of 3 dependencies not vendored" in exc.value.message
+    for name in ("redis", "postgresql", "common"):
+        assert f"'{name}' (file://../{name}, version 1.0.0) is missing" in exc.value.message
+
+
+def test_a_vendored_dependency_outside_the_constraint_renders_as_with_helm(tmp_path: Path, capsys):
+    """`helm template` renders a subchart whose version Chart.yaml does not ask for; so do we, with a warning."""
+    sub = tmp_path / "chart" / "charts" / "redis"
+    meta = "dependencies:\n  - name: redis\n    version: 2.x.x\n    repository: oci://registry.example/charts\n"
+    chart = make_chart(tmp_path, {"cm.yaml": CAPS}, meta)
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: redis\nversion: 1.0.0\n")
+    (sub / "templates" / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: redis}\n")
+    assert helm_python.dependency_list(chart)[0]["status"] == "wrong version"
+    log.configure(json_output=True)  # onto this test's stderr: an earlier test may have left a closed one
+
+    templates, _ = render(chart)
+
+    assert "pin/charts/redis/templates/sa.yaml" in templates
+    warning = capsys.readouterr().err
+    assert "dependency version outside the constraint" in warning and "redis" in warning and "2.x.x" in warning
 
 
 def test_vendor_dependencies_builds_a_file_dependency(tmp_path: Path):
@@ -167,3 +197,16 @@ def test_an_engine_that_cannot_load_is_reported_once_by_the_render_not_by_the_wa
     assert (proc.returncode, proc.stdout) == (4, "")
     assert "Exception in thread" not in proc.stderr
     assert proc.stderr.count("could not load it") == 1
+
+
+def test_helm_version_is_the_engines_minor_version_not_a_full_one(tmp_path: Path):
+    """`.Capabilities.HelmVersion` comes from the engine's build: the library is not stamped with
+    Helm's release version, so it reports `v4.2` (its Helm SDK is helm_sdk_version(), v4.2.x) where
+    the `helm` CLI of that release reports `v4.2.x` and a git commit. A wheel that stamps it fails
+    this test: then update README (Compatibility)."""
+    template = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: v}\n"
+                "data: {v: {{ .Capabilities.HelmVersion.Version | quote }}, c: {{ .Capabilities.HelmVersion.GitCommit | quote }},"
+                " ok: {{ semverCompare \">=3.9.0\" .Capabilities.HelmVersion.Version | quote }}}\n")
+    templates, _ = render(make_chart(tmp_path, {"cm.yaml": template}))
+    assert data(templates) == {"v": "v4.2", "c": "", "ok": "true"}
+    assert helm_python.helm_sdk_version().startswith("v4.2.")
