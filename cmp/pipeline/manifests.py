@@ -17,6 +17,9 @@ from cmp.errors import InputError, RenderError
 # every whitespace character (a third of a 2 MB render's split-and-parse time).
 SEPARATOR = r"(?:^|\s*\n)---\s*"
 
+# What Go's strings.TrimSpace trims (unicode.IsSpace); Python's str.strip() would take \x1c-\x1f too.
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
 # Helm's kind_sorter InstallOrder; unknown kinds come after, by name.
 INSTALL_ORDER = (
     "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
@@ -108,7 +111,11 @@ def _skip_space(text: str, i: int) -> int:
 
 
 def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Manifest]:
-    for index, doc in enumerate(d for d in split_documents(text) if d.strip()):
+    for index, piece in enumerate(d for d in split_documents(text) if d.strip()):
+        # Each document as it stands in `helm template`'s stream, which Argo CD parses: trimmed
+        # (releaseutil.SplitManifests, strings.TrimSpace) and followed by a newline. Parsed without
+        # that newline, a block scalar ending the document would lose its final line break.
+        doc = piece.strip(GO_SPACE) + "\n"
         duplicates: list[yamlio.Duplicate] = []
         try:
             parsed = yamlio.load_all(doc, source, duplicates)

@@ -119,3 +119,17 @@ def test_digest_does_not_load_openssl():
     code = "import sys; from cmp.pipeline import emit; emit.digest('x'); print('_hashlib' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.stdout == "False\n", proc.stderr
+
+
+def test_a_block_scalar_ending_a_document_keeps_its_line_break_as_in_helms_stream():
+    """`helm template` trims each document and prints it followed by a newline, so Argo CD reads
+    `data.x: |` at a document's end with its final line break (prometheus, loki, redis ConfigMaps)."""
+    text = "kind: A\napiVersion: v1\nmetadata: {name: a}\ndata:\n  x: |\n    echo\n---\nkind: B\napiVersion: v1\nmetadata: {name: b}\n"
+    found = list(manifests.split("c/templates/x.yaml", text))
+    assert [m.obj.get("data") for m in found] == [{"x": "echo\n"}, None]
+
+
+def test_whitespace_around_a_document_is_trimmed_as_helm_trims_it():
+    text = "kind: A\napiVersion: v1\nmetadata: {name: a}\ndata:\n  x: |+\n    echo\n  \n  \n---\n"
+    (found,) = manifests.split("c/templates/x.yaml", text)
+    assert found.obj["data"] == {"x": "echo\n"}  # Helm's TrimSpace leaves nothing for `+` to keep
