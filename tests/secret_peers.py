@@ -11,6 +11,9 @@ tests that need one skip and say which):
   line is cut out with that rule's own regex (`config/gitleaks.toml`, same commit); a line the rule's
   regex does not match in Python is counted and left out. False-positive samples (`fps`) are
   genuine non-secrets the gitleaks authors chose.
+- Yelp's detect-secrets (Apache-2.0), `tests/plugins/*_test.py`: each plugin's `(line, should_flag)`
+  parameters, where both are literals (plugins that judge context rather than a value are left out:
+  keyword, high entropy, public IP).
 - External Secrets Operator's documentation snippets (`docs/snippets/*.yaml`, Apache-2.0): the ESO
   standard's corpus (tests/rules/test_eso_snippets.py labels them).
 - public Helm charts (prometheus-community, grafana, argo-helm; Apache-2.0): every scalar leaf of
@@ -69,6 +72,7 @@ class Source:
 
 
 GITLEAKS = Source("gitleaks/gitleaks", "b58d3f102cf3a2c84cb7f923d05c25c9b1aed84b", "MIT")
+DETECT_SECRETS = Source("Yelp/detect-secrets", "5e141933554a0b74e7341841f318be21e895339c", "Apache-2.0")
 ESO = Source("external-secrets/external-secrets", "cc5bfbc2234ace9cb0caff4ea89c435cf517b27b", "Apache-2.0")
 CHARTS = (
     Source("prometheus-community/helm-charts", "cf408a290aec489277a94450bb3511432477a53a", "Apache-2.0"),
@@ -307,6 +311,34 @@ def _cut(rule: dict[str, Any], line: str) -> str | None:
     group = int(rule.get("secretGroup", 0)) or (1 if found.re.groups else 0)
     secret = found.group(group) if found.re.groups >= group else found.group()
     return secret or None
+
+
+# --- detect-secrets: plugin test parameters ------------------------------------------------------
+
+_DS_CONTEXT_PLUGINS = ("keyword", "high_entropy_strings", "ip_public", "base")
+
+
+@cache
+def detect_secrets_samples() -> tuple[tuple[Sample, ...], tuple[Sample, ...]]:
+    """(lines a plugin must flag, lines it must not), each as its test wrote it."""
+    import ast
+
+    flagged: list[Sample] = []
+    passed: list[Sample] = []
+    for path in DETECT_SECRETS.ls("tests/plugins/"):
+        plugin = path.rsplit("/", 1)[-1].removesuffix("_test.py")
+        if not path.endswith("_test.py") or plugin in _DS_CONTEXT_PLUGINS:
+            continue
+        for node in ast.walk(ast.parse(DETECT_SECRETS.show(path))):
+            if not (isinstance(node, ast.Tuple) and len(node.elts) == 2):
+                continue
+            try:
+                line, flag = ast.literal_eval(node)
+            except ValueError:
+                continue
+            if isinstance(line, str) and isinstance(flag, bool) and line.strip():
+                (flagged if flag else passed).append(Sample(f"detect-secrets:{plugin}", line, line))
+    return tuple(flagged), tuple(passed)
 
 
 # --- public charts: genuine non-secrets ------------------------------------------------------------

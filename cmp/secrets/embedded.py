@@ -76,9 +76,11 @@ def pairs(text: str) -> Iterator[Pair]:
 
 
 def _commented(text: str, at: int) -> bool:
-    """The pair sits on a comment line (`#password: x`, `// token = y`, `; secret=z`): an example, not config."""
+    """The pair sits on a comment line (`#password: x`, `// token = y`, `; secret=z`): an example, not config.
+    `//registry.npmjs.org/:_authToken=...` (an .npmrc line) is no comment."""
     start = max(text.rfind("\n", max(0, at - _KEY_REACH), at) + 1, at - _KEY_REACH)
-    return text[start:at].lstrip().startswith(("#", "//", ";"))
+    line = text[start:at].lstrip()
+    return line.startswith(("#", ";", "// ")) or line == "//"
 
 
 def key_start(text: str, position: int) -> int:

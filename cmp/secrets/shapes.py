@@ -26,7 +26,7 @@ _PLACEHOLDER = re.compile(
     """,
     re.VERBOSE,
 )
-_FILLER_RUN = re.compile(r"x{4,}|X{4,}|\*{3,}|#{4,}|•{3,}|(?i:redacted|placeholder)|^\{[A-Za-z_]\w*\}?$")
+_FILLER_RUN = re.compile(r"x{4,}|X{4,}|\*{3,}|#{4,}|•{3,}|(?i:redacted|placeholder|fake|insert[_-])|^\{[A-Za-z_]\w*\}?$")
 # Eight characters of the alphabet or the digits in order: typed by a person filling a format, not drawn.
 _SEQUENCE = re.compile("|".join(
     s[i:i + 8] for s in ("abcdefghijklmnopqrstuvwxyz", "0123456789") for i in range(len(s) - 7)))
@@ -69,7 +69,7 @@ def is_stand_in(value: str) -> bool:
 def is_filler(value: str) -> bool:
     """A token-shaped stand-in: a vendor prefix with a masked body (`ghp_xxxx...`, `glc_1111...=`,
     `xoxp-...-####`, `sk-****`, `[Redacted]`, `{SumoAccessKey}`, `interbroker-password-placeholder`: a
-    value an init container substitutes), half the value one character
+    value an init container substitutes, `insert_key_here`, `a-fake-api-key`), half the value one character
     (`aaaaaaaa`), or a long value holding a run such as `12345678` or `klmnopqr`. Short values are words."""
     if len(value) < 8:
         return False

@@ -98,6 +98,20 @@ def test_false_blocks_on_genuine_non_secrets():
     assert rate <= 0.02
 
 
+@pytest.mark.skipif(not peers.DETECT_SECRETS.available(), reason=f"no snapshot of {peers.DETECT_SECRETS.repo}")
+def test_detect_secrets_plugin_samples():
+    """Printed, and held to what it measured: detect-secrets' samples are often fillers our floors
+    reject on purpose (`AKIAZZZZZZZZZZZZZZZZ`, `xoxb-...` of one repeated character)."""
+    flagged, passed = peers.detect_secrets_samples()
+    found = [s for s in flagged if hits("manifest", peers.shapes(s.secret, s.line)["neutral key (ConfigMap data)"][1])]
+    blocked = [s for s in passed if hits("manifest", peers.shapes(s.secret, s.line)["neutral key (ConfigMap data)"][1])]
+    missed = Counter(s.source for s in flagged if s not in found)
+    print(f"\ndetect-secrets {peers.DETECT_SECRETS.commit[:12]} plugin samples under a neutral key: flagged"
+          f" {len(found)}/{len(flagged)}; not-to-flag blocked {len(blocked)}/{len(passed)}; missed by plugin:"
+          f" {missed.most_common()}")
+    assert len(flagged) > 50 and len(found) / len(flagged) >= 0.25 and len(blocked) / len(passed) <= 0.15
+
+
 @needs_charts
 def test_no_false_block_on_public_charts():
     found, total = chart_blocks()

@@ -28,6 +28,8 @@ def paths(hits: list[Hit]) -> list[tuple[str | int, ...]]:
     pytest.param({"cmd": "mysql --user app --password hunter22 db"}, [("cmd",)], id="flag-inside-a-command"),
     pytest.param({"opts": "-Dspring.datasource.password=hunter22 -Xmx1g"}, [("opts",)], id="embedded-pair"),
     pytest.param({"note": "The password: used to log in"}, [], id="prose-is-not-a-pair"),
+    pytest.param({".npmrc": "//registry.npmjs.org/:_authToken=743b294a-cd03-11ec-9d64-0242ac120002\n"}, [(".npmrc",)],
+                 id="npmrc-auth-token-is-no-comment"),
     pytest.param({"config": "basic_auth:\n  #password: veryverysecret\n  password_file: /run/pw\n"}, [],
                  id="commented-out-config-line"),
     pytest.param({"pdc": {"clusterSecretKey": "cluster", "tokenSecretKey": "token"}}, [], id="secret-key-names-a-key"),
