@@ -143,6 +143,10 @@ def check_name(name: str, path: Path, root: Path) -> None:
         shown = display(path.parent, root) + "/" + name.encode("unicode_escape").decode("ascii")
         raise InputError(f"{shown}: a control character or line break in a chart file or directory name;"
                          " rename it (Helm writes names into the manifest stream)")
+    if "\\" in name:
+        # Helm's archive loader takes `\` for a Windows path separator: `x\templates\y.yaml` would
+        # become a template the scan never saw as one.
+        raise InputError(f"{display(path, root)}: a backslash in a chart file or directory name; rename it")
 
 
 display = _confine.display

@@ -90,3 +90,13 @@ def test_a_packaged_subchart_member_name_with_a_newline_is_refused(hostile_repo,
 def test_the_source_comment_stays_one_line_whatever_the_name(name: str) -> None:
     line = f"# Source: {emit.comment(name)}"
     assert line.isprintable() and len(line.splitlines()) == 1
+
+
+def test_a_backslash_name_cannot_turn_into_a_template_helm_renders(hostile_repo, cli) -> None:
+    """Helm's archive loader reads `\\` as a path separator: `x\\templates\\s.yaml` at the chart's root
+    would become templates/s.yaml for Helm while the scan saw a plain file."""
+    chart = hostile_repo.chart("web", files={
+        "x\\templates\\s.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: x}\n"})
+    result = cli("render", str(chart), "--env", "prod")
+    assert result.code != 0 and result.out == ""
+    assert "a backslash in a chart file or directory name" in result.err
