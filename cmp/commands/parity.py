@@ -82,9 +82,8 @@ def run(args: argparse.Namespace) -> int:
     out = _out_dir(args.out)
     phases = Phases()
     with tempfile.TemporaryDirectory(prefix="gitops-cmp-parity-") as scratch:
-        reuse = not args.render_all and out is None
         with phases("base_tree"):
-            base_commit, base_root, changed, left_out = _base(root, args.base, Path(scratch), reuse, args.platform)
+            base_commit, base_root, changed, left_out = _base(root, args.base, Path(scratch), args.platform)
         with phases("discover"):
             judged = judging_policy(root, base_root, args.platform)
             head = discover.entries(root, judged.policy.repo_urls)
@@ -93,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         jobs, same = work.jobs, set()
         if changed is not None and base_root is not None:
             with phases("unchanged_inputs"):
-                same = incremental.unchanged(root, changed, work.jobs)
+                if not args.render_all and out is None:
+                    same = incremental.unchanged(root, changed, work.jobs)
                 gittree.write_blobs(root, incremental.needed(work.jobs, same, left_out, base_root), base_root)
             jobs = tuple(j for j in work.jobs if j.name not in same)
         workers = runner.workers_for(jobs, args.jobs or runner.default_jobs())
@@ -147,12 +147,13 @@ class Phases:
             self.ms[name] = round((time.perf_counter() - started) * 1000, 1)
 
 
-def _base(root: Path, ref: str | None, scratch: Path, reuse: bool,
+def _base(root: Path, ref: str | None, scratch: Path,
           platform: RepoConfig | None) -> tuple[str | None, Path | None, set[PurePosixPath] | None, list[Blob]]:
     """(commit, its tree, the paths that differ from the working tree, the base's blobs left out).
 
-    With `reuse`, the charts that git reports unchanged are left out of the base tree (the working
-    tree has them as they are): the apps that render get theirs written later, when planned."""
+    The charts that git reports unchanged are left out of the base tree (the working tree has them
+    as they are): the base renders that run (this shard's, the changed apps') get theirs written
+    when planned."""
     if ref is None:
         return None, None, None, []
     from cmp.parity import gittree, incremental
@@ -163,9 +164,7 @@ def _base(root: Path, ref: str | None, scratch: Path, reuse: bool,
     from cmp import config
 
     limit = config.load(root, platform).limits.max_chart_bytes  # no base blob over it is read
-    if not reuse:
-        gittree.extract(root, commit, tree, limit)  # when the repo is new in head, base stays empty: all added
-        return commit, tree, None, []
+    # When the repo is new in head, base stays empty: every app is added.
     changed = incremental.changed_paths(root, commit)
     left_out = gittree.extract_except(root, commit, tree, incremental.unchanged_charts(changed), limit) or []
     if left_out and incremental.has_applicationsets(tree):
