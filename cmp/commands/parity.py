@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cmp.parity.gittree import Blob
     from cmp.config import Change, RepoConfig
     from cmp.parity.plan import Shard
+    from cmp.parity.report import Report
     from cmp.parity.worker import AppResult
 
 HELP = "render every Application under apps/ as Argo CD will and diff it against a base ref (CI)"
@@ -52,6 +53,9 @@ def add_parser(subparsers: Any) -> None:
                         " NO_COLOR is not set)")
     parser.add_argument("--shard", metavar="I/N",
                         help="render only the I-th of N deterministic shares of the apps (1-based), for a CI matrix")
+    parser.add_argument("--merge", nargs="+", metavar="REPORT",
+                        help="render nothing: merge the JSON reports of every shard (--shard I/N --format json)"
+                        " into one report in --format (e.g. markdown: the one PR comment); exit code as one run's")
     parser.add_argument("--render-all", action="store_true",
                         help="render every app; by default an app whose chart, value files and Application are"
                         " the same at --base is reported unchanged without rendering")
@@ -69,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     from cmp.parity.worker import AppResult as AppResultType
     from cmp.parity.worker import Status
 
+    if args.merge:
+        return merged(args)
     started = time.monotonic()
     root = Path(args.repo).resolve() if args.repo else find_repo_root(Path.cwd())
     if not (root / appdocs.APPS_DIR).is_dir():
@@ -192,7 +198,7 @@ def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[S
             judged: Judged) -> int:
     from cmp import config
     from cmp.log import logger
-    from cmp.parity import markdown, report
+    from cmp.parity import report
 
     for result in results:
         if result.trace:
@@ -206,16 +212,31 @@ def _finish(args: argparse.Namespace, results: list[AppResult], skipped: tuple[S
             write_out(out, results)
         except OSError as exc:  # removed or made read-only while the renders ran
             raise InputError(f"--out {out}: cannot write: {exc.strerror}") from None
+    write_report(args, final)
+    counts = final.counts()
+    logger().info("parity", apps=len(results), skipped=len(final.skipped), workers=workers,
+                  **{s.value: counts[s] for s in report.STATUS_ORDER},
+                  duration_ms=round(final.seconds * 1000, 1), exit_code=int(final.exit_code))
+    return final.exit_code
+
+
+def write_report(args: argparse.Namespace, final: Report) -> None:
+    from cmp.parity import markdown, report
+
     if args.format == "text":
         text = report.to_text(final, colour=use_colour(args.color, sys.stdout, os.environ))
     else:
         text = {"json": report.to_json, "markdown": markdown.to_markdown}[args.format](final)
     sys.stdout.write(text)
     sys.stdout.flush()
-    counts = final.counts()
-    logger().info("parity", apps=len(results), skipped=len(final.skipped), workers=workers,
-                  **{s.value: counts[s] for s in report.STATUS_ORDER},
-                  duration_ms=round(final.seconds * 1000, 1), exit_code=int(final.exit_code))
+
+
+def merged(args: argparse.Namespace) -> int:
+    """--merge: the shards' JSON reports as one report, nothing rendered."""
+    from cmp.parity import merge
+
+    final = merge.merge([Path(p) for p in args.merge])
+    write_report(args, final)
     return final.exit_code
 
 

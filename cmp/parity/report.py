@@ -96,7 +96,8 @@ def _app_json(app: AppResult) -> dict[str, Any]:
         "name": app.name,
         "status": app.status.value,
         "source": app.source,
-        "changes": [{"resource": c.resource, "change": c.change, "patch": list(c.patch)} for c in app.changes],
+        "changes": [{"resource": c.resource, "change": c.change, "patch": list(c.patch), "diff": c.diff}
+                    for c in app.changes],
         "timings_ms": app.timings_ms,
     }
     if app.status is Status.FAILED:
