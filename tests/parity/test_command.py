@@ -98,6 +98,7 @@ def test_every_status_against_the_base_branch(git_repo: Path, git, cli):
                         "webapp-dev": "unchanged", "webapp-prod": "changed"}
     assert [s["name"] for s in report["skipped"]] == ["app-of-apps"]
     apps = {a["name"]: a for a in report["apps"]}
+    assert "+  maxReplicas: 12" in apps["webapp-prod"]["changes"][0].pop("diff")
     assert apps["webapp-prod"]["changes"] == [{
         "resource": "autoscaling/v2/HorizontalPodAutoscaler webapp-prod",
         "change": "modified",

@@ -31,8 +31,10 @@ def test_json_shape():
     data = json.loads(to_json(report))
     assert data["apps"][0] == {"name": "web", "status": "changed", "source": "apps/web.yaml",
                                "changes": [{"resource": "apps/v1/Deployment web", "change": "modified",
-                                            "patch": [{"op": "replace", "path": "/spec/replicas", "value": 3}]}],
+                                            "patch": [{"op": "replace", "path": "/spec/replicas", "value": 3}],
+                                            "diff": data["apps"][0]["changes"][0]["diff"]}],
                                "timings_ms": {"head": 4.2}}
+    assert "+  replicas: 3" in data["apps"][0]["changes"][0]["diff"]  # for `parity --merge`'s markdown
     assert data["apps"][1]["reason"] == "3 policy violation(s)" and data["apps"][1]["failure"] == "policy"
     assert data["apps"][1]["findings"][0]["rule"] == "pinned-images"
     assert data["skipped"] == [{"name": "root", "source": "apps/root.yaml", "reason": "directory source"}]
