@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TypeVar
 
-from cmp.errors import Interrupted, RenderError
+from cmp.errors import Abort, Interrupted, RenderError
 
 
 T = TypeVar("T")
@@ -32,6 +32,47 @@ class DeadlineExceeded(RenderError):
 
 class MemoryExceeded(RenderError):
     pass
+
+
+_RETRY_SECONDS = 1.0  # the alarm repeats until its block is left, should code swallow it
+
+
+@contextmanager
+def alarm(seconds: float, what: str) -> Iterator[None]:
+    """The block, run in the main thread, stops with Abort(DeadlineExceeded) after `seconds`, even
+    inside a regular expression (the `re` engine checks for signals) or while waiting for a render
+    thread. Off the main thread (no signals there) the block runs unbounded."""
+    if threading.current_thread() is not threading.main_thread() or sys.getprofile() is not None:
+        yield
+        return
+    started = time.monotonic()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        signal.setitimer(signal.ITIMER_REAL, _RETRY_SECONDS)
+        raise Abort(DeadlineExceeded(
+            f"{what}: gave up after {time.monotonic() - started:.1f} s (deadline {seconds:g} s,"
+            " limits.deadlineSeconds in .gitops-cmp.yaml); look for a huge or pathological file"
+            " (one very long line) or a template loop"))
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def bounded_in_main_thread(fn: Callable[[], T], seconds: float, what: str, memory_bytes: int) -> T:
+    """`fn()` (a native call that no signal interrupts, such as Helm's render) under the deadline and
+    the memory guard when the caller is the main thread (`check`); a render thread (render, generate,
+    parity) is bounded by its caller already. A runaway stops the command (Abort): its thread goes on."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn()
+    try:
+        return call_with_deadline(fn, seconds, what, memory_bytes)
+    except (DeadlineExceeded, MemoryExceeded) as exc:
+        raise Abort(exc) from None
 
 
 _POLL_SECONDS = 0.02  # how often the waiting thread looks at the memory the render holds

@@ -37,3 +37,12 @@ class RenderError(CmpError):
 
 class Interrupted(CmpError):
     exit_code = ExitCode.INTERRUPTED
+
+
+class Abort(BaseException):
+    """Stops the whole command with `error` (a runaway past the deadline or the memory bound): a
+    BaseException, so that no rule's `except CmpError`/`except Exception` makes it one more finding."""
+
+    def __init__(self, error: CmpError) -> None:
+        super().__init__(str(error))
+        self.error = error

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from cmp import __version__
-from cmp.errors import CmpError
+from cmp.errors import Abort, CmpError
 from cmp.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -147,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CmpError as exc:
         print(f"gitops-cmp: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Abort as stop:  # past a deadline or the memory bound, wherever the command was
+        print(f"gitops-cmp: error: {stop.error}", file=sys.stderr)
+        return stop.error.exit_code
     except KeyboardInterrupt:
         print("gitops-cmp: interrupted; nothing was emitted", file=sys.stderr)
         return ExitCode.INTERRUPTED

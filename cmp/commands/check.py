@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
-    report = check(paths, args.platform)
+    report = check(paths, args.platform)  # a runaway file or template stops it: Abort, exit 3
     code = ExitCode.POLICY if has_errors(report.findings) else ExitCode.OK
     with reader_may_close():  # `check | head`: the reader has what it wanted; the verdict stands
         REPORTERS[args.format](report, sys.stdout)
@@ -101,8 +101,11 @@ def check_one_repo(repo: _Repo) -> list[Finding]:
     from cmp.rules import RULES
 
     findings: list[Finding] = []
+    from cmp.deadline import alarm
+
     if repo.is_repo:
-        findings.extend(verdict.check_repo(repo.root, repo.config, RULES.values(), CONFIG_NAME))
+        with alarm(repo.config.limits.deadline_seconds, f"check of the repository's files ({repo.root.name}/)"):
+            findings.extend(verdict.check_repo(repo.root, repo.config, RULES.values(), CONFIG_NAME))
     for chart in sorted(repo.charts):
         findings.extend(check_chart(chart, repo.root, repo.config, repo.config.allow))
     judged = verdict.judge(findings, repo.config.allow)
@@ -164,27 +167,38 @@ def environments(chart: Path) -> list[str]:
 
 def check_chart(chart: Path, root: Path, config: RepoConfig, allow: tuple[AllowEntry, ...]) -> Iterator[Finding]:
     """Each environment as render and generate judge it: input rules, Helm, output rules."""
+    from cmp.deadline import alarm
     from cmp.pipeline import inputs
-    from cmp.templates import parse_all
 
     shown = inputs.display(chart, root)
     parsed: dict[tuple[str, ...], tuple[Tree, ...]] = {}  # the envs of a chart share its templates
     for env in environments(chart):
-        try:
-            if env:
-                check_env_name(env, f"{shown}/values/{env}.yaml")
-            request = RenderRequest(repo_root=root, chart_dir=chart, env=env, release=None, namespace=None)
-            gathered = inputs.gather(request, config)
-        except CmpError as exc:
-            yield Finding(shown, 0, 0, INPUT_RULE, Severity.ERROR, one_line(exc))
-            continue
-        strip = config.env_conditional_mode is EnvConditionalMode.STRIP
-        texts = tuple(t.text for t in gathered.templates)
-        if texts not in parsed:
-            parsed[texts] = parse_all(gathered)
-        yield from judge_env(gathered, shown, allow, parsed[texts], report_failure=not strip)
-        if strip:  # a failed stripped render is explained there: the chart needs its env identity
-            yield from strip_changes(gathered, shown)
+        # Each environment under the deadline: a pathological file stops the check (Abort, exit 3).
+        with alarm(config.limits.deadline_seconds, f"check of {shown} (env {env or '(none)'})"):
+            found = list(_check_env(chart, env, root, config, allow, shown, parsed))
+        yield from found
+
+
+def _check_env(chart: Path, env: str, root: Path, config: RepoConfig, allow: tuple[AllowEntry, ...],
+               shown: str, parsed: dict[tuple[str, ...], tuple[Tree, ...]]) -> Iterator[Finding]:
+    from cmp.pipeline import inputs
+    from cmp.templates import parse_all
+
+    try:
+        if env:
+            check_env_name(env, f"{shown}/values/{env}.yaml")
+        request = RenderRequest(repo_root=root, chart_dir=chart, env=env, release=None, namespace=None)
+        gathered = inputs.gather(request, config)
+    except CmpError as exc:
+        yield Finding(shown, 0, 0, INPUT_RULE, Severity.ERROR, one_line(exc))
+        return
+    strip = config.env_conditional_mode is EnvConditionalMode.STRIP
+    texts = tuple(t.text for t in gathered.templates)
+    if texts not in parsed:
+        parsed[texts] = parse_all(gathered)
+    yield from judge_env(gathered, shown, allow, parsed[texts], report_failure=not strip)
+    if strip:  # a failed stripped render is explained there: the chart needs its env identity
+        yield from strip_changes(gathered, shown)
 
 
 def judge_env(gathered: Inputs, shown: str, allow: tuple[AllowEntry, ...], trees: tuple[Tree, ...],

@@ -98,8 +98,11 @@ def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manife
 
 
 def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str) -> list[manifests.Manifest]:
+    from cmp.deadline import bounded_in_main_thread
+
     base = gathered.base_values.data if gathered.base_values else None
-    templates, crds = helm.render(
+    limits = gathered.config.limits
+    templates, crds = bounded_in_main_thread(lambda: helm.render(
         chartfiles.archive(list(gathered.files), base),
         values,
         release=gathered.release,
@@ -107,8 +110,8 @@ def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str)
         kube_version=gathered.request.kube_version,
         api_versions=gathered.request.api_versions,
         shown=shown,
-        max_output_bytes=gathered.config.limits.max_output_bytes,
-    )
+        max_output_bytes=limits.max_output_bytes,
+    ), limits.deadline_seconds, f"render of {shown}", limits.max_memory_bytes)
     objects = manifests.collect(templates, crds)
     if not any(True for m in objects for _ in m.objects()):
         raise RenderError(
