@@ -217,6 +217,7 @@ class _Scanner:
         self.running: set[tuple[str, Val]] = set()
         self.hits: dict[tuple[str, int, str], Hit] = {}
         self.order: list[str] = []
+        self.identities: dict[tuple[str, ...], bool] = {}  # is_identity per values path, asked often
 
     def add(self, name: str, tree: Tree) -> None:
         self.trees[name] = tree
@@ -373,7 +374,10 @@ class _Scanner:
         return Val("any", key=name)
 
     def values_path(self, path: tuple[str, ...]) -> Val:
-        if self.settings.is_identity(path):
+        known = self.identities.get(path)
+        if known is None:
+            known = self.identities[path] = self.settings.is_identity(path)
+        if known:
             shown = ".Values." + ".".join(p for p in path if p != "[]")
             return Val("values", path, origins=frozenset({shown}), key=path[-1])
         return Val("values", path, key=path[-1])
