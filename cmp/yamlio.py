@@ -39,13 +39,13 @@ _WORDS: dict[str, tuple[str, Any]] = {
     **{w: (_FLOAT, math.inf) for w in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")},
     **{w: (_FLOAT, -math.inf) for w in ("-.inf", "-.Inf", "-.INF")},
 }
-_GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_GO_FLOAT = r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"  # yaml.v2's yamlStyleFloat
 _DIGITS = {16: frozenset("0123456789abcdefABCDEF"), 10: frozenset("0123456789"), 8: frozenset("01234567"),
            2: frozenset("01")}
 _INT64, _UINT64 = 2**63, 2**64
 # _Builder recurses once per nesting level, a little more than libyaml's own bound (MAX_DEPTH).
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * MAX_DEPTH))
-_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
+_ANCHOR = r"&([^\s,\[\]{}]+)"  # compiled only for an error message
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
@@ -60,18 +60,23 @@ def go_resolve(text: str) -> tuple[str, Any]:
         return _WORDS[text]
     first = text[0]
     if first == ".":
-        return (_FLOAT, float(text)) if _GO_FLOAT.fullmatch(text) else (_STR, text)
+        return (_FLOAT, float(text)) if _go_float(text) else (_STR, text)
     if first not in "+-0123456789":
         return _STR, text
     plain = text.replace("_", "")
     number = _go_int(plain)
     if number is not None:
         return _INT, number
-    if _GO_FLOAT.fullmatch(plain):
+    if _go_float(plain):
         value = float(plain)
         if not math.isinf(value):  # Go's ParseFloat fails out of range
             return _FLOAT, value
     return _STR, text
+
+
+def _go_float(text: str) -> bool:
+    """Whether `text` is a float as yaml.v2 spells one (compiled on first use: start-up cost)."""
+    return re.fullmatch(_GO_FLOAT, text) is not None
 
 
 def _go_int(text: str) -> int | None:
@@ -176,7 +181,7 @@ def _anchor_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> InputErr
     the later definition win for the aliases after it; we refuse rather than guess."""
     mark = exc.problem_mark
     assert mark is not None
-    found = _ANCHOR.search(text.splitlines()[mark.line], mark.column)
+    found = re.compile(_ANCHOR).search(text.splitlines()[mark.line], mark.column)
     from cmp.redact import is_name  # an anchor's name is the file's text: shown only if it is a name
 
     name = f" &{found.group(1)}" if found and is_name(found.group(1)) else ""

@@ -105,7 +105,8 @@ class _Ignore:
                 lines = real.read_text(encoding="utf-8", errors="replace").splitlines()
         shown = confine.display(path, root)
         rules = [rule for line in lines if (rule := _parse(line, shown)) is not None]
-        return cls([*rules, _DEFAULT])
+        default = _Rule(_glob("templates/.?*", HELMIGNORE), False, False, False)  # Helm's AddDefaults
+        return cls([*rules, default])
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         for rule in self.rules:
@@ -167,9 +168,6 @@ def _glob(pattern: str, shown: str) -> re.Pattern[str]:
             out.append(re.escape(c))
         i += 1
     return re.compile("".join(out), re.DOTALL)
-
-
-_DEFAULT = _Rule(_glob("templates/.?*", HELMIGNORE), False, False, False)  # Helm's AddDefaults
 
 
 def archive(files: list[ChartFile], values: dict[str, Any] | None) -> bytes:

@@ -18,9 +18,16 @@ from cmp.pipeline.manifests import Manifest
 
 # Characters JSON writes raw that YAML reads otherwise: NEL, LS, PS are line breaks to YAML 1.1,
 # C1 controls, the BOM and noncharacters are not printable (Go's YAML refuses them).
-_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_NOT_YAML = "[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]"
 # A `# Source:` comment ends at the line: any control or line-break character is written escaped.
-_NOT_COMMENT = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_NOT_COMMENT = "[^\x20-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+_compiled: dict[str, re.Pattern[str]] = {}  # compiled on first use: only non-ASCII text needs them
+
+
+def _pattern(source: str) -> re.Pattern[str]:
+    if source not in _compiled:
+        _compiled[source] = re.compile(source)
+    return _compiled[source]
 
 
 def stream(manifests: Iterable[Manifest]) -> str:
@@ -36,12 +43,14 @@ def document(manifest: Manifest) -> str:
                           " .inf or .nan, which Argo CD cannot turn into JSON") from None
     if text.isascii() and "\x7f" not in text:  # both in C at memory speed: the usual case
         return text
-    return _NOT_YAML.sub(_escape, text)
+    return _pattern(_NOT_YAML).sub(_escape, text)
 
 
 def comment(text: str) -> str:
     """`text` on one line: control characters and line breaks written as `\\uXXXX`."""
-    return _NOT_COMMENT.sub(_escape, text) if _NOT_COMMENT.search(text) else text
+    if text.isascii() and text.isprintable():
+        return text
+    return _pattern(_NOT_COMMENT).sub(_escape, text)
 
 
 def _escape(found: re.Match[str]) -> str:
