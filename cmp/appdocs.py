@@ -8,7 +8,6 @@ the documents from here; cmp.application turns one into what `generate` would se
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -18,6 +17,7 @@ from cmp import application, yamlio
 from cmp.config import MAX_FILE_BYTES, normalize_repo_url
 from cmp.errors import CmpError, InputError
 from cmp.pipeline.inputs import confine, display
+from cmp.walk import walk
 
 APPS_DIR = "apps"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -65,9 +65,8 @@ def manifest_files(root: Path, top: str = APPS_DIR) -> list[Path]:
     """Every YAML file under root/top, sorted by path, symlinked directories not followed."""
     base = root / top
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames.sort()
-        found.extend(Path(dirpath) / f for f in filenames if f.endswith(MANIFEST_SUFFIXES))
+    for dirpath, _, filenames in walk(base):
+        found.extend(dirpath / f for f in filenames if f.endswith(MANIFEST_SUFFIXES))
     return sorted(found)
 
 

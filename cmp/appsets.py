@@ -11,7 +11,6 @@ check and parity report it as skipped.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 from cmp import yamlio
 from cmp.config import MAX_FILE_BYTES, normalize_repo_url
 from cmp.errors import CmpError
+from cmp.walk import is_git, walk
 
 KIND = "ApplicationSet"
 MAX_APPS = 1000  # per ApplicationSet: a glob over a hostile tree must not become a million renders
@@ -161,10 +161,10 @@ def _files(entries: Any, root: Path) -> list[dict[str, str]] | str:
 
 def _walk(root: Path, dirs: bool) -> Iterator[str]:
     """Repo-relative paths of directories (or files), sorted, symlinks not followed, no .git."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git" and not (Path(dirpath) / d).is_symlink())
-        here = Path(dirpath).relative_to(root).as_posix()
-        names = dirnames if dirs else sorted(f for f in filenames if not (Path(dirpath) / f).is_symlink())
+    for dirpath, dirnames, filenames in walk(root, skip=is_git):
+        dirnames[:] = [d for d in dirnames if not (dirpath / d).is_symlink()]
+        here = dirpath.relative_to(root).as_posix()
+        names = dirnames if dirs else [f for f in filenames if not (dirpath / f).is_symlink()]
         for name in names:
             yield name if here == "." else f"{here}/{name}"
 

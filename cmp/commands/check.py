@@ -10,7 +10,6 @@ environment without stripping and reports what stripping changes.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from cmp.exitcodes import ExitCode
 from cmp.findings import Finding, Severity, has_errors
 from cmp.report import REPORTERS, CheckReport
 from cmp.verdict import one_line
+from cmp.walk import walk
 
 if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
@@ -139,12 +139,10 @@ def charts_at(path: Path, root: Path) -> list[Path]:
     if not path.is_dir():
         return []
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(path):
+    for dirpath, dirnames, filenames in walk(path, skip=lambda name: name.startswith(".")):
         if "Chart.yaml" in filenames:
-            found.append(Path(dirpath))
+            found.append(dirpath)
             dirnames[:] = []  # a chart's charts/ holds vendored dependencies, not ours
-            continue
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
     return found
 
 

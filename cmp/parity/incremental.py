@@ -21,6 +21,7 @@ from cmp.context import RenderRequest
 from cmp.parity import gittree
 from cmp.parity.gittree import Blob, git
 from cmp.parity.worker import AppJob
+from cmp.walk import walk
 
 
 def changed_paths(root: Path, commit: str) -> set[PurePosixPath]:
@@ -66,8 +67,8 @@ def _moved(request: RenderRequest, old: Path, new: Path) -> RenderRequest:
 
 
 def _has_symlink(directory: Path) -> bool:
-    for parent, dirs, files in os.walk(directory):
-        if any(os.path.islink(os.path.join(parent, name)) for name in (*dirs, *files)):
+    for parent, dirs, files in walk(directory):
+        if any((parent / name).is_symlink() for name in (*dirs, *files)):
             return True
     return False
 
@@ -93,9 +94,9 @@ def unchanged_charts(changed: set[PurePosixPath]) -> Callable[[list[Blob]], list
 
 def has_applicationsets(base_root: Path) -> bool:
     apps = base_root / APPS_DIR
-    for parent, _, files in os.walk(apps):
+    for parent, _, files in walk(apps):
         for name in files:
-            with open(os.path.join(parent, name), "rb") as handle:
+            with open(parent / name, "rb") as handle:
                 if b"ApplicationSet" in handle.read():
                     return True
     return False

@@ -27,7 +27,6 @@ FAIL: `path: charts/webap` (typo); `helm: {valueFiles: [values/staging.yaml]}` w
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
@@ -38,6 +37,7 @@ from cmp import confine, valuefiles, yamlio
 from cmp.config import MAX_FILE_BYTES, RepoConfig
 from cmp.errors import CmpError, InputError
 from cmp.findings import Finding, Severity
+from cmp.walk import walk
 
 if TYPE_CHECKING:  # Application discovery is imported when a repo is checked, not by every render
     from cmp.appdocs import AppDoc
@@ -225,11 +225,11 @@ def directory_files(directory: Path, options: dict[str, Any]) -> list[Path]:
     """The files Argo CD's directory source reads: YAML/JSON, recursing only with `recurse: true`,
     filtered by `include`/`exclude` globs (`{a,b}` alternatives allowed)."""
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(directory):
+    for dirpath, dirnames, filenames in walk(directory):
         if not options.get("recurse"):
             dirnames.clear()
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
+        for name in filenames:
+            path = dirpath / name
             rel = path.relative_to(directory).as_posix()
             if path.suffix not in (".yaml", ".yml", ".json"):
                 continue

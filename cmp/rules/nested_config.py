@@ -13,12 +13,12 @@ FAIL: `charts/webapp/.gitops-cmp.yaml` (warning: it has no effect).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from cmp.config import CONFIG_NAME, RepoConfig
 from cmp.findings import Finding, Severity
+from cmp.walk import is_git, walk
 
 ID = "nested-config"
 
@@ -33,8 +33,7 @@ def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
 def nested(repo_root: Path) -> list[str]:
     """Repo-relative paths of every `.gitops-cmp.yaml` below the root (not the root's own)."""
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(repo_root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        if CONFIG_NAME in filenames and Path(dirpath) != repo_root:
-            found.append((Path(dirpath) / CONFIG_NAME).relative_to(repo_root).as_posix())
+    for dirpath, _, filenames in walk(repo_root, skip=is_git):
+        if CONFIG_NAME in filenames and dirpath != repo_root:
+            found.append((dirpath / CONFIG_NAME).relative_to(repo_root).as_posix())
     return found

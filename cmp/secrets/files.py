@@ -7,7 +7,6 @@ files inside subcharts packaged as `charts/<name>-<version>.tgz` are files of th
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import yamlio
 from cmp.errors import InputError
+from cmp.walk import walk
 
 if TYPE_CHECKING:
     from cmp.config import Limits
@@ -75,10 +75,9 @@ def yaml_paths(root: Path) -> Iterator[Path]:
 
 def _paths(root: Path, wanted: Callable[[str, str], bool]) -> Iterator[Path]:
     """The regular files under root whose (name, parent directory name) are wanted, sorted."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
+    for dirpath, _, filenames in walk(root, skip=_SKIP_DIRS.__contains__):
+        for name in filenames:
+            path = dirpath / name
             if wanted(name, path.parent.name) and not path.is_symlink() and path.is_file():
                 yield path
 
