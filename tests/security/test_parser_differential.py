@@ -203,8 +203,9 @@ def test_a_rendered_duplicate_key_renders_as_argo_cd_applies_it_and_the_warning_
 
 def test_go_reads_every_real_chart_render_as_the_rules_judged_it(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Over the public-chart corpus (tests/realcharts/, each chart's defaults): Go's reading of the
-    emitted stream is the list of objects the rules judged. (Helm's own stream against ours is
-    tests/realcharts/test_differential.py's job, through kubectl.)"""
+    emitted stream is the list of objects the rules judged, and so is Go's reading of Helm's own text
+    as `helm template` prints it (what native Helm + Argo CD would apply). The whole stream against
+    the real Helm binary is tests/realcharts/test_differential.py's job, through kubectl."""
     corpus = pytest.importorskip("realcharts.corpus", reason="the real-chart corpus (tests/realcharts/) is not on this branch")
     base = corpus.root()
     if base is None:
@@ -224,6 +225,9 @@ def test_go_reads_every_real_chart_render_as_the_rules_judged_it(tmp_path_factor
             judged = run.render_objects(gathered, case.id)
         except CmpError:
             continue  # refused: nothing emitted
-        assert goyaml.normal(go.stream(emit.stream(judged))) == goyaml.normal([m.obj for m in judged]), case.id
+        objects = goyaml.normal([m.obj for m in judged])
+        assert goyaml.normal(go.stream(emit.stream(judged))) == objects, case.id
+        helm_text = "".join(f"---\n# Source: {m.source}\n{m.text}\n" for m in judged)
+        assert goyaml.normal(go.stream(helm_text)) == objects, case.id
         compared += 1
     assert compared >= 30
