@@ -199,3 +199,25 @@ def test_the_repo_config_through_a_chain_of_links_out_is_refused(hostile_repo, c
     result = cli("render", str(chart), "--env", "prod")
     failed_closed(result, "resolves outside the repository")
     assert_no_leak([secret], result.out, result.err)
+
+
+def test_helm_is_handed_exactly_the_templates_the_rules_scanned(hostile_repo) -> None:
+    import helm_python
+
+    from cmp.config import load
+    from cmp.context import RenderRequest
+    from cmp.pipeline import chartfiles, inputs
+
+    hostile_repo.write("shared/tpl/linked.yaml", CM)
+    chart = hostile_repo.chart("web", templates={"cm.yaml": CM, "skip.yaml": CM, ".hidden.yaml": CM, "_h.tpl": ""},
+                               files={".helmignore": "templates/skip.yaml\n", "charts/sub/Chart.yaml":
+                                      "apiVersion: v2\nname: sub\nversion: 0.1.0\n", "charts/sub/templates/s.yaml": CM})
+    hostile_repo.symlink("charts/web/templates/more", "../../../shared/tpl")
+    request = RenderRequest(repo_root=hostile_repo.root, chart_dir=chart, env="prod", release=None, namespace=None)
+    gathered = inputs.gather(request, load(hostile_repo.root))
+    scanned = sorted(t.display for t in gathered.templates)
+    assert scanned == ["charts/web/charts/sub/templates/s.yaml", "charts/web/templates/_h.tpl",
+                       "charts/web/templates/cm.yaml", "charts/web/templates/more/linked.yaml"]
+    with helm_python.Chart.load_archive(chartfiles.archive(list(gathered.files), None)) as loaded:
+        handed = sorted(f"charts/web/{t['name']}" for t in loaded.templates)
+    assert handed == [s for s in scanned if "/charts/sub/" not in s]  # the subchart's are its own chart's
