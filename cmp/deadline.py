@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from cmp.errors import Abort, Interrupted, RenderError
 
@@ -76,22 +76,59 @@ def bounded_in_main_thread(fn: Callable[[], T], seconds: float, what: str, memor
 
 
 _POLL_SECONDS = 0.02  # how often the waiting thread looks at the memory the render holds
-_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+# (limit file, usage file, the usage file's line for anonymous memory), cgroup v2 then v1.
+_CGROUPS = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.stat", b"anon "),
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.stat", b"total_rss "))
 CONTAINER_SHARE = 0.85  # of the container's memory limit: the rest is headroom for one poll's growth
 
 
-def memory_limit(configured: int) -> int:
-    """The resident-memory bound a render runs under: `configured`, or 85% of the container's
-    (cgroup's) memory limit when that is lower, so the guard trips before the kernel's OOM killer."""
-    for path in _CGROUP_LIMITS:
+class MemoryGuard(NamedTuple):
+    """Two bounds: this process's resident memory (limits.maxMemoryBytes), and the container's
+    anonymous memory against 85% of its limit (what the kernel's OOM killer counts: every process of
+    the container, a `serve` worker and its children included)."""
+
+    process_bytes: int
+    container_bytes: int = 0  # 0: no container limit
+    container_stat: str = ""
+    stat_line: bytes = b""
+
+    def exceeded(self) -> tuple[int, int] | None:
+        """(memory used, the bound it passed), or None."""
+        used = resident_bytes()
+        if used > self.process_bytes:
+            return used, self.process_bytes
+        if self.container_bytes:
+            used = _stat_value(self.container_stat, self.stat_line)
+            if used > self.container_bytes:
+                return used, self.container_bytes
+        return None
+
+
+def memory_limit(configured: int) -> MemoryGuard:
+    """The guard a render runs under: `configured` for this process, and 85% of the container's
+    (cgroup's) memory limit for the container, so it trips before the kernel's OOM killer."""
+    for limit_path, stat_path, line in _CGROUPS:
         try:
-            with open(path) as file:
+            with open(limit_path) as file:
                 text = file.read().strip()
         except OSError:
             continue
         if text.isdigit() and int(text) < 2**60:  # "max" / a huge number: no limit
-            return min(configured, int(int(text) * CONTAINER_SHARE))
-    return configured
+            limit = int(int(text) * CONTAINER_SHARE)
+            return MemoryGuard(min(configured, limit), limit, stat_path, line)
+        break
+    return MemoryGuard(configured)
+
+
+def _stat_value(path: str, line: bytes) -> int:
+    try:
+        with open(path, "rb") as file:
+            for row in file:
+                if row.startswith(line):
+                    return int(row.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def resident_bytes() -> int:
@@ -122,10 +159,10 @@ def call_with_deadline(fn: Callable[[], T], seconds: float, what: str, memory_by
 
     worker = threading.Thread(target=work, name="gitops-cmp-render", daemon=True)
     started = time.monotonic()
-    limit = memory_limit(memory_bytes) if memory_bytes else 0
+    guard = memory_limit(memory_bytes) if memory_bytes else None
     worker.start()
-    if limit:
-        _watch(worker, started + seconds, limit, what)
+    if guard:
+        _watch(worker, started + seconds, guard, what)
     else:
         worker.join(seconds)
     if worker.is_alive():
@@ -139,17 +176,17 @@ def call_with_deadline(fn: Callable[[], T], seconds: float, what: str, memory_by
     return outcome[0]
 
 
-def _watch(worker: threading.Thread, deadline: float, limit: int, what: str) -> None:
-    """Wait for `worker` until `deadline`, looking at the resident memory every poll."""
+def _watch(worker: threading.Thread, deadline: float, guard: MemoryGuard, what: str) -> None:
+    """Wait for `worker` until `deadline`, looking at the memory every poll."""
     while worker.is_alive():
         left = deadline - time.monotonic()
         if left <= 0:
             return
         worker.join(min(left, _POLL_SECONDS))
-        used = resident_bytes()
-        if used > limit:
+        over = guard.exceeded()
+        if over:
             raise MemoryExceeded(
-                f"{what}: stopped at {used // 2**20} MiB of memory (limit {limit // 2**20} MiB:"
+                f"{what}: stopped at {over[0] // 2**20} MiB of memory (limit {over[1] // 2**20} MiB:"
                 " limits.maxMemoryBytes, or 85% of the container's memory limit); nothing was emitted."
                 " Look for a template loop that renders a huge output")
 

@@ -64,4 +64,7 @@ def test_generate_is_bounded_too(hostile_repo, gitops_cmp):
 
 def test_the_guard_reads_this_process_and_never_exceeds_the_setting():
     assert resident_bytes() > 10 * 2**20
-    assert memory_limit(123_456_789) <= 123_456_789
+    assert memory_limit(123_456_789).process_bytes <= 123_456_789
+    assert memory_limit(2**40).exceeded() is None
+    used, bound = memory_limit(1).exceeded() or (0, 0)
+    assert used > bound == 1
