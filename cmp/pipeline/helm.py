@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from cmp.errors import InputError, RenderError
-from cmp.log import logger
 
 # Statuses `helm dependency list` reports for a dependency whose chart is present in charts/.
 _PRESENT = {"ok", "unpacked"}
-# Present, but not the version Chart.yaml asks for: `helm template` renders it all the same.
+# Present, but not the version Chart.yaml asks for: `helm template` renders it all the same (and
+# so does a chart loaded from memory, which is checked by name only, as Helm checks).
 _RENDERED_ANYWAY = {"wrong version"}
 
 
@@ -101,38 +101,32 @@ def check_release_name(release: str) -> None:
 def check_dependencies(chart_dir: Path, shown: str) -> None:
     """Every declared dependency must be in charts/: `helm template` (so Argo CD) fails without one,
     the SDK's render would silently go on. One error names them all. A vendored version outside
-    the Chart.yaml constraint renders, as with Helm, and is logged as a warning."""
+    the Chart.yaml constraint renders, as with Helm."""
     import helm_python
 
     try:
         deps = helm_python.dependency_list(chart_dir)
     except helm_python.HelmError as exc:
         raise InputError(f"{shown}: cannot read the chart's dependencies", exc.detail) from None
-    absent = [d for d in deps if d.get("status") not in _PRESENT | _RENDERED_ANYWAY]
+    _refuse_absent([d for d in deps if d.get("status") not in _PRESENT | _RENDERED_ANYWAY], len(deps), shown)
+
+
+def _refuse_absent(absent: list[dict[str, Any]], declared: int, shown: str) -> None:
     if absent:
         listed = ", ".join(f"{d.get('name')!r} ({d.get('repository') or 'no repository'}, version"
-                           f" {d.get('version')}) is {d.get('status')}" for d in absent)
+                           f" {d.get('version')}) is {d.get('status') or 'missing'}" for d in absent)
         raise RenderError(
-            f"{shown}: {len(absent)} of {len(deps)} dependencies not vendored in {shown}/charts/: {listed};"
+            f"{shown}: {len(absent)} of {declared} dependencies not vendored in {shown}/charts/: {listed};"
             " vendor them with `gitops-cmp init` (or `helm dependency build`) and commit charts/"
         )
-    for dep in deps:
-        if dep.get("status") in _RENDERED_ANYWAY:
-            logger().warning("dependency version outside the constraint", chart=shown, dependency=dep.get("name"),
-                             constraint=dep.get("version"), status=dep.get("status"))
 
 
 def check_loaded_dependencies(chart: Any, shown: str) -> None:
     """check_dependencies on a chart loaded from memory: every dependency Chart.yaml declares is a
     subchart Helm loaded from charts/ (by name, as `helm template` checks)."""
     present = {dep.get("name") for dep in chart.dependencies}
-    for dep in chart.metadata.get("dependencies") or []:
-        if dep.get("name") not in present:
-            raise RenderError(
-                f"{shown}: dependency {dep.get('name')!r} ({dep.get('repository') or 'no repository'},"
-                f" version {dep.get('version')}) is missing in {shown}/charts/;"
-                f" vendor it with `gitops-cmp init` (or `helm dependency build`) and commit charts/"
-            )
+    declared = chart.metadata.get("dependencies") or []
+    _refuse_absent([d for d in declared if d.get("name") not in present], len(declared), shown)
 
 
 def vendor_dependencies(chart_dir: Path, shown: str) -> list[str]:

@@ -23,7 +23,7 @@ def test_init_vendors_a_file_dependency_then_render_includes_it(tmp_path: Path, 
     chart = write_chart_with_file_dependency(tmp_path)
     before = cli("render", str(chart), "--env", "prod")
     assert before.code == 3 and before.out == ""
-    assert "dependency 'redis'" in before.err and "gitops-cmp init" in before.err
+    assert "dependencies not vendored" in before.err and "'redis'" in before.err and "gitops-cmp init" in before.err
 
     monkeypatch.chdir(chart)
     init = cli("init")

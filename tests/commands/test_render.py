@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import write_chart
 
 APPS = [
     ("apps/webapp/prod.yaml", "charts/webapp", {"ARGOCD_APP_NAME": "webapp-prod", "ARGOCD_APP_NAMESPACE": "webapp-prod", "ARGOCD_ENV_ENVIRONMENT": "prod"}),
@@ -100,3 +101,28 @@ def test_a_blocked_render_says_why_first_and_logs_last(example_repo: Path, cli, 
     assert lines[0] == "gitops-cmp: error: 1 policy violation(s); nothing was emitted"
     assert lines[1].startswith("charts/webapp/templates/deployment.yaml: [error] ") and "(pinned-images)" in lines[1]
     assert lines[2].startswith("{") and len(lines) == 3
+
+
+def test_every_missing_dependency_is_named_by_the_render(tmp_path: Path, cli):
+    """The pipeline's chart is loaded from memory: its dependency check names all absent subcharts too."""
+    chart = write_chart(tmp_path, template="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n" + "".join(
+        f"  - {{name: {n}, version: 1.x.x, repository: oci://registry.example/charts}}\n" for n in ("redis", "common")))
+    result = cli("render", str(chart), "--env", "prod")
+    assert result.code == 3 and result.out == ""
+    assert "2 of 2 dependencies not vendored" in result.err
+    assert "'redis' (oci://registry.example/charts, version 1.x.x) is missing" in result.err
+    assert "'common' (oci://registry.example/charts, version 1.x.x) is missing" in result.err
+
+
+def test_a_vendored_dependency_outside_the_constraint_renders(tmp_path: Path, cli):
+    chart = write_chart(tmp_path, template="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                                      "  - {name: redis, version: 2.x.x, repository: oci://registry.example/charts}\n")
+    sub = chart / "charts" / "redis"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: redis\nversion: 1.0.0\n")
+    (sub / "templates" / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: redis}\n")
+    result = cli("render", str(chart), "--env", "prod")
+    assert result.code == 0, result.err
+    assert "ServiceAccount" in result.out and "ConfigMap" in result.out
