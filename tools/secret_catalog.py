@@ -11,8 +11,9 @@ the exact version into a scratch target and point this script at it:
 Kept: rules whose secret carries its own name (a literal of 3+ characters, or 2 with a symbol, inside
 the secret group: `hf_`, `xoxb-`, `glpat-`, `AKIA`, `Q~`): those find a secret under any key. Left to the walker's name
 classifier (cmp/secrets/names.py): context rules whose secret is only told apart by an identifier
-beside it (`jfrog ... = <73 alnum>`). Rules whose Go RE2 syntax Python cannot read are counted and
-left out. The catalog's own filters on the secret (stopword regexes, substrings, an entropy floor)
+beside it (`jfrog ... = <73 alnum>`). Rules whose Go RE2 syntax Python cannot read, and rules that
+backtrack super-linearly in Python's engine on hostile text (RE2 never does), are counted and left
+out (the probe is timed: run it on an idle machine). The catalog's own filters on the secret (stopword regexes, substrings, an entropy floor)
 are kept; filters on paths and other attributes are not (they do not apply to a render).
 """
 
@@ -201,7 +202,8 @@ def main(target: str) -> int:
     pinned = version(PACKAGE)
     rules = kingfisher_sdk.Rules(confidence="low")
     kept: list[tuple[Any, ...]] = []
-    counts = {"context rules (left to the name classifier)": 0, "not readable by Python re": 0}
+    counts = {"context rules (left to the name classifier)": 0, "not readable by Python re": 0,
+              "super-linear in Python's backtracking engine": 0}
     for meta in rules.metadata():
         detail = rules.detail(meta["id"])
         try:
@@ -226,6 +228,9 @@ def main(target: str) -> int:
         whole = required(parsed)
         keywords = whole if whole and usable(whole) and _rarity(whole) > _rarity(named) else named
         starts = keywords == leading(parsed if keywords is whole else inside)
+        if backtracks(compiled, sorted(keywords)[0]):
+            counts["super-linear in Python's backtracking engine"] += 1
+            continue
         entropy = max(float(detail.get("min_entropy") or 0.0), floor)
         kept.append((meta["id"].removeprefix("betterleaks.").replace("veles.secrets/", "veles/"), pattern, group, round(entropy, 2),
                      tuple(sorted(keywords)), tuple(scoped(go_regex(r)) for r in rejects), tuple(substrings),
@@ -234,6 +239,38 @@ def main(target: str) -> int:
     NOTICE.write_text(_notice(target, pinned))
     print(f"{len(kept)} rules kept from {PACKAGE} {pinned}; left out: {counts}")
     return 0
+
+
+# Hostile text around a keyword: RE2 (Go) matches in linear time, Python's engine backtracks, and a
+# pattern such as `[a-z0-9-]+-[a-z0-9-]+-PRD-` is quadratic on a long run of `-`.
+_HOSTILE = ("a", "a.", "A1", "-", " ", "aB3_", "=", "/", "0", "_")
+_PROBE = 8000
+_BUDGET = 0.02  # seconds at the long probe; a linear pattern takes well under 5 ms
+
+
+def backtracks(pattern: re.Pattern[str], keyword: str) -> bool:
+    """Whether the pattern takes super-linear time on a keyword beside a long hostile run: slow on the
+    long probe, and more than 8x slower than on a quarter of it (linear: 4x; quadratic: 16x). Each
+    timing is the best of three, so a busy machine does not drop a linear rule."""
+    for unit in _HOSTILE:
+        if _seconds(pattern, keyword, unit, _PROBE) > _BUDGET:
+            if _seconds(pattern, keyword, unit, _PROBE) > 8 * _seconds(pattern, keyword, unit, _PROBE // 4):
+                return True
+    return False
+
+
+def _seconds(pattern: re.Pattern[str], keyword: str, unit: str, length: int) -> float:
+    import time
+
+    run = unit * (length // len(unit))
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for text in (keyword + run, run + keyword, run + keyword + run):
+            for _ in pattern.finditer(text):
+                pass
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def _filter_tree(text: Any) -> Any:

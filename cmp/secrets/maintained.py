@@ -24,6 +24,10 @@ from cmp.secrets import catalog
 from cmp.secrets.shapes import is_placeholder
 
 _MIN_SECRET = 8
+# The window a rule runs in around a keyword: the longest catalog secret is under 1 KB, and no
+# pattern reaches further back than an identifier and a separator before its keyword.
+_BEFORE = 512
+_AFTER = 2048
 _FILLER = re.compile(r"(?i:example|placeholder|replace|your[_-]|dummy|changeme)")
 # Six letters of the alphabet in order inside a token (`sk-ant-...klmnopqrstuvwx...`): a filled-in format.
 _ALPHABET_RUN = re.compile("|".join("abcdefghijklmnopqrstuvwxyz"[i:i + 6] for i in range(21)))
@@ -83,16 +87,35 @@ def label(index: int) -> str:
 
 def find(text: str, lowered: str) -> Iterator[tuple[str, str, int]]:
     """(label, secret, offset) of every secret the catalog finds in `text` (`lowered` is `text`
-    lowercased, position for position)."""
-    candidates: set[int] = set()
-    for _, rules in keyword_ends(lowered):
-        candidates.update(rules)
-    for index in sorted(candidates):
+    lowercased, position for position). Each rule runs only in a window around its keywords, so a
+    long string costs a rule what its keywords' neighbourhoods cost, whatever the pattern."""
+    ends: dict[int, list[int]] = {}
+    for end, rules in keyword_ends(lowered):
+        for index in rules:
+            ends.setdefault(index, []).append(end)
+    for index in sorted(ends):
         group = catalog.RULES[index][2]
-        for match in _rule(index).finditer(text):
-            secret = match.group(group) if group <= (match.re.groups or 0) else match.group()
-            if secret and accept(index, secret):
-                yield label(index), secret, match.start(group)
+        for start, stop in _regions(ends[index], len(text)):
+            for match in _rule(index).finditer(text, start, stop):
+                secret = match.group(group) if group <= (match.re.groups or 0) else match.group()
+                if secret and accept(index, secret):
+                    yield label(index), secret, match.start(group)
+
+
+def _regions(ends: list[int], length: int) -> Iterator[tuple[int, int]]:
+    """The windows around keyword ends (in order), overlapping ones merged: each character is searched
+    once per rule, however many keywords crowd it."""
+    start, stop = -1, -1
+    for end in ends:
+        low, high = max(0, end - _BEFORE), min(length, end + _AFTER)
+        if low <= stop:
+            stop = high
+            continue
+        if stop > start:
+            yield start, stop
+        start, stop = low, high
+    if stop > start:
+        yield start, stop
 
 
 def accept(index: int, secret: str) -> bool:
