@@ -118,7 +118,7 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, byt
 def peak_rss_kib(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
     """Peak RSS of one run, from a helper process whose only child it is."""
     probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,"
-             " stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+             " stderr=subprocess.DEVNULL, check=False); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     return int(subprocess.run([PYTHON, "-c", probe, *argv], cwd=cwd, env=env, capture_output=True, text=True,
                               check=True).stdout)
 
