@@ -69,6 +69,8 @@ CLUSTER_KINDS = {
     "discovery.k8s.io/v1": "EndpointSlice",
     "events.k8s.io/v1": "Event",
     "external-secrets.io/v1": "ClusterExternalSecret ClusterSecretStore ExternalSecret SecretStore",
+    # ESO releases before 1.0 serve v1beta1 beside v1; the example's ExternalSecret is v1beta1
+    "external-secrets.io/v1beta1": "ClusterExternalSecret ClusterSecretStore ExternalSecret SecretStore",
     "flowcontrol.apiserver.k8s.io/v1": "FlowSchema PriorityLevelConfiguration",
     "monitoring.coreos.com/v1": "Alertmanager PodMonitor Probe Prometheus PrometheusRule ServiceMonitor ThanosRuler",
     "networking.k8s.io/v1": "Ingress IngressClass NetworkPolicy",

@@ -2,7 +2,7 @@
 
 The floor is a bare Python process in the same venv that loads the same Helm engine, renders the
 same chart with the same values and cluster info (KUBE_VERSION, and KUBE_API_VERSIONS as Argo CD
-passes it for a cluster with the Prometheus operator, External Secrets and Argo CD: 97 entries)
+passes it for a cluster with the Prometheus operator, External Secrets and Argo CD: 102 entries)
 and parses the output with libyaml. Both run as whole processes, interleaved, median of ROUNDS.
 Target: ratio <= 1.3 for the small and the large chart. Measure a release install (`pip install .`),
 as users run it: an editable install adds its import hook to every process, the floor's too.

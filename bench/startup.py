@@ -7,8 +7,8 @@ Two views, each the median of ROUNDS fresh processes:
 2. modules: the heaviest single modules by self time in `python -X importtime -m cmp generate`.
 
 `-X importtime` alone misattributes, hence the stage view: a module imported through
-importlib.import_module (structlog, see cmp/log.py) gets no line of its own, so its imports show
-up as top-level imports of generate.
+importlib.import_module (each command module, see cmp/main.py) gets no line of its own, so its
+imports show up as top-level imports of generate.
 
     python bench/startup.py [ROUNDS] [TOP]
 """
@@ -26,8 +26,10 @@ from pathlib import Path
 from _common import PYTHON, argocd_env, example_repo, machine, median_ms, run, table, tempdir
 
 STAGES = [
+    ("the generate client (cmp.client: socket, marshal, struct)", "import cmp.client"),
     ("command line: argparse, the generate command", "import cmp.main; cmp.main.build_parser('generate')"),
-    ("structlog, configured as main() does", "from cmp import log; log.configure(True); log.logger()"),
+    ("the log line, configured as main() does (json, datetime; no structlog)",
+     "from cmp import log; log.configure(True); log.logger()"),
     ("request: context, config, PyYAML", "import cmp.context"),
     ("template parser and env-conditional scanner", "import cmp.templates.scan"),
     ("secret detectors and scanner", "import cmp.secrets.scan"),
