@@ -6,17 +6,21 @@ parity call) is run on its own; then:
   repository rules' findings (and stale allow entries);
 - a chart and env that does not render (input or Helm error) is an `inputs`/`render` finding;
 - check blocks exactly when some render blocks or fails, or a repository rule finds an error.
-The inputs: the example repo, every golden case under tests/cases/, and the real-chart corpus
-(tests/realcharts/) when it is there.
+And for every Application, parity's status and findings are `render --app`'s, whose stdout and exit
+code are `generate`'s. The inputs: the example repo (clean, and with a floating prod tag), every
+golden case under tests/cases/, and the real-chart corpus (tests/realcharts/, every chart with its
+ci/ value files as environments) when GITOPS_CMP_REALCHARTS points at it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from support import EXAMPLE, ROOT
 
 from cmp import config as repo_config
@@ -30,14 +34,20 @@ from cmp.pipeline.run import render
 from cmp.rules import RULES
 
 CASES = ROOT / "tests" / "cases"
-REALCHARTS = ROOT / "tests" / "realcharts"
 Row = tuple[str, str, str, int, int, str]
 
 
+_FINGERPRINT = re.compile(r"\[fingerprint \w+\]")
+
+
 def _row(f: Finding | dict) -> Row:
+    """A finding as compared here. Fingerprints are left out of the message: a chart that generates
+    a secret (randAlphaNum) renders a new value, so a new fingerprint, every time; the verdict is
+    the same."""
     if isinstance(f, Finding):
-        return (f.rule, f.severity.value, f.path, f.line, f.column, f.message)
-    return (f["rule"], f["severity"], f["path"], f["line"], f["column"], f["message"])
+        f = {"rule": f.rule, "severity": f.severity.value, "path": f.path, "line": f.line, "column": f.column,
+             "message": f.message}
+    return (f["rule"], f["severity"], f["path"], f["line"], f["column"], _FINGERPRINT.sub("[fingerprint]", f["message"]))
 
 
 def _strip_report(row: Row) -> bool:
@@ -77,15 +87,42 @@ def assert_one_verdict(root: Path, cli) -> None:
     assert (result.code == 1) == blocked, result.out
 
 
-def test_the_example_repo(cli, example_repo: Path):
+def assert_parity_agrees(root: Path, cli, argocd_env, monkeypatch) -> None:
+    """parity's verdict per app is `render --app`'s and `generate`'s for that Application."""
+    report = json.loads(cli("parity", "--repo", str(root), "--format", "json").out)
+    assert report["apps"]
+    for app in report["apps"]:
+        rendered = cli("render", "--app", str(root / app["source"]), "--repo", str(root))
+        assert (app["status"] == "failed") == (rendered.code != 0), (app, rendered.err)
+        if rendered.code == 1:
+            assert app["failure"] == "policy"
+            lines = {line for line in rendered.err.splitlines() if not line.startswith(("{", "gitops-cmp:"))}
+            assert lines == {Finding(f["path"], f["line"], f["column"], f["rule"], Severity(f["severity"]),
+                                     f["message"]).format() for f in app["findings"]}
+        doc = yaml.safe_load((root / app["source"]).read_text())
+        env = next(e["value"] for e in doc["spec"]["source"].get("plugin", {}).get("env", [])
+                   if e["name"] == "ENVIRONMENT") if "plugin" in doc["spec"]["source"] else None
+        if env is None:
+            continue
+        path = doc["spec"]["source"]["path"]
+        argocd_env(ARGOCD_APP_NAME=app["name"], ARGOCD_APP_NAMESPACE=doc["spec"]["destination"]["namespace"],
+                   ARGOCD_ENV_ENVIRONMENT=env, ARGOCD_APP_PARAMETERS="null", ARGOCD_APP_SOURCE_PATH=path)
+        monkeypatch.chdir(root / path)
+        generated = cli("generate")
+        assert (generated.code, generated.out) == (rendered.code, rendered.out), app["name"]
+
+
+def test_the_example_repo(cli, example_repo: Path, argocd_env, monkeypatch):
     assert_one_verdict(example_repo, cli)
+    assert_parity_agrees(example_repo, cli, argocd_env, monkeypatch)
 
 
-def test_the_example_repo_with_a_floating_prod_tag(cli, example_repo: Path):
+def test_the_example_repo_with_a_floating_prod_tag(cli, example_repo: Path, argocd_env, monkeypatch):
     prod = example_repo / "charts" / "webapp" / "values" / "prod.yaml"
     prod.write_text(prod.read_text().replace("tag: ", "tag: latest # was ", 1))
     assert_one_verdict(example_repo, cli)
     assert cli("check", str(example_repo)).code == 1  # what blocks the sync blocks pre-commit
+    assert_parity_agrees(example_repo, cli, argocd_env, monkeypatch)
 
 
 def _cases() -> list[Path]:
@@ -107,19 +144,32 @@ def test_every_golden_case(case: Path, tmp_path: Path, cli):
     assert_one_verdict(work, cli)
 
 
-def _realcharts() -> list[Path]:
-    if not REALCHARTS.is_dir():
-        return []
-    return sorted(p.parent for p in REALCHARTS.glob("**/Chart.yaml") if "charts" not in p.parent.parent.parts[-1:])
+def _corpus_root() -> Path | None:
+    from realcharts import corpus
+
+    return corpus.root()
 
 
-@pytest.mark.skipif(not _realcharts(), reason="the real-chart corpus (tests/realcharts/) is not on this branch")
+@pytest.mark.skipif(_corpus_root() is None, reason="the real-chart corpus is not on this machine"
+                    " (GITOPS_CMP_REALCHARTS; see tests/realcharts/README.md)")
 def test_the_real_chart_corpus(cli, tmp_path: Path):
-    for chart in _realcharts():
-        work = tmp_path / chart.name / "charts" / chart.name
-        shutil.copytree(chart, work, symlinks=True)
-        (work.parent.parent / ".gitops-cmp.yaml").write_text("{}\n")
-        assert_one_verdict(work.parent.parent, cli)
+    """Every chart of the corpus as a repo's chart, its ci/*.yaml value files as environments."""
+    from realcharts import corpus
+
+    base = _corpus_root()
+    assert base is not None
+    for entry in corpus.index():
+        repo = tmp_path / entry["name"]
+        chart = repo / "charts" / entry["name"]
+        shutil.copytree(corpus.chart_dir(base, entry["name"]), chart, symlinks=True)
+        (repo / ".gitops-cmp.yaml").write_text("{}\n")
+        ci = chart / "ci"
+        if ci.is_dir() and not (chart / "values").exists():
+            (chart / "values").mkdir()
+            for values in sorted(ci.iterdir()):
+                if values.suffix in (".yaml", ".yml") and re.fullmatch(r"[A-Za-z0-9._-]+", values.stem):
+                    shutil.copy(values, chart / "values" / f"{values.stem}.yaml")
+        assert_one_verdict(repo, cli)
 
 
 def test_a_repo_without_git_or_config_still_checks_its_applications(cli, example_repo: Path):
