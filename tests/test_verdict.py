@@ -147,3 +147,18 @@ def test_tolerant_runs_report_a_rules_input_error_as_a_finding(tmp_path: Path):
         Finding("charts/web", 0, 0, "broken", Severity.ERROR, "cannot read; detail")]
     with pytest.raises(Exception, match="cannot read"):
         verdict.check_inputs(gathered, [rule])
+
+
+def test_check_honours_the_same_entry_and_does_not_call_it_stale(tmp_path: Path, cli):
+    """The issue's case: a repo-relative entry for a finding in a rendered template silences check
+    too, and check no longer reports it as a stale entry to delete."""
+    import json
+
+    allow = ("[{path: charts/web/templates/secret.yaml, rule: secret-value, reason: dev only},"
+             " {path: charts/web/values/dev.yaml, rule: secret-value, reason: dev only},"
+             " {path: 'charts/web/charts/*.tgz:common/templates/*', rule: secret-value, reason: vendored}]")
+    _repo(tmp_path, allow)
+    result = cli("check", str(tmp_path), "--format", "json")
+    assert result.code == 0, result.out
+    assert json.loads(result.out)["findings"] == []
+    assert render(_request(tmp_path)).findings == ()
