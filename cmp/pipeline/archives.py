@@ -11,7 +11,7 @@ and gzip are start-up cost (cmp/__init__.py).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -97,14 +97,26 @@ def _open(path: Path, shown: str, limits: Limits, budget: int, wanted: Wanted) -
 def _read(data: bytes, shown: str, wanted: Wanted, limits: Limits, budget: int, overflow: str,
           depth: int) -> tuple[list[Member], int]:
     """(wanted members, bytes of the budget left) of one archive held in memory."""
+    found: list[Member] = []
+    unpacked = _unpacked(data, shown, budget, overflow)
+    for archive, member in _members(unpacked, shown):
+        found.extend(_member(archive, member, shown, wanted, limits, unpacked, depth))
+    return sorted(found, key=lambda f: f.where), unpacked.left
+
+
+def _unpacked(data: bytes, shown: str, budget: int, overflow: str) -> _Unpacked:
     import gzip
-    import tarfile
-    import zlib
 
     if not data.startswith(GZIP_MAGIC):
         raise InputError(f"{shown}: not a packaged chart (a gzip-compressed tar archive)")
-    unpacked = _Unpacked(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"), budget, overflow)
-    found: list[Member] = []
+    return _Unpacked(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"), budget, overflow)
+
+
+def _members(unpacked: _Unpacked, shown: str) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
+    """Each member of one archive as Python's tar reads it, from its bounded stream."""
+    import tarfile
+    import zlib
+
     corrupt = (tarfile.TarError, EOFError, zlib.error, OSError)
     try:
         # "r|": one pass over the stream, each member read as it comes, nothing written to disk
@@ -123,10 +135,36 @@ def _read(data: bytes, shown: str, wanted: Wanted, limits: Limits, budget: int, 
                     # ignores it: the scan would read other names than Helm renders.
                     raise InputError(f"{shown}: a PAX global header renames members; Helm would read"
                                      " other names than the scan: repackage the chart with `helm package`")
-                found.extend(_member(archive, member, shown, wanted, limits, unpacked, depth))
+                yield archive, member
     except corrupt as exc:
         raise InputError(f"{shown}: corrupt archive: {exc or type(exc).__name__}") from None
-    return sorted(found, key=lambda f: f.where), unpacked.left
+
+
+def canonical(data: bytes, shown: str, budget: int, depth: int = 1) -> bytes:
+    """The archive rewritten from Python's reading of it, for Helm: every regular member under the
+    name the scan read it by, its packaged subcharts rewritten the same way. Go's tar reads tar
+    headers otherwise than Python's in places (a GNU long name beside a PAX path, a ustar prefix
+    in a pre-POSIX header, PAX GNU.sparse.name, a header whose checksum only Go accepts, which
+    ends Python's reading), so Helm never reads the packager's headers: it reads ours, which
+    both read alike."""
+    from cmp.pipeline import chartfiles
+
+    overflow = f"{shown}: chart is over the {budget}-byte limit once unpacked ({CHART_LIMIT})"
+    entries: list[tuple[str, bytes]] = []
+    for archive, member in _members(_unpacked(data, shown, budget, overflow), shown):
+        where = f"{shown}:{member.name}"
+        rel = chart_path(member.name, where)
+        if member.isdir():
+            continue
+        if not member.isreg():
+            raise InputError(f"{where}: is a {_kind(member)}; a packaged chart holds only files and directories")
+        content = _data(archive, member)
+        if is_archive(rel):
+            if depth >= MAX_DEPTH:
+                raise InputError(f"{where}: subchart archives nested more than {MAX_DEPTH} deep")
+            content = canonical(content, where, budget, depth + 1)
+        entries.append((member.name, content))
+    return chartfiles.pack(entries)
 
 
 def _member(archive: tarfile.TarFile, member: tarfile.TarInfo, shown: str, wanted: Wanted, limits: Limits,

@@ -14,10 +14,11 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from cmp import confine
+from cmp.chartmodel import is_archive
 from cmp.errors import InputError
 
 HELMIGNORE = ".helmignore"
@@ -170,18 +171,31 @@ def _glob(pattern: str, shown: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-def archive(files: list[ChartFile], values: dict[str, Any] | None) -> bytes:
+def archive(files: list[ChartFile], values: dict[str, Any] | None, max_bytes: int = 0) -> bytes:
     """A chart archive of `files` for Helm's in-memory loader; values.yaml replaced by `values` as
-    JSON (which Go's YAML reads as exactly that), and BOMs stripped as Helm's directory loader does.
-    Written by hand (ustar, a PAX record for a long name, gzip of stored deflate blocks: nothing to
-    compress in memory): tarfile, gzip and zlib cost 5-7 ms of start-up (cmp/__init__.py)."""
-    parts: list[bytes] = []
+    JSON (which Go's YAML reads as exactly that), and BOMs stripped as Helm's directory loader does;
+    a packaged subchart rewritten from the scan's reading of it (archives.canonical; `max_bytes`:
+    the most it may unpack to, limits.maxChartBytes)."""
+    entries: list[tuple[str, bytes]] = []
     for chart_file in files:
         data = chart_file.data
         if chart_file.rel == "values.yaml" and values is not None:
             data = json.dumps(values, ensure_ascii=False, allow_nan=False).encode()
-        data = data.removeprefix(BOM)
-        name = f"chart/{chart_file.rel}".encode()
+        elif is_archive(PurePosixPath(chart_file.rel)):
+            from cmp.pipeline import archives
+
+            data = archives.canonical(data, str(chart_file.path), max_bytes)
+        entries.append((f"chart/{chart_file.rel}", data.removeprefix(BOM)))
+    return pack(entries)
+
+
+def pack(entries: list[tuple[str, bytes]]) -> bytes:
+    """A gzipped tar of (name, bytes) entries, as Go's and Python's tar read alike.
+    Written by hand (ustar, a PAX record for a long name, gzip of stored deflate blocks: nothing to
+    compress in memory): tarfile, gzip and zlib cost 5-7 ms of start-up (cmp/__init__.py)."""
+    parts: list[bytes] = []
+    for text, data in entries:
+        name = text.encode("utf-8", "surrogateescape")
         if len(name) > 100:
             record = _pax_record(b"path", name)
             parts += (_header(b"././@PaxHeader", len(record), b"x"), _padded(record))

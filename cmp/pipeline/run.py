@@ -103,7 +103,7 @@ def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str)
     base = gathered.base_values.data if gathered.base_values else None
     limits = gathered.config.limits
     templates, crds = bounded_in_main_thread(lambda: helm.render(
-        chartfiles.archive(list(gathered.files), base),
+        chartfiles.archive(list(gathered.files), base, limits.max_chart_bytes),
         values,
         release=gathered.release,
         namespace=gathered.namespace,
