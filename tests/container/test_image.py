@@ -207,3 +207,51 @@ def test_a_missing_platform_config_fails_closed_in_the_image(sidecar, argocd_cop
 
     assert run.code == 2 and run.out == b""
     assert f"{variable}: file not found" in run.err
+
+
+# Inside one sidecar container: the first generate renders itself and starts the worker
+# (GITOPS_CMP_WORKER=spawn in the image); once the worker's children are ready, the next generate
+# is served by one of them (the child that served it is replaced), with the same bytes.
+WORKER_IN_SIDECAR = """
+import json, os, subprocess, time
+sock = "/tmp/gitops-cmp-999/worker.sock"
+
+def serve_children():
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+                stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if b"serve" in cmd and stat[3] == pid:
+                return pid, set(open(f"/proc/{pid}/task/{pid}/children").read().split())
+    return None, set()
+
+def ready(pid, children):
+    return len(children) == 2 and all(b"libhelm" in open(f"/proc/{c}/maps", "rb").read() for c in children)
+
+first = subprocess.run(["gitops-cmp", "generate"], capture_output=True)
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline and not (os.path.exists(sock) and ready(*serve_children())):
+    time.sleep(0.1)
+time.sleep(0.5)
+pid, before = serve_children()
+second = subprocess.run(["gitops-cmp", "generate"], capture_output=True)
+time.sleep(1)
+print(json.dumps({"codes": [first.returncode, second.returncode], "same": first.stdout == second.stdout,
+                  "out": len(first.stdout), "served": bool(pid) and serve_children()[1] != before,
+                  "dir_mode": oct(os.stat(os.path.dirname(sock)).st_mode & 0o777),
+                  "sock_mode": oct(os.stat(sock).st_mode & 0o777), "err": second.stderr.decode()[-300:]}))
+"""
+
+
+def test_the_worker_starts_in_the_sidecar_and_serves_the_next_generate(sidecar, argocd_copy):
+    run = sidecar("-c", WORKER_IN_SIDECAR, env=env_for_application("apps/webapp/prod.yaml"),
+                  repo=argocd_copy(EXAMPLE), app_path="charts/webapp", entrypoint=("python3",))
+    assert run.code == 0, run.err
+    facts = json.loads(run.out)
+    assert facts["codes"] == [0, 0], facts["err"]
+    assert facts["same"] and facts["out"] > 0
+    assert facts["served"], facts
+    assert (facts["dir_mode"], facts["sock_mode"]) == ("0o700", "0o600")
