@@ -93,8 +93,22 @@ def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manife
         from cmp.redact import Redactor
 
         files = [f.data for f in (gathered.base_values, *gathered.value_files) if f is not None]
-        redactor = Redactor([*files, values], (t.text for t in gathered.templates))
+        redactor = Redactor([*files, *_subchart_values(gathered), values], (t.text for t in gathered.templates))
         raise type(exc)(exc.message, redactor.text(exc.detail)) from None
+
+
+def _subchart_values(gathered: inputs.Inputs) -> list[Any]:
+    """The values.yaml of subcharts vendored as directories: Helm reads them itself (error path only)."""
+    from cmp import yamlio
+
+    found: list[Any] = []
+    for file in gathered.files:
+        if file.rel.endswith("/values.yaml") and file.rel.startswith("charts/"):
+            try:
+                found.append(yamlio.load_one(file.data.decode("utf-8", "replace"), file.rel))
+            except CmpError:
+                continue
+    return found
 
 
 def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str) -> list[manifests.Manifest]:

@@ -166,3 +166,19 @@ def test_an_output_finding_names_a_secret_looking_key_by_fingerprint(hostile_rep
     assert_no_leak([secret], result.err)
     checked = cli("check", str(hostile_repo.root))  # templates are scanned line by line there
     assert_no_leak([secret], checked.out, checked.err)
+
+
+def test_a_subcharts_own_values_never_echo_either(hostile_repo, cli, planted):
+    """A subchart vendored as a directory: Helm reads its values.yaml itself."""
+    secret = planted()
+    chart = hostile_repo.chart("w", values={"dev": "{}\n"}, templates={"cm.yaml": CM})
+    hostile_repo.write("charts/w/Chart.yaml", "apiVersion: v2\nname: w\nversion: 0.1.0\ndependencies:\n"
+                                             "  - {name: sub, version: 0.1.0}\n")
+    hostile_repo.write("charts/w/charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    hostile_repo.write("charts/w/charts/sub/values.yaml", f"motd: {secret}\n")
+    hostile_repo.write("charts/w/charts/sub/templates/f.yaml", '{{ fail (printf "motd %s" .Values.motd) }}\n')
+    hostile_repo.write("charts/w/charts/sub/templates/s.yaml", '{{ tpl (printf "{{ %s }}" .Values.motd) . }}\n')
+    result = cli("render", str(chart), "--env", "dev")
+    assert (result.code, result.out) == (3, ""), result.err
+    assert "sub/templates/" in result.err
+    assert_no_leak([secret], result.err)
