@@ -250,7 +250,7 @@ class _Builder:
         kinds: dict[str, type] = {}  # key -> type of the YAML value it was written as
         for key_node, value_node in node.value:
             if type(key_node) is ScalarNode and key_node.tag == _MERGE and key_node.value == "<<":
-                self.merge(data, value_node)  # in document order: a later merge overrides (Go)
+                self.merge(data, value_node, key_node)  # in document order: a later merge overrides (Go)
                 continue
             key, typed = self.key(key_node)
             line = key_node.start_mark.line + 1
@@ -267,7 +267,10 @@ class _Builder:
             data[key] = self.build(value_node)
         return data
 
-    def merge(self, data: dict[str, Any], node: Node) -> None:
+    def merge(self, data: dict[str, Any], node: Node, key_node: Node) -> None:
+        if isinstance(node, SequenceNode) and node.start_mark.index < key_node.end_mark.index:
+            # an alias (its node starts where the anchor was): Go merges an alias of a map only
+            raise self.error(key_node, "a merge key `<<` takes an alias of a mapping, not of a list")
         if isinstance(node, SequenceNode):
             for item in reversed(node.value):  # earlier maps of the list take precedence (Go)
                 self.merge_one(data, item)

@@ -31,6 +31,8 @@ CORNERS = [
     ('merge-quoted-key-is-a-key', "'<<': {a: 1}\n", [{'<<': {'a': 1}}]),
     ('merge-as-value', 'a: <<\n', [{'a': '<<'}]),
     ('merge-scalar', '<<: 1\n', ERROR),
+    ('merge-alias-of-a-list', 'l: &l [{a: 1}]\nm: {<<: *l}\n', ERROR),
+    ('merge-list-of-aliases', 'a: &a {x: 1}\nm: {<<: [*a]}\n', [{'a': {'x': 1}, 'm': {'x': 1}}]),
     ('merge-explicit-tag', '!!merge <<: {a: 1}\n', [{'a': 1}]),
     ('equals-plain', "a: =\nb: '='\n", [{'a': '=', 'b': '='}]),
     ('equals-key', '=: a\n', [{'=': 'a'}]),
