@@ -66,6 +66,9 @@ def parse(doc: dict[str, Any], shown: str, repo_urls: frozenset[str] = frozenset
     if not isinstance(name, str) or not name:
         raise InputError(f"{shown}: Application has no metadata.name")
     spec = _mapping(doc, "spec", shown)
+    sources = spec.get("sources")
+    if isinstance(sources, list) and sources:  # Argo CD renders spec.sources and ignores spec.source
+        return _multi_source(name, sources, repo_urls, shown)
     source = spec.get("source")
     if not isinstance(source, dict):
         return Skipped(name, "no single spec.source (multi-source apps are not rendered)", shown)
@@ -85,6 +88,21 @@ def parse(doc: dict[str, Any], shown: str, repo_urls: frozenset[str] = frozenset
     if isinstance(helm, dict) and helm.get("valueFiles"):
         return _helm_source(name, namespace, path, helm, shown)
     return Skipped(name, "neither a gitops-helm plugin source nor helm.valueFiles", shown)
+
+
+def _multi_source(name: str, sources: list[Any], repo_urls: frozenset[str], shown: str) -> Skipped:
+    """Skipped, unless a source is this repository through the plugin: the sidecar renders that one,
+    so a render here that skips it (or reads a spec.source beside it) would pass what Argo CD
+    deploys unjudged."""
+    for source in sources:
+        plugin = source.get("plugin") if isinstance(source, dict) else None
+        url = source.get("repoURL") if isinstance(source, dict) else None
+        here = not repo_urls or not isinstance(url, str) or normalize_repo_url(url) in repo_urls
+        if here and isinstance(plugin, dict) and plugin.get("name") == PLUGIN_NAME:
+            raise InputError(f"{shown}: Application {name!r} renders a {PLUGIN_NAME} source of this repository"
+                             " through spec.sources, which gitops-cmp does not render as Argo CD does; use a"
+                             " single spec.source")
+    return Skipped(name, "no single spec.source (multi-source apps are not rendered)", shown)
 
 
 def _mapping(parent: dict[str, Any], key: str, shown: str) -> dict[str, Any]:

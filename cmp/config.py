@@ -172,8 +172,17 @@ def _list(data: dict[str, Any], key: str, source: str) -> list[Any]:
 
 
 def normalize_repo_url(url: str) -> str:
-    """How Application repoURLs are compared: case, a trailing slash and `.git` do not matter."""
-    return url.strip().rstrip("/").removesuffix(".git").lower()
+    """How Application repoURLs are compared: by host and path, as the repository Argo CD fetches.
+    Case, the scheme (https, ssh, git), a user, a port, scp-like `git@host:path`, a trailing slash
+    and `.git` do not matter: each spelling fetches the same repository."""
+    text = url.strip().lower()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        rest = scheme.replace(":", "/", 1) if ":" in scheme.split("/", 1)[0] else scheme  # scp-like
+    host, _, path = rest.partition("/")
+    host = host.rpartition("@")[2].partition(":")[0]
+    path = path.strip("/").removesuffix(".git").rstrip("/")
+    return f"{host}/{path}" if path else host
 
 
 def _names(data: dict[str, Any], key: str, default: tuple[str, ...], source: str) -> tuple[str, ...]:

@@ -52,7 +52,8 @@ def test_nested_dirs_and_multi_document_files(tmp_path: Path):
 
 def test_other_repo_and_multi_source_apps_are_skipped_with_a_reason(tmp_path: Path):
     write(tmp_path, "apps/remote.yaml", APP.format(name="remote").replace("path: charts/webapp", "chart: nginx"))
-    write(tmp_path, "apps/multi.yaml", APP.format(name="multi").replace("  source:", "  sources:"))
+    write(tmp_path, "apps/multi.yaml", APP.format(name="multi").replace("  source:", "  sources:\n  - chart: nginx\n    repoURL: https://charts.example\n  -")
+          .replace("    plugin:", "    helm: {valueFiles: [values.yaml]}\n    plugin:").replace("      name: gitops-helm-v1", "      name: other"))
     found = discover.entries(tmp_path)
     assert isinstance(found["remote"], Skipped) and "not a path in this repo" in found["remote"].reason
     assert isinstance(found["multi"], Skipped) and "multi-source" in found["multi"].reason

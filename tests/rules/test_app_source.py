@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from support import EXAMPLE, ROOT
 
 from cmp.application import PLUGIN_NAME
-from cmp.config import RepoConfig
+from cmp.config import RepoConfig, normalize_repo_url
 from cmp.findings import Finding
 from cmp.appdocs import AppDoc
 from cmp.rules import RULES, app_source
@@ -193,9 +193,9 @@ def test_an_app_from_another_repository_is_not_checked_against_this_one(repo: Pa
 
 def test_the_configs_repo_urls_name_this_repository(repo: Path):
     (repo / "apps" / "ingress.yaml").write_text(INGRESS_APP)
-    config = RepoConfig(repo_urls=frozenset({"https://github.com/org/gitops-repo"}))
+    config = RepoConfig(repo_urls=frozenset({normalize_repo_url("https://github.com/org/gitops-repo")}))
     assert list(app_source.check_repo(repo, config)) == []
-    mine = RepoConfig(repo_urls=frozenset({"https://github.com/kubernetes/ingress-nginx"}))
+    mine = RepoConfig(repo_urls=frozenset({normalize_repo_url("https://github.com/kubernetes/ingress-nginx")}))
     assert [f.message for f in app_source.check_repo(repo, mine)] == [
         "Application 'ingress': source path 'charts/ingress-nginx' is not a directory in the repository"]
 
