@@ -40,7 +40,7 @@ MERGES = [
     pytest.param("envWords", ["live"], ["canary"], ("live", "canary"), "platform+repo", id="words-union"),
     pytest.param("envWords", ["live"], [], ("live",), "platform", id="words-emptied-by-repo"),
     pytest.param("envIdentityKeys", ["tier"], ["env"], ("tier", "env"), "platform+repo", id="identity-union"),
-    pytest.param("repoURLs", ["https://g/x"], ["https://g/y.git"], frozenset({"https://g/x", "https://g/y"}),
+    pytest.param("repoURLs", ["https://g/x"], ["https://g/y.git"], frozenset({"g/x", "g/y"}),
                  "platform+repo", id="urls-union"),
 ]
 

@@ -92,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
             base_commit, base_root, changed, left_out = _base(root, args.base, Path(scratch), args.platform)
         with phases("discover"):
             judged = judging_policy(root, base_root, args.platform)
-            head = discover.entries(root, judged.policy.repo_urls)
-            base = discover.entries(base_root, judged.policy.repo_urls) if base_root else {}
+            urls = discover.judged_urls(root, base_root, judged.policy.repo_urls)
+            head = discover.entries(root, judged.policy.repo_urls, urls)
+            base = discover.entries(base_root, judged.policy.repo_urls, urls) if base_root else {}
             work = plan.build(head, root, base, base_root, cluster, shard, judged.policy)
         jobs, same = work.jobs, set()
         if changed is not None and base_root is not None:

@@ -30,15 +30,17 @@ class Broken:
 Entry = application.AppSource | application.Skipped | Broken
 
 
-def entries(root: Path, configured: frozenset[str] | None = None) -> dict[str, Entry]:
+def entries(root: Path, configured: frozenset[str] | None = None,
+            urls: frozenset[str] | None = None) -> dict[str, Entry]:
     """name -> what parity does with that Application, in file order. A file that cannot be
     parsed is one Broken entry named after the file. `configured`: the judging policy's repoURLs
-    (default: the config at `root`)."""
+    (default: the config at `root`); `urls`: this repository's URLs as already judged (judged_urls;
+    default: inferred from `root`'s own Applications)."""
     if configured is None:
         configured = configured_urls(root)
     scanned = scan(root, configured)
     docs, errors = scanned.docs, scanned.errors
-    urls = this_repo_urls(docs, configured)
+    urls = this_repo_urls(docs, configured) if urls is None else urls
     found: dict[str, Entry] = {e.display: Broken(e.display, e.display, e.message) for e in errors}
     for skip in scanned.skipped:
         name = f"ApplicationSet {skip.name}"
@@ -51,6 +53,19 @@ def entries(root: Path, configured: frozenset[str] | None = None) -> dict[str, E
                            f"{app.display}: duplicate Application name {entry.name!r} (also in {first.display})")
         found[entry.name] = entry
     return found
+
+
+def judged_urls(head: Path, base: Path | None, configured: frozenset[str]) -> frozenset[str]:
+    """This repository's URLs for a pull request: the judging config's, else those the base's
+    app-of-apps roots name, to which the head may add its own; none (every path source is this
+    repository) when the base names none. The head alone never decides: a head whose root names a
+    decoy URL would make every app "another repository", skipped."""
+    if configured:
+        return configured
+    if base is None:
+        return this_repo_urls(scan(head, configured).docs, configured)
+    before = this_repo_urls(scan(base, configured).docs, configured)
+    return before | this_repo_urls(scan(head, configured).docs, configured) if before else frozenset()
 
 
 def is_valid_name(name: str) -> bool:

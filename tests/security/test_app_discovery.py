@@ -69,3 +69,28 @@ def test_parity_fails_on_an_app_it_would_have_skipped(hostile_repo, cli) -> None
     assert result.code != 0, result.out
     apps = {a["name"]: a["status"] for a in json.loads(result.out)["apps"]}
     assert apps["ssh"] == "failed" and apps["multi"] == "failed", apps
+
+
+def test_a_pr_that_renames_the_root_apps_url_cannot_make_every_app_another_repos(hostile_repo, cli, planted) -> None:
+    """Without repoURLs in the config, this repository's URL is read off the app-of-apps root. A pull
+    request that points its root at a decoy must not turn every app into "another repository"
+    (skipped, exit 0) while it plants a password in a chart: the base's roots name this repo."""
+    secret = planted()
+    hostile_repo.chart("web")
+    hostile_repo.app("web", "web", "prod")
+    web = json.loads(hostile_repo.path("apps/web.yaml").read_text())
+    web["spec"]["source"]["repoURL"] = HERE
+    hostile_repo.write("apps/web.yaml", json.dumps(web))
+    root = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "root"},
+            "spec": {"source": {"repoURL": HERE, "path": "apps"}, "destination": {"namespace": "argocd"}}}
+    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    base = hostile_repo.commit("base")
+    root["spec"]["source"]["repoURL"] = "https://github.com/org/decoy"
+    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    hostile_repo.write("charts/web/templates/leak.yaml",
+                       f'apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: leak}}\ndata: {{DB_PASSWORD: "{secret}"}}\n')
+    hostile_repo.commit("head")
+    result = cli("parity", "--repo", str(hostile_repo.root), "--base", base, "--format", "json")
+    assert result.code == 1, result.out + result.err
+    apps = {a["name"]: a["status"] for a in json.loads(result.out)["apps"]}
+    assert apps.get("web") == "failed", apps
