@@ -76,10 +76,11 @@ def application_docs(root: Path) -> tuple[list[AppDoc], list[FileError]]:
     return found.docs, found.errors
 
 
-def scan(root: Path, configured: frozenset[str] | None = None) -> Scan:
+def scan(root: Path, configured: frozenset[str] | None = None, judged: frozenset[str] | None = None) -> Scan:
     """Every Application under apps/, the Applications its static ApplicationSets generate (named
     by the ApplicationSet's file), the ApplicationSets not expanded, and unreadable files.
-    `configured`: the judging policy's repoURLs (default: the config at `root`)."""
+    `configured`: the judging policy's repoURLs (default: the config at `root`); `judged`: this
+    repository's URLs as parity judged them (default: inferred from `root`'s Applications)."""
     from cmp import appsets
 
     root = root.resolve()
@@ -102,7 +103,7 @@ def scan(root: Path, configured: frozenset[str] | None = None) -> Scan:
     skipped: list[SkippedSet] = []
     if configured is None and sets:
         configured = configured_urls(root)
-    urls = this_repo_urls(docs, configured or frozenset()) if sets else frozenset()
+    urls = (this_repo_urls(docs, configured or frozenset()) if judged is None else judged) if sets else frozenset()
     for appset in sets:
         expanded = appsets.expand(appset.doc, root, urls)
         if expanded.skipped:

@@ -38,7 +38,7 @@ def entries(root: Path, configured: frozenset[str] | None = None,
     default: inferred from `root`'s own Applications)."""
     if configured is None:
         configured = configured_urls(root)
-    scanned = scan(root, configured)
+    scanned = scan(root, configured, urls)
     docs, errors = scanned.docs, scanned.errors
     urls = this_repo_urls(docs, configured) if urls is None else urls
     found: dict[str, Entry] = {e.display: Broken(e.display, e.display, e.message) for e in errors}

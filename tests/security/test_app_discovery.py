@@ -94,3 +94,24 @@ def test_a_pr_that_renames_the_root_apps_url_cannot_make_every_app_another_repos
     assert result.code == 1, result.out + result.err
     apps = {a["name"]: a["status"] for a in json.loads(result.out)["apps"]}
     assert apps.get("web") == "failed", apps
+
+
+def test_a_decoy_root_cannot_skip_an_applicationsets_git_generator_either(hostile_repo, cli) -> None:
+    hostile_repo.chart("web", templates={"cm.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\ndata:\n'
+                                         '  {{- if eq .Values.env "prod" }}\n  x: "1"\n  {{- end }}\n'})
+    root = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "root"},
+            "spec": {"source": {"repoURL": HERE, "path": "apps"}, "destination": {"namespace": "argocd"}}}
+    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    base = hostile_repo.commit("base")
+    root["spec"]["source"]["repoURL"] = "https://github.com/org/decoy"
+    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    appset = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "charts"},
+              "spec": {"generators": [{"git": {"repoURL": HERE, "revision": "main", "directories": [{"path": "charts/*"}]}}],
+                       "template": {"metadata": {"name": "{{path.basename}}"},
+                                    "spec": {"source": {**EVIL, "path": "{{path}}"},
+                                             "destination": {"namespace": "{{path.basename}}"}}}}}
+    hostile_repo.write("apps/set.yaml", json.dumps(appset))
+    hostile_repo.commit("head")
+    result = cli("parity", "--repo", str(hostile_repo.root), "--base", base, "--format", "json")
+    assert result.code != 0, result.out + result.err
+    assert any(a["status"] == "failed" for a in json.loads(result.out)["apps"]), result.out
