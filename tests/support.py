@@ -8,6 +8,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "gitops-repo"
 
+# The plugin-shaped Application of charts/web for prod, as the standard writes it.
+WEB_PROD_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web-prod, namespace: argocd}
+spec:
+  project: default
+  source:
+    repoURL: https://example.invalid/gitops
+    path: charts/web
+    plugin: {name: gitops-helm-v1, env: [{name: ENVIRONMENT, value: prod}]}
+  destination: {server: https://kubernetes.default.svc, namespace: web-prod}
+  syncPolicy:
+    automated: {prune: true, selfHeal: true}
+    retry: {limit: 5, backoff: {duration: 5s, factor: 2, maxDuration: 3m}}
+"""
+
 
 @dataclass(frozen=True)
 class Run:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from support import WEB_PROD_APP
+
 from cmp.context import PLATFORM_CONFIG_ENV
 from cmp.exitcodes import ExitCode
 
@@ -26,21 +28,6 @@ data:
   b: "2"
 {{- end }}
 """
-APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: web-prod, namespace: argocd}
-spec:
-  project: default
-  source:
-    repoURL: https://example.invalid/gitops
-    path: charts/web
-    plugin: {name: gitops-helm-v1, env: [{name: ENVIRONMENT, value: prod}]}
-  destination: {server: https://kubernetes.default.svc, namespace: web-prod}
-  syncPolicy:
-    automated: {prune: true, selfHeal: true}
-    retry: {limit: 5, backoff: {duration: 5s, factor: 2, maxDuration: 3m}}
-"""
 WEAK = "envConditionalMode: warn\nstrictEnvironments: []\nallow: [{path: '*', rule: env-conditional, reason: x}]\n"
 
 
@@ -53,7 +40,7 @@ def make_repo(root: Path, nested: str | None = WEAK) -> Path:
     (chart / "values" / "prod.yaml").write_text("env: prod\n")
     (chart / "templates" / "cm.yaml").write_text(CONDITIONAL)
     (root / "apps").mkdir()
-    (root / "apps" / "web-prod.yaml").write_text(APP)
+    (root / "apps" / "web-prod.yaml").write_text(WEB_PROD_APP)
     (root / ".gitops-cmp.yaml").write_text("envConditionalMode: block\n")
     if nested is not None:
         (chart / ".gitops-cmp.yaml").write_text(nested)

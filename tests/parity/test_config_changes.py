@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from support import WEB_PROD_APP
+
 from cmp.exitcodes import ExitCode
 
 PLAIN = """\
@@ -23,21 +25,6 @@ SNEAKY = PLAIN + """\
 {{- if eq .Values.env "prod" }}
   b: "2"
 {{- end }}
-"""
-APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: web-prod, namespace: argocd}
-spec:
-  project: default
-  source:
-    repoURL: https://example.invalid/gitops
-    path: charts/web
-    plugin: {name: gitops-helm-v1, env: [{name: ENVIRONMENT, value: prod}]}
-  destination: {server: https://kubernetes.default.svc, namespace: web-prod}
-  syncPolicy:
-    automated: {prune: true, selfHeal: true}
-    retry: {limit: 5, backoff: {duration: 5s, factor: 2, maxDuration: 3m}}
 """
 STRICT = "envConditionalMode: block\nstrictEnvironments: [prod]\n"
 WEAK = """\
@@ -61,7 +48,7 @@ def repo(tmp_path: Path, git) -> Path:
     (chart / "values" / "prod.yaml").write_text("env: prod\n")
     (chart / "templates" / "cm.yaml").write_text(PLAIN)
     (root / "apps").mkdir()
-    (root / "apps" / "web-prod.yaml").write_text(APP)
+    (root / "apps" / "web-prod.yaml").write_text(WEB_PROD_APP)
     (root / ".gitops-cmp.yaml").write_text(STRICT)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", ".")
