@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+from yaml._yaml import CParser as _CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cmp.errors import InputError
@@ -152,6 +153,9 @@ def load_all(text: str, source: str, duplicates: list[Duplicate] | None = None) 
         line = 1 if text.startswith("%") else text[: text.index("\n%")].count("\n") + 2
         raise InputError(f"{source}:{line}: a YAML directive (%YAML, %TAG) is not allowed: Go's YAML reads"
                          " documents with directives differently")
+    fast = _load_plain(text)
+    if fast is not None:
+        return fast
     loader = _Loader(text)
     has_anchors = "&" in text
     docs: list[Any] = []
@@ -174,6 +178,81 @@ def load_all(text: str, source: str, duplicates: list[Duplicate] | None = None) 
     finally:
         loader.dispose()
     return docs
+
+
+_PLAIN_DEPTH = 200  # deeper documents take the node path (its recursion and errors)
+_RESOLVED_FIRST = frozenset("+-.0123456789")
+
+
+def _load_plain(text: str) -> list[Any] | None:
+    """load_all's documents built straight from libyaml's events, for the common case: no anchor,
+    alias, tag, merge key, repeated key or non-string key, nesting under _PLAIN_DEPTH. Anything else
+    (and any error) returns None, and the node path reads the text again, with its checks and
+    messages. What this builds equals the node path's result: plain scalars through go_resolve,
+    every other scalar a string, keys in document order."""
+    parser = _CParser(text)
+    try:
+        return _plain_documents(parser.get_event)
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+
+
+def _plain_documents(get_event: Any) -> list[Any] | None:
+    docs: list[Any] = []
+    stack: list[Any] = []  # open containers, innermost last
+    keys: list[Any] = []  # per open container: the pending key of a mapping (_NO_KEY if none), or a list's marker
+    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    collection_end = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    skipped = (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
+    words, first_chars = _WORDS, _RESOLVED_FIRST
+    while True:
+        event = get_event()
+        kind = type(event)
+        value: Any
+        if kind is scalar_event:
+            if event.anchor is not None or event.tag is not None:
+                return None
+            value = event.value
+            if event.implicit[0]:
+                if value in words or value[:1] in first_chars:
+                    value = go_resolve(value)[1]
+                elif value == "<<":  # a merge key, or `<<` as a value: the node path's rules
+                    return None
+        elif kind is mapping_start or kind is sequence_start:
+            if event.anchor is not None or event.tag is not None or len(stack) >= _PLAIN_DEPTH:
+                return None
+            if stack and keys[-1] is _NO_KEY:  # a mapping or list as a map key
+                return None
+            stack.append({} if kind is mapping_start else [])
+            keys.append(_NO_KEY if kind is mapping_start else _IN_LIST)
+            continue
+        elif kind in collection_end:
+            value = stack.pop()
+            keys.pop()
+        elif kind in skipped:
+            continue
+        elif kind is yaml.StreamEndEvent:
+            return docs
+        else:  # an alias
+            return None
+        if not stack:
+            docs.append(value)
+            continue
+        pending = keys[-1]
+        if pending is _IN_LIST:
+            stack[-1].append(value)
+        elif pending is _NO_KEY:
+            if type(value) is not str or value in stack[-1]:
+                return None
+            keys[-1] = value
+        else:
+            stack[-1][pending] = value
+            keys[-1] = _NO_KEY
+
+
+_NO_KEY, _IN_LIST = object(), object()
 
 
 def _anchor_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> InputError:
