@@ -35,6 +35,33 @@ class Kind(Enum):
     ERROR = "error"
 
 
+# Kind's members as module constants: on Python 3.11 `Kind.X` goes through EnumType.__getattr__
+# (about 0.2 us a lookup), and lexing and parsing a large chart look members up a million times.
+_K_ASSIGN = Kind.ASSIGN
+_K_BOOL = Kind.BOOL
+_K_CHAR = Kind.CHAR
+_K_CHAR_CONSTANT = Kind.CHAR_CONSTANT
+_K_COMMENT = Kind.COMMENT
+_K_DECLARE = Kind.DECLARE
+_K_DOT = Kind.DOT
+_K_EOF = Kind.EOF
+_K_ERROR = Kind.ERROR
+_K_FIELD = Kind.FIELD
+_K_IDENTIFIER = Kind.IDENTIFIER
+_K_KEYWORD = Kind.KEYWORD
+_K_LEFT = Kind.LEFT
+_K_LEFT_PAREN = Kind.LEFT_PAREN
+_K_NIL = Kind.NIL
+_K_NUMBER = Kind.NUMBER
+_K_PIPE = Kind.PIPE
+_K_RAW_STRING = Kind.RAW_STRING
+_K_RIGHT = Kind.RIGHT
+_K_RIGHT_PAREN = Kind.RIGHT_PAREN
+_K_STRING = Kind.STRING
+_K_TEXT = Kind.TEXT
+_K_VARIABLE = Kind.VARIABLE
+
+
 class Token(NamedTuple):  # a NamedTuple: lexing creates one per token and must stay cheap
     kind: Kind
     start: int
@@ -43,6 +70,8 @@ class Token(NamedTuple):  # a NamedTuple: lexing creates one per token and must 
     spaced: bool = False  # whitespace came right before it (Go's itemSpace, folded in)
 
 
+# Tokens are built with tuple.__new__: Token(...) runs the NamedTuple's Python __new__ (twice the cost).
+_new = tuple.__new__
 KEYWORDS = frozenset({"block", "break", "continue", "define", "else", "end", "if", "range",
                       "template", "with"})
 LEFT, RIGHT = "{{", "}}"
@@ -73,11 +102,11 @@ def lex(text: str) -> list[Token]:
         start = text.find(LEFT, pos)
         if start < 0:
             if pos < size:
-                out.append(Token(Kind.TEXT, pos, size, text[pos:]))
-            out.append(Token(Kind.EOF, size, size, ""))
+                out.append(_new(Token, (_K_TEXT, pos, size, text[pos:], False)))
+            out.append(_new(Token, (_K_EOF, size, size, "", False)))
             break
         if start > pos:
-            out.append(Token(Kind.TEXT, pos, start, text[pos:start]))
+            out.append(_new(Token, (_K_TEXT, pos, start, text[pos:start], False)))
         pos = _action(text, start, out)
     return out
 
@@ -95,7 +124,7 @@ def _action(text: str, start: int, out: list[Token]) -> int:
     after_marker = 2 if _left_trim(text, pos) else 0
     if text.startswith(LEFT_COMMENT, pos + after_marker):
         return _comment(text, start, pos + after_marker, out)
-    out.append(Token(Kind.LEFT, start, pos + after_marker, LEFT))
+    out.append(_new(Token, (_K_LEFT, start, pos + after_marker, LEFT, False)))
     pos += after_marker
     depth = 0
     spaced = False
@@ -110,7 +139,7 @@ def _action(text: str, start: int, out: list[Token]) -> int:
                 if depth:
                     out.append(_error(end - 1, "unclosed left paren"))
                     return -1
-                out.append(Token(Kind.RIGHT, end - 1, end + 3, RIGHT, True))
+                out.append(_new(Token, (_K_RIGHT, end - 1, end + 3, RIGHT, True)))
                 return end + 3
             pos, spaced = end, True
             continue
@@ -118,21 +147,30 @@ def _action(text: str, start: int, out: list[Token]) -> int:
             if depth:
                 out.append(_error(pos, "unclosed left paren"))
                 return -1
-            out.append(Token(Kind.RIGHT, pos, pos + 2, RIGHT, spaced))
+            out.append(_new(Token, (_K_RIGHT, pos, pos + 2, RIGHT, spaced)))
             return pos + 2
         if pos >= size:
             out.append(_error(pos, "unclosed action"))
             return -1
-        if match is not None and group:
+        if group == "word" or group == "field":  # _identifier and _common's field, inlined: the most frequent
+            end = match.end()  # type: ignore[union-attr]
+            if end < size and text[end] not in _TERMINATORS and not text.startswith(RIGHT, end):
+                token = _error(end, f"bad character {text[end]!r}")
+            elif group == "word":
+                word = text[pos:end]
+                token = _new(Token, (_WORD_KINDS.get(word, _K_IDENTIFIER), pos, end, word, spaced))
+            else:
+                token = _new(Token, (_K_FIELD, pos, end, text[pos + 1:end], spaced))
+        elif match is not None and group:
             token = _common(text, pos, group, match, spaced)
         else:
             token = _inside(text, pos, text[pos], spaced)
         out.append(token)
-        if token.kind is Kind.ERROR:
+        if token.kind is _K_ERROR:
             return -1
-        if token.kind is Kind.LEFT_PAREN:
+        if token.kind is _K_LEFT_PAREN:
             depth += 1
-        elif token.kind is Kind.RIGHT_PAREN:
+        elif token.kind is _K_RIGHT_PAREN:
             depth -= 1
             if depth < 0:
                 out.append(_error(pos, "unexpected right paren"))
@@ -141,38 +179,42 @@ def _action(text: str, start: int, out: list[Token]) -> int:
         spaced = False
 
 
+_TERMINATORS = frozenset(" \t\r\n.,|:()")  # what _at_terminator accepts besides `}}` and the end
+_WORD_KINDS = {**{word: _K_KEYWORD for word in KEYWORDS}, "true": _K_BOOL, "false": _K_BOOL, "nil": _K_NIL}
+
+
 def _common(text: str, pos: int, group: str, match: re.Match[str], spaced: bool) -> Token:
     end = match.end()
     if group == "field":
         if not _at_terminator(text, end):
             return _error(end, f"bad character {text[end]!r}")
-        return Token(Kind.FIELD, pos, end, text[pos + 1:end], spaced)
+        return _new(Token, (_K_FIELD, pos, end, text[pos + 1:end], spaced))
     if group == "word":
         return _identifier(text, pos, spaced)
     if group == "string":
-        return Token(Kind.STRING, pos, end, _unquote(text[pos + 1:end - 1]), spaced)
+        return _new(Token, (_K_STRING, pos, end, _unquote(text[pos + 1:end - 1]), spaced))
     if group == "var":
         return _field_or_variable(text, pos, "$", spaced)
-    return Token(_SIMPLE[text[pos]], pos, end, text[pos], spaced)
+    return _new(Token, (_SIMPLE[text[pos]], pos, end, text[pos], spaced))
 
 
 def _inside(text: str, pos: int, ch: str, spaced: bool) -> Token:
     if ch == ":":
         if text.startswith(":=", pos):
-            return Token(Kind.DECLARE, pos, pos + 2, ":=", spaced)
+            return _new(Token, (_K_DECLARE, pos, pos + 2, ":=", spaced))
         return _error(pos, "expected :=")
     simple = _SIMPLE.get(ch)
     if simple is not None:
-        return Token(simple, pos, pos + 1, ch, spaced)
+        return _new(Token, (simple, pos, pos + 1, ch, spaced))
     if ch == '"':
-        return _quoted(text, pos, _QUOTED, Kind.STRING, "unterminated quoted string", spaced)
+        return _quoted(text, pos, _QUOTED, _K_STRING, "unterminated quoted string", spaced)
     if ch == "'":
-        return _quoted(text, pos, _CHAR_CONST, Kind.CHAR_CONSTANT, "unterminated character constant", spaced)
+        return _quoted(text, pos, _CHAR_CONST, _K_CHAR_CONSTANT, "unterminated character constant", spaced)
     if ch == "`":
         close = text.find("`", pos + 1)
         if close < 0:
             return _error(pos, "unterminated raw quoted string")
-        return Token(Kind.RAW_STRING, pos, close + 1, text[pos + 1:close], spaced)
+        return _new(Token, (_K_RAW_STRING, pos, close + 1, text[pos + 1:close], spaced))
     if ch == "$" or (ch == "." and not text[pos + 1:pos + 2].isdigit()):
         return _field_or_variable(text, pos, ch, spaced)
     if ch in "+-." or ch.isdigit():
@@ -180,18 +222,18 @@ def _inside(text: str, pos: int, ch: str, spaced: bool) -> Token:
     if ch == "_" or ch.isalnum():
         return _identifier(text, pos, spaced)
     if ch.isascii() and ch.isprintable():
-        return Token(Kind.CHAR, pos, pos + 1, ch, spaced)
+        return _new(Token, (_K_CHAR, pos, pos + 1, ch, spaced))
     return _error(pos, f"unrecognized character in action: {ch!r}")
 
 
-_SIMPLE = {"=": Kind.ASSIGN, "|": Kind.PIPE, "(": Kind.LEFT_PAREN, ")": Kind.RIGHT_PAREN}
+_SIMPLE = {"=": _K_ASSIGN, "|": _K_PIPE, "(": _K_LEFT_PAREN, ")": _K_RIGHT_PAREN}
 
 
 def _quoted(text: str, pos: int, pattern: str, kind: Kind, problem: str, spaced: bool) -> Token:
     match = re.compile(pattern).match(text, pos)
     if match is None:
         return _error(pos, problem)
-    return Token(kind, pos, match.end(), _unquote(match.group()[1:-1]), spaced)
+    return _new(Token, (kind, pos, match.end(), _unquote(match.group()[1:-1]), spaced))
 
 
 def _unquote(body: str) -> str:
@@ -216,12 +258,12 @@ def _field_or_variable(text: str, pos: int, ch: str, spaced: bool) -> Token:
     if word is None:
         if not _at_terminator(text, pos + 1):
             return _error(pos + 1, f"bad character {text[pos + 1]!r}")
-        return Token(Kind.DOT if ch == "." else Kind.VARIABLE, pos, pos + 1, ch, spaced)
+        return _new(Token, (_K_DOT if ch == "." else _K_VARIABLE, pos, pos + 1, ch, spaced))
     if not _at_terminator(text, end):
         return _error(end, f"bad character {text[end]!r}")
     if ch == "$":
-        return Token(Kind.VARIABLE, pos, end, text[pos:end], spaced)
-    return Token(Kind.FIELD, pos, end, text[pos + 1:end], spaced)
+        return _new(Token, (_K_VARIABLE, pos, end, text[pos:end], spaced))
+    return _new(Token, (_K_FIELD, pos, end, text[pos + 1:end], spaced))
 
 
 def _identifier(text: str, pos: int, spaced: bool) -> Token:
@@ -230,12 +272,12 @@ def _identifier(text: str, pos: int, spaced: bool) -> Token:
         return _error(end, f"bad character {text[end]!r}")
     word = text[pos:end]
     if word in KEYWORDS:
-        return Token(Kind.KEYWORD, pos, end, word, spaced)
+        return _new(Token, (_K_KEYWORD, pos, end, word, spaced))
     if word in ("true", "false"):
-        return Token(Kind.BOOL, pos, end, word, spaced)
+        return _new(Token, (_K_BOOL, pos, end, word, spaced))
     if word == "nil":
-        return Token(Kind.NIL, pos, end, word, spaced)
-    return Token(Kind.IDENTIFIER, pos, end, word, spaced)
+        return _new(Token, (_K_NIL, pos, end, word, spaced))
+    return _new(Token, (_K_IDENTIFIER, pos, end, word, spaced))
 
 
 def _number(text: str, pos: int, spaced: bool) -> Token:
@@ -244,7 +286,7 @@ def _number(text: str, pos: int, spaced: bool) -> Token:
         return _error(pos, f"bad number syntax: {text[pos:end + 1]!r}")
     if end == pos:
         return _error(pos, f"bad number syntax: {text[pos]!r}")
-    return Token(Kind.NUMBER, pos, end, text[pos:end], spaced)
+    return _new(Token, (_K_NUMBER, pos, end, text[pos:end], spaced))
 
 
 def _comment(text: str, start: int, pos: int, out: list[Token]) -> int:
@@ -258,7 +300,7 @@ def _comment(text: str, start: int, pos: int, out: list[Token]) -> int:
         out.append(_error(close, "comment ends before closing delimiter"))
         return -1
     end = close + len(RIGHT_COMMENT) + right
-    out.append(Token(Kind.COMMENT, start, end, text[body_start:close]))
+    out.append(_new(Token, (_K_COMMENT, start, end, text[body_start:close], False)))
     return end
 
 
@@ -282,4 +324,4 @@ def _at_terminator(text: str, pos: int) -> bool:
 
 
 def _error(pos: int, message: str) -> Token:
-    return Token(Kind.ERROR, pos, pos, message)
+    return _new(Token, (_K_ERROR, pos, pos, message, False))
