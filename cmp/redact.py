@@ -28,6 +28,8 @@ _CUT = "\0"  # stands for a redacted part until the message is done: no word hol
 _WORD = re.compile(r"[^\s\0\"'`()<>\[\]{},;=|*&!%@#]+")
 # `execution error at (<template>:<line>:<col>): <message>`: the form of `fail` and `required`.
 _EXECUTION_ERROR = re.compile(r"(execution error at \([^()\s]+:\d+:\d+\): )(.*)")
+# What Go's %q and a regexp error quote: a double-quoted string, or a backquoted one, on one line.
+_GO_QUOTED = re.compile(r'("(?:[^"\\\n]|\\.)*"|`[^`\n]*`)')
 # A template as Helm names it, with its line and column: file names are not values.
 _LOCATION = re.compile(r"((?<![\w.-])[\w.-]+/(?:charts/[\w.-]+/)*templates/[\w./-]+(?::\d+){0,2})")
 
@@ -110,20 +112,29 @@ class Redactor:
         return "\n".join(lines)
 
     def _words(self, text: str, literal_only: bool) -> str:
-        """`text` with values taken out; where Helm names a template (`w/templates/x.yaml:3:7`) stays."""
-        pieces = _LOCATION.split(text)
-        return "".join(piece if i % 2 else self._piece(piece, literal_only) for i, piece in enumerate(pieces))
+        """`text` with values taken out; where Helm names a template (`w/templates/x.yaml:3:7`) stays.
+        What Go quotes (`"..."`, a backquoted regexp) is a name or text computed at render time (a
+        template or function name from `include`/`tpl`, a pattern): there, a long word the chart's
+        templates do not spell out is taken out too, whatever computed it (`b64enc`, `printf "%x"`)."""
+        spans = _GO_QUOTED.split(text)
+        return "".join(self._located(span, literal_only, quoted=i % 2 == 1) for i, span in enumerate(spans))
 
-    def _piece(self, text: str, literal_only: bool) -> str:
+    def _located(self, text: str, literal_only: bool, quoted: bool) -> str:
+        pieces = _LOCATION.split(text)
+        return "".join(piece if i % 2 else self._piece(piece, literal_only, quoted) for i, piece in enumerate(pieces))
+
+    def _piece(self, text: str, literal_only: bool, quoted: bool = False) -> str:
         folded = text.lower()
         for scalar in self.scalars:  # a value anywhere, even glued to other text
             if scalar in folded:
                 text, folded = _cut(text, folded, scalar)
-        return _WORD.sub(lambda m: self._word(m.group(0), literal_only), text)
+        return _WORD.sub(lambda m: self._word(m.group(0), literal_only, quoted), text)
 
-    def _word(self, word: str, literal_only: bool) -> str:
+    def _word(self, word: str, literal_only: bool, quoted: bool = False) -> str:
         folded = word.lower()
         if literal_only and folded not in self.template_words and not _is_number(folded):
+            return _CUT
+        if quoted and len(folded) >= MIN_FRAGMENT and folded not in self.template_words and not _is_number(folded):
             return _CUT
         if len(folded) >= MIN_FRAGMENT and folded in self.joined and folded not in self.template_words:
             return _CUT
