@@ -241,9 +241,20 @@ def _take_request(conn: Any, fingerprint: bytes) -> tuple[Any, ...] | None:
         header += client.read_exactly(conn, 4 - len(header))
         size = struct.unpack("!I", header)[0]
         argv, environ, out_encoding, err_encoding = marshal.loads(client.read_exactly(conn, size))
-    except (OSError, EOFError, ValueError, struct.error):
+    except (OSError, EOFError, ValueError, TypeError, struct.error):
+        return None
+    if argv != ["generate"] or not _is_env(environ) or not (_is_encoding(out_encoding) and _is_encoding(err_encoding)):
+        os.close(fds[0])  # the worker serves the plugin's generate step and nothing else
         return None
     return argv, environ, out_encoding, err_encoding, fds[0]
+
+
+def _is_env(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _is_encoding(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(isinstance(part, str) for part in value)
 
 
 def _render(conn: Any, argv: list[str], environ: dict[str, str], out_encoding: tuple[str, str],

@@ -320,3 +320,29 @@ def _serving(socket: Path) -> list[int]:
             if b"serve" in cmdline and str(socket).encode() in cmdline and int(stat_fields[3]) == int(entry.name):
                 found.append(int(entry.name))  # pgid == pid: the session's leader, the parent
     return found
+
+
+def test_the_worker_serves_generate_and_nothing_else(worker: Worker, example_repo: Path):
+    """A same-uid peer that speaks the protocol cannot have the worker run another command."""
+    import marshal
+    import socket
+    import struct
+
+    from cmp import client
+
+    worker.ready()
+    argv = ["render", str(example_repo / "charts" / "webapp"), "--env", "prod"]
+    request = marshal.dumps((argv, dict(worker.env), ("utf-8", "strict"), ("utf-8", "strict")))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(60)
+        conn.connect(str(worker.socket))
+        client._read_frame(conn)
+        cwd = os.open(example_repo, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            socket.send_fds(conn, [struct.pack("!I", len(request)) + request], [cwd])
+        finally:
+            os.close(cwd)
+        message, fds, _, _ = socket.recv_fds(conn, client.RESULT.size, 2)
+    assert (message, fds) == (b"", [])
+    served = worker.generate(example_repo / "charts" / "webapp", "webapp-prod", "prod")
+    assert served.returncode == 0, served.stderr
