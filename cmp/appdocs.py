@@ -21,7 +21,6 @@ from cmp.walk import walk
 
 APPS_DIR = "apps"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
 @dataclass(frozen=True)
 class AppDoc:
     display: str  # repo-relative file
@@ -119,15 +118,7 @@ def document_lines(text: str, count: int) -> list[tuple[int, int | None]]:
     `---`/`...` marker lines; when that count disagrees with the loader's, a finding points at the
     file's first line rather than risk pointing into another document.
     """
-    lines = text.splitlines()
-    spans: list[tuple[int, int | None]] = []
-    begin = 0
-    for number, line in enumerate([*lines, "---"]):
-        if _MARKER.match(line):
-            if any(ln.strip() and not ln.lstrip().startswith("#") for ln in lines[begin:number]):
-                spans.append((begin, number))
-            inline = line.startswith("---") and not line[3:].strip().startswith("#") and line[3:].strip()
-            begin = number if inline else number + 1  # `--- {a: 1}`: the document starts on the marker
+    spans: list[tuple[int, int | None]] = [*yamlio.document_spans(text, keep_empty=False, end_markers=True)]
     if len(spans) == count:
         return spans
     return [(0, None)] if count == 1 else [(0, 0)] * count

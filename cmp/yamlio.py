@@ -491,3 +491,31 @@ def spelled(value: Any) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return kind(value)
+
+
+_DOCUMENT_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
+_DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$")
+
+
+def document_spans(text: str, *, keep_empty: bool, end_markers: bool) -> list[tuple[int, int]]:
+    """(first line, line after the last), 0-based, of each document in `text` by its marker lines,
+    for pointing at lines: load_all parses but returns no positions. A document holding only
+    comments counts when `keep_empty` (as libyaml counts documents: every `---` opens one), except
+    what precedes the first marker. `end_markers`: `...` ends a document too, and one with content
+    on its `---` line (`--- {a: 1}`) starts on that line; otherwise only `---` lines split and a
+    document starts on the line after its marker."""
+    marker = _DOCUMENT_MARKER if end_markers else _DOCUMENT_START
+    lines = text.splitlines()
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    opened = False  # by a marker: what precedes the first one is a document only if it has content
+    for number, line in enumerate([*lines, "---"]):
+        if marker.match(line):
+            if (keep_empty and opened) or any(
+                    ln.strip() and not ln.lstrip().startswith("#") for ln in lines[begin:number]):
+                spans.append((begin, number))
+            rest = line[3:].strip()
+            inline = end_markers and line.startswith("---") and rest and not rest.startswith("#")
+            begin = number if inline else number + 1
+            opened = True
+    return spans

@@ -7,8 +7,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cmp import yamlio
+from cmp import appdocs, yamlio
 from cmp.errors import InputError
+from cmp.secrets import files
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"b{i}: &b{i} [{', '.join([('*a' if i == 0 else f'*b{i - 1}')] * 10)}]\n" for i in range(7)
@@ -76,3 +77,17 @@ def test_an_alias_is_the_same_object_as_its_anchor_as_the_constructor_builds_it(
 ])
 def test_messages_name_values_in_yaml_words_not_python(value, kind, spelled):
     assert yamlio.kind(value) == kind and yamlio.spelled(value) == spelled
+
+
+@pytest.mark.parametrize(("keep_empty", "end_markers", "spans"), [
+    (True, False, [(2, 3), (4, 6), (7, 8), (9, 10)]),  # secrets: every `---` opens one, `...` is text
+    (False, True, [(2, 3), (3, 4), (9, 10)]),  # Applications: documents with content, `--- {b: 2}` inline
+])
+def test_document_spans_is_the_one_splitter_both_callers_use(keep_empty: bool, end_markers: bool, spans):
+    text = "# head\n---\na: 1\n--- {b: 2}\n...\n# c\n---\n# only a comment\n---\nc: 3\n"
+    assert yamlio.document_spans(text, keep_empty=keep_empty, end_markers=end_markers) == spans
+    lines = text.splitlines()
+    if keep_empty:
+        assert files.split(text) == [("\n".join(lines[s:e]), s + 1) for s, e in spans]
+    else:
+        assert appdocs.document_lines(text, len(spans)) == spans

@@ -7,7 +7,6 @@ files inside subcharts packaged as `charts/<name>-<version>.tgz` are files of th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
 
 SUFFIXES = (".yaml", ".yml")
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
-_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$")
 
 
 class Document(NamedTuple):
@@ -97,9 +95,4 @@ def split(text: str) -> list[tuple[str, int]]:
     """(text, first line) per document, as libyaml counts them: every `---` opens one, and what comes
     before the first `---` is one only if it holds more than comments."""
     lines = text.splitlines()
-    starts = [row + 1 for row, line in enumerate(lines) if _SEPARATOR.match(line)]
-    head = lines[: starts[0] - 1] if starts else lines
-    if any(line.strip() and not line.lstrip().startswith("#") for line in head):
-        starts.insert(0, 0)
-    ends = [s - 1 for s in starts[1:]] + [len(lines)]
-    return [("\n".join(lines[s:e]), s + 1) for s, e in zip(starts, ends)]
+    return [("\n".join(lines[s:e]), s + 1) for s, e in yamlio.document_spans(text, keep_empty=True, end_markers=False)]
