@@ -35,31 +35,31 @@ class Kind(Enum):
     ERROR = "error"
 
 
-# Kind's members as module constants: on Python 3.11 `Kind.X` goes through EnumType.__getattr__
+# Kind's members as module constants (the parser imports them too): on Python 3.11 `Kind.X` goes through EnumType.__getattr__
 # (about 0.2 us a lookup), and lexing and parsing a large chart look members up a million times.
-_K_ASSIGN = Kind.ASSIGN
-_K_BOOL = Kind.BOOL
-_K_CHAR = Kind.CHAR
-_K_CHAR_CONSTANT = Kind.CHAR_CONSTANT
-_K_COMMENT = Kind.COMMENT
-_K_DECLARE = Kind.DECLARE
-_K_DOT = Kind.DOT
-_K_EOF = Kind.EOF
-_K_ERROR = Kind.ERROR
-_K_FIELD = Kind.FIELD
-_K_IDENTIFIER = Kind.IDENTIFIER
-_K_KEYWORD = Kind.KEYWORD
-_K_LEFT = Kind.LEFT
-_K_LEFT_PAREN = Kind.LEFT_PAREN
-_K_NIL = Kind.NIL
-_K_NUMBER = Kind.NUMBER
-_K_PIPE = Kind.PIPE
-_K_RAW_STRING = Kind.RAW_STRING
-_K_RIGHT = Kind.RIGHT
-_K_RIGHT_PAREN = Kind.RIGHT_PAREN
-_K_STRING = Kind.STRING
-_K_TEXT = Kind.TEXT
-_K_VARIABLE = Kind.VARIABLE
+K_ASSIGN = Kind.ASSIGN
+K_BOOL = Kind.BOOL
+K_CHAR = Kind.CHAR
+K_CHAR_CONSTANT = Kind.CHAR_CONSTANT
+K_COMMENT = Kind.COMMENT
+K_DECLARE = Kind.DECLARE
+K_DOT = Kind.DOT
+K_EOF = Kind.EOF
+K_ERROR = Kind.ERROR
+K_FIELD = Kind.FIELD
+K_IDENTIFIER = Kind.IDENTIFIER
+K_KEYWORD = Kind.KEYWORD
+K_LEFT = Kind.LEFT
+K_LEFT_PAREN = Kind.LEFT_PAREN
+K_NIL = Kind.NIL
+K_NUMBER = Kind.NUMBER
+K_PIPE = Kind.PIPE
+K_RAW_STRING = Kind.RAW_STRING
+K_RIGHT = Kind.RIGHT
+K_RIGHT_PAREN = Kind.RIGHT_PAREN
+K_STRING = Kind.STRING
+K_TEXT = Kind.TEXT
+K_VARIABLE = Kind.VARIABLE
 
 
 class Token(NamedTuple):  # a NamedTuple: lexing creates one per token and must stay cheap
@@ -102,11 +102,11 @@ def lex(text: str) -> list[Token]:
         start = text.find(LEFT, pos)
         if start < 0:
             if pos < size:
-                out.append(_new(Token, (_K_TEXT, pos, size, text[pos:], False)))
-            out.append(_new(Token, (_K_EOF, size, size, "", False)))
+                out.append(_new(Token, (K_TEXT, pos, size, text[pos:], False)))
+            out.append(_new(Token, (K_EOF, size, size, "", False)))
             break
         if start > pos:
-            out.append(_new(Token, (_K_TEXT, pos, start, text[pos:start], False)))
+            out.append(_new(Token, (K_TEXT, pos, start, text[pos:start], False)))
         pos = _action(text, start, out)
     return out
 
@@ -124,7 +124,7 @@ def _action(text: str, start: int, out: list[Token]) -> int:
     after_marker = 2 if _left_trim(text, pos) else 0
     if text.startswith(LEFT_COMMENT, pos + after_marker):
         return _comment(text, start, pos + after_marker, out)
-    out.append(_new(Token, (_K_LEFT, start, pos + after_marker, LEFT, False)))
+    out.append(_new(Token, (K_LEFT, start, pos + after_marker, LEFT, False)))
     pos += after_marker
     depth = 0
     spaced = False
@@ -139,7 +139,7 @@ def _action(text: str, start: int, out: list[Token]) -> int:
                 if depth:
                     out.append(_error(end - 1, "unclosed left paren"))
                     return -1
-                out.append(_new(Token, (_K_RIGHT, end - 1, end + 3, RIGHT, True)))
+                out.append(_new(Token, (K_RIGHT, end - 1, end + 3, RIGHT, True)))
                 return end + 3
             pos, spaced = end, True
             continue
@@ -147,7 +147,7 @@ def _action(text: str, start: int, out: list[Token]) -> int:
             if depth:
                 out.append(_error(pos, "unclosed left paren"))
                 return -1
-            out.append(_new(Token, (_K_RIGHT, pos, pos + 2, RIGHT, spaced)))
+            out.append(_new(Token, (K_RIGHT, pos, pos + 2, RIGHT, spaced)))
             return pos + 2
         if pos >= size:
             out.append(_error(pos, "unclosed action"))
@@ -158,19 +158,19 @@ def _action(text: str, start: int, out: list[Token]) -> int:
                 token = _error(end, f"bad character {text[end]!r}")
             elif group == "word":
                 word = text[pos:end]
-                token = _new(Token, (_WORD_KINDS.get(word, _K_IDENTIFIER), pos, end, word, spaced))
+                token = _new(Token, (_WORD_KINDS.get(word, K_IDENTIFIER), pos, end, word, spaced))
             else:
-                token = _new(Token, (_K_FIELD, pos, end, text[pos + 1:end], spaced))
+                token = _new(Token, (K_FIELD, pos, end, text[pos + 1:end], spaced))
         elif match is not None and group:
             token = _common(text, pos, group, match, spaced)
         else:
             token = _inside(text, pos, text[pos], spaced)
         out.append(token)
-        if token.kind is _K_ERROR:
+        if token.kind is K_ERROR:
             return -1
-        if token.kind is _K_LEFT_PAREN:
+        if token.kind is K_LEFT_PAREN:
             depth += 1
-        elif token.kind is _K_RIGHT_PAREN:
+        elif token.kind is K_RIGHT_PAREN:
             depth -= 1
             if depth < 0:
                 out.append(_error(pos, "unexpected right paren"))
@@ -180,7 +180,7 @@ def _action(text: str, start: int, out: list[Token]) -> int:
 
 
 _TERMINATORS = frozenset(" \t\r\n.,|:()")  # what _at_terminator accepts besides `}}` and the end
-_WORD_KINDS = {**{word: _K_KEYWORD for word in KEYWORDS}, "true": _K_BOOL, "false": _K_BOOL, "nil": _K_NIL}
+_WORD_KINDS = {**{word: K_KEYWORD for word in KEYWORDS}, "true": K_BOOL, "false": K_BOOL, "nil": K_NIL}
 
 
 def _common(text: str, pos: int, group: str, match: re.Match[str], spaced: bool) -> Token:
@@ -188,11 +188,11 @@ def _common(text: str, pos: int, group: str, match: re.Match[str], spaced: bool)
     if group == "field":
         if not _at_terminator(text, end):
             return _error(end, f"bad character {text[end]!r}")
-        return _new(Token, (_K_FIELD, pos, end, text[pos + 1:end], spaced))
+        return _new(Token, (K_FIELD, pos, end, text[pos + 1:end], spaced))
     if group == "word":
         return _identifier(text, pos, spaced)
     if group == "string":
-        return _new(Token, (_K_STRING, pos, end, _unquote(text[pos + 1:end - 1]), spaced))
+        return _new(Token, (K_STRING, pos, end, _unquote(text[pos + 1:end - 1]), spaced))
     if group == "var":
         return _field_or_variable(text, pos, "$", spaced)
     return _new(Token, (_SIMPLE[text[pos]], pos, end, text[pos], spaced))
@@ -201,20 +201,20 @@ def _common(text: str, pos: int, group: str, match: re.Match[str], spaced: bool)
 def _inside(text: str, pos: int, ch: str, spaced: bool) -> Token:
     if ch == ":":
         if text.startswith(":=", pos):
-            return _new(Token, (_K_DECLARE, pos, pos + 2, ":=", spaced))
+            return _new(Token, (K_DECLARE, pos, pos + 2, ":=", spaced))
         return _error(pos, "expected :=")
     simple = _SIMPLE.get(ch)
     if simple is not None:
         return _new(Token, (simple, pos, pos + 1, ch, spaced))
     if ch == '"':
-        return _quoted(text, pos, _QUOTED, _K_STRING, "unterminated quoted string", spaced)
+        return _quoted(text, pos, _QUOTED, K_STRING, "unterminated quoted string", spaced)
     if ch == "'":
-        return _quoted(text, pos, _CHAR_CONST, _K_CHAR_CONSTANT, "unterminated character constant", spaced)
+        return _quoted(text, pos, _CHAR_CONST, K_CHAR_CONSTANT, "unterminated character constant", spaced)
     if ch == "`":
         close = text.find("`", pos + 1)
         if close < 0:
             return _error(pos, "unterminated raw quoted string")
-        return _new(Token, (_K_RAW_STRING, pos, close + 1, text[pos + 1:close], spaced))
+        return _new(Token, (K_RAW_STRING, pos, close + 1, text[pos + 1:close], spaced))
     if ch == "$" or (ch == "." and not text[pos + 1:pos + 2].isdigit()):
         return _field_or_variable(text, pos, ch, spaced)
     if ch in "+-." or ch.isdigit():
@@ -222,11 +222,11 @@ def _inside(text: str, pos: int, ch: str, spaced: bool) -> Token:
     if ch == "_" or ch.isalnum():
         return _identifier(text, pos, spaced)
     if ch.isascii() and ch.isprintable():
-        return _new(Token, (_K_CHAR, pos, pos + 1, ch, spaced))
+        return _new(Token, (K_CHAR, pos, pos + 1, ch, spaced))
     return _error(pos, f"unrecognized character in action: {ch!r}")
 
 
-_SIMPLE = {"=": _K_ASSIGN, "|": _K_PIPE, "(": _K_LEFT_PAREN, ")": _K_RIGHT_PAREN}
+_SIMPLE = {"=": K_ASSIGN, "|": K_PIPE, "(": K_LEFT_PAREN, ")": K_RIGHT_PAREN}
 
 
 def _quoted(text: str, pos: int, pattern: str, kind: Kind, problem: str, spaced: bool) -> Token:
@@ -258,12 +258,12 @@ def _field_or_variable(text: str, pos: int, ch: str, spaced: bool) -> Token:
     if word is None:
         if not _at_terminator(text, pos + 1):
             return _error(pos + 1, f"bad character {text[pos + 1]!r}")
-        return _new(Token, (_K_DOT if ch == "." else _K_VARIABLE, pos, pos + 1, ch, spaced))
+        return _new(Token, (K_DOT if ch == "." else K_VARIABLE, pos, pos + 1, ch, spaced))
     if not _at_terminator(text, end):
         return _error(end, f"bad character {text[end]!r}")
     if ch == "$":
-        return _new(Token, (_K_VARIABLE, pos, end, text[pos:end], spaced))
-    return _new(Token, (_K_FIELD, pos, end, text[pos + 1:end], spaced))
+        return _new(Token, (K_VARIABLE, pos, end, text[pos:end], spaced))
+    return _new(Token, (K_FIELD, pos, end, text[pos + 1:end], spaced))
 
 
 def _identifier(text: str, pos: int, spaced: bool) -> Token:
@@ -272,12 +272,12 @@ def _identifier(text: str, pos: int, spaced: bool) -> Token:
         return _error(end, f"bad character {text[end]!r}")
     word = text[pos:end]
     if word in KEYWORDS:
-        return _new(Token, (_K_KEYWORD, pos, end, word, spaced))
+        return _new(Token, (K_KEYWORD, pos, end, word, spaced))
     if word in ("true", "false"):
-        return _new(Token, (_K_BOOL, pos, end, word, spaced))
+        return _new(Token, (K_BOOL, pos, end, word, spaced))
     if word == "nil":
-        return _new(Token, (_K_NIL, pos, end, word, spaced))
-    return _new(Token, (_K_IDENTIFIER, pos, end, word, spaced))
+        return _new(Token, (K_NIL, pos, end, word, spaced))
+    return _new(Token, (K_IDENTIFIER, pos, end, word, spaced))
 
 
 def _number(text: str, pos: int, spaced: bool) -> Token:
@@ -286,7 +286,7 @@ def _number(text: str, pos: int, spaced: bool) -> Token:
         return _error(pos, f"bad number syntax: {text[pos:end + 1]!r}")
     if end == pos:
         return _error(pos, f"bad number syntax: {text[pos]!r}")
-    return _new(Token, (_K_NUMBER, pos, end, text[pos:end], spaced))
+    return _new(Token, (K_NUMBER, pos, end, text[pos:end], spaced))
 
 
 def _comment(text: str, start: int, pos: int, out: list[Token]) -> int:
@@ -300,7 +300,7 @@ def _comment(text: str, start: int, pos: int, out: list[Token]) -> int:
         out.append(_error(close, "comment ends before closing delimiter"))
         return -1
     end = close + len(RIGHT_COMMENT) + right
-    out.append(_new(Token, (_K_COMMENT, start, end, text[body_start:close], False)))
+    out.append(_new(Token, (K_COMMENT, start, end, text[body_start:close], False)))
     return end
 
 
@@ -324,4 +324,4 @@ def _at_terminator(text: str, pos: int) -> bool:
 
 
 def _error(pos: int, message: str) -> Token:
-    return _new(Token, (_K_ERROR, pos, pos, message, False))
+    return _new(Token, (K_ERROR, pos, pos, message, False))

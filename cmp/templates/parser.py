@@ -12,41 +12,18 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from cmp.templates.lexer import Kind, Token, lex
+from cmp.templates.lexer import (K_ASSIGN, K_BOOL, K_CHAR, K_CHAR_CONSTANT, K_COMMENT, K_DECLARE, K_DOT, K_EOF,
+                                 K_ERROR, K_FIELD, K_IDENTIFIER, K_KEYWORD, K_LEFT, K_LEFT_PAREN, K_NIL, K_NUMBER,
+                                 K_PIPE, K_RAW_STRING, K_RIGHT, K_RIGHT_PAREN, K_STRING, K_TEXT, K_VARIABLE, Kind,
+                                 Token, lex)
 from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
                                  Identifier, LoopControl, Nil, Node, Number, Operand, ParseError, Pipe,
                                  Source, String, Template, Text, Tree, Variable)
 
-# Kind's members as module constants: on Python 3.11 `Kind.X` goes through EnumType.__getattr__
-# (about 0.2 us a lookup), and lexing and parsing a large chart look members up a million times.
-_K_ASSIGN = Kind.ASSIGN
-_K_BOOL = Kind.BOOL
-_K_CHAR = Kind.CHAR
-_K_CHAR_CONSTANT = Kind.CHAR_CONSTANT
-_K_COMMENT = Kind.COMMENT
-_K_DECLARE = Kind.DECLARE
-_K_DOT = Kind.DOT
-_K_EOF = Kind.EOF
-_K_ERROR = Kind.ERROR
-_K_FIELD = Kind.FIELD
-_K_IDENTIFIER = Kind.IDENTIFIER
-_K_KEYWORD = Kind.KEYWORD
-_K_LEFT = Kind.LEFT
-_K_LEFT_PAREN = Kind.LEFT_PAREN
-_K_NIL = Kind.NIL
-_K_NUMBER = Kind.NUMBER
-_K_PIPE = Kind.PIPE
-_K_RAW_STRING = Kind.RAW_STRING
-_K_RIGHT = Kind.RIGHT
-_K_RIGHT_PAREN = Kind.RIGHT_PAREN
-_K_STRING = Kind.STRING
-_K_TEXT = Kind.TEXT
-_K_VARIABLE = Kind.VARIABLE
-
 MAX_DEPTH = 100  # nesting of control structures and parentheses; real charts stay far below
-_OPERAND_START = frozenset({_K_BOOL, _K_CHAR_CONSTANT, _K_DOT, _K_FIELD, _K_IDENTIFIER,
-                            _K_NUMBER, _K_NIL, _K_RAW_STRING, _K_STRING, _K_VARIABLE,
-                            _K_LEFT_PAREN})
+_OPERAND_START = frozenset({K_BOOL, K_CHAR_CONSTANT, K_DOT, K_FIELD, K_IDENTIFIER,
+                            K_NUMBER, K_NIL, K_RAW_STRING, K_STRING, K_VARIABLE,
+                            K_LEFT_PAREN})
 
 
 class _Stop(Exception):
@@ -83,18 +60,18 @@ class _Parser:
 
     def next(self) -> Token:
         token = self.peek()
-        if token.kind is not _K_EOF:  # EOF repeats: reading past it stays on it
+        if token.kind is not K_EOF:  # EOF repeats: reading past it stays on it
             self.at += 1
         return token
 
     def peek(self) -> Token:
         token = self.tokens[self.at]
-        if token.kind is _K_ERROR:
+        if token.kind is K_ERROR:
             raise _Stop(token.start, token.value)
         return token
 
     def backup(self, token: Token) -> None:
-        if token.kind is not _K_EOF:
+        if token.kind is not K_EOF:
             self.at -= 1
 
     def expect(self, kind: Kind, context: str) -> Token:
@@ -104,17 +81,17 @@ class _Parser:
         return token
 
     def unexpected(self, token: Token, context: str) -> NoReturn:
-        if token.kind is _K_EOF:
+        if token.kind is K_EOF:
             raise _Stop(token.start, f"unexpected EOF in {context}")
-        shown = token.value if token.kind is not _K_STRING else f'"{token.value}"'
+        shown = token.value if token.kind is not K_STRING else f'"{token.value}"'
         raise _Stop(token.start, f"unexpected {shown or token.kind.value!s} in {context}")
 
     # ---- lists ----------------------------------------------------------------------------
 
     def parse_top(self) -> None:
-        while self.peek().kind is not _K_EOF:
+        while self.peek().kind is not K_EOF:
             token = self.next()
-            if token.kind is _K_LEFT and self.peek().kind is _K_KEYWORD and self.peek().value == "define":
+            if token.kind is K_LEFT and self.peek().kind is K_KEYWORD and self.peek().value == "define":
                 self.next()
                 self.top.append(self.define(token))
                 continue
@@ -128,7 +105,7 @@ class _Parser:
     def item_list(self, context: str) -> tuple[tuple[Node, ...], LoopControl]:
         """Nodes up to `{{end}}` or `{{else}}`, which is returned as a LoopControl marker."""
         nodes: list[Node] = []
-        while self.peek().kind is not _K_EOF:
+        while self.peek().kind is not K_EOF:
             node, stop = self.text_or_action()
             if stop is not None:
                 return tuple(nodes), stop
@@ -138,17 +115,17 @@ class _Parser:
 
     def text_or_action(self) -> tuple[Node | None, LoopControl | None]:
         token = self.next()
-        if token.kind is _K_TEXT:
+        if token.kind is K_TEXT:
             return Text(token.start, token.end), None
-        if token.kind is _K_COMMENT:
+        if token.kind is K_COMMENT:
             return Comment(token.start, token.end, token.value), None
-        if token.kind is _K_LEFT:
+        if token.kind is K_LEFT:
             return self.action(token)
         self.unexpected(token, "input")
 
     def action(self, left: Token) -> tuple[Node | None, LoopControl | None]:
         token = self.peek()
-        if token.kind is _K_KEYWORD:
+        if token.kind is K_KEYWORD:
             self.next()
             keyword = token.value
             if keyword in ("end", "else"):
@@ -162,17 +139,17 @@ class _Parser:
             if keyword == "block":
                 return self.block(left), None
             raise _Stop(token.start, "{{define}} is only allowed at the top level")
-        pipe = self.pipeline("command", _K_RIGHT)
+        pipe = self.pipeline("command", K_RIGHT)
         return Action(left.start, self.last_end, pipe), None
 
     def end_or_else(self, left: Token, keyword: str) -> LoopControl:
         if keyword == "end":
-            end = self.expect(_K_RIGHT, "end")
+            end = self.expect(K_RIGHT, "end")
             return LoopControl(left.start, end.end, "end")
         following = self.peek()
-        if following.kind is _K_KEYWORD and following.value in ("if", "with"):
+        if following.kind is K_KEYWORD and following.value in ("if", "with"):
             return LoopControl(left.start, following.start, "else " + following.value)
-        end = self.expect(_K_RIGHT, "else")
+        end = self.expect(K_RIGHT, "else")
         return LoopControl(left.start, end.end, "else")
 
     # ---- control structures -----------------------------------------------------------------
@@ -187,7 +164,7 @@ class _Parser:
         saved = len(self.vars)
         if keyword == "range":
             self.range_depth += 1
-        pipe = self.pipeline(keyword, _K_RIGHT)
+        pipe = self.pipeline(keyword, K_RIGHT)
         header_end = self.last_end
         body, stop = self.item_list(keyword)
         else_body: tuple[Node, ...] | None = None
@@ -196,7 +173,7 @@ class _Parser:
             if nested_keyword != keyword:  # Go allows only `else if` in if, `else with` in with
                 raise _Stop(stop.pos, f"{{{{else {nested_keyword}}}}} is not allowed in {{{{{keyword}}}}}")
             self.next()  # the `if`/`with` keyword; the nested branch consumes our {{end}}
-            nested = self.branch(Token(_K_LEFT, stop.pos, stop.end, "{{"), nested_keyword)
+            nested = self.branch(Token(K_LEFT, stop.pos, stop.end, "{{"), nested_keyword)
             else_body = (nested,)
             end = nested.end
         elif stop.keyword == "else":
@@ -217,35 +194,35 @@ class _Parser:
         return Branch(left.start, end, keyword, pipe, body, else_body, header_end)
 
     def loop_control(self, left: Token, keyword: str) -> LoopControl:
-        end = self.expect(_K_RIGHT, keyword)
+        end = self.expect(K_RIGHT, keyword)
         if not self.range_depth:
             raise _Stop(left.start, f"{{{{{keyword}}}}} outside {{{{range}}}}")
         return LoopControl(left.start, end.end, keyword)
 
     def template_name(self, context: str) -> str:
         token = self.next()
-        if token.kind not in (_K_STRING, _K_RAW_STRING):
+        if token.kind not in (K_STRING, K_RAW_STRING):
             self.unexpected(token, context)
         return token.value
 
     def template(self, left: Token) -> Template:
         name = self.template_name("template clause")
         pipe = None
-        if self.peek().kind is not _K_RIGHT:
-            pipe = self.pipeline("template clause", _K_RIGHT)
+        if self.peek().kind is not K_RIGHT:
+            pipe = self.pipeline("template clause", K_RIGHT)
         else:
             self.last_end = self.next().end
         return Template(left.start, self.last_end, name, pipe)
 
     def block(self, left: Token) -> Template:
         name = self.template_name("block clause")
-        pipe = self.pipeline("block clause", _K_RIGHT)
+        pipe = self.pipeline("block clause", K_RIGHT)
         body = self.definition_body("block")
         return Template(left.start, self.last_end, name, pipe, body)
 
     def define(self, left: Token) -> Define:
         name = self.template_name("define clause")
-        self.expect(_K_RIGHT, "define clause")
+        self.expect(K_RIGHT, "define clause")
         body = self.definition_body("define")
         return Define(left.start, self.last_end, name, body)
 
@@ -280,20 +257,20 @@ class _Parser:
 
     def declarations(self, context: str) -> tuple[list[Variable], bool]:
         first = self.peek()
-        if first.kind is not _K_VARIABLE:
+        if first.kind is not K_VARIABLE:
             return [], False
         self.next()
         after = self.peek()
-        if after.kind in (_K_DECLARE, _K_ASSIGN):
+        if after.kind in (K_DECLARE, K_ASSIGN):
             self.next()
-            return [self.declare(first, after.kind is _K_ASSIGN)], after.kind is _K_ASSIGN
-        if after.kind is _K_CHAR and after.value == "," and context == "range":
+            return [self.declare(first, after.kind is K_ASSIGN)], after.kind is K_ASSIGN
+        if after.kind is K_CHAR and after.value == "," and context == "range":
             self.next()
-            second = self.expect(_K_VARIABLE, "range declaration")
+            second = self.expect(K_VARIABLE, "range declaration")
             op = self.next()
-            if op.kind not in (_K_DECLARE, _K_ASSIGN):
+            if op.kind not in (K_DECLARE, K_ASSIGN):
                 self.unexpected(op, "range declaration")
-            assign = op.kind is _K_ASSIGN
+            assign = op.kind is K_ASSIGN
             return [self.declare(first, assign), self.declare(second, assign)], assign
         self.backup(first)
         return [], False
@@ -324,9 +301,9 @@ class _Parser:
             if operand is not None:
                 args.append(operand)
             token = self.peek()
-            if token.kind in (_K_RIGHT, _K_RIGHT_PAREN):
+            if token.kind in (K_RIGHT, K_RIGHT_PAREN):
                 break
-            if token.kind is _K_PIPE:
+            if token.kind is K_PIPE:
                 self.next()
                 break
             if token.kind not in _OPERAND_START or not token.spaced:
@@ -341,7 +318,7 @@ class _Parser:
             return None
         fields: list[str] = []
         end = node.end
-        while self.peek().kind is _K_FIELD and not self.peek().spaced:
+        while self.peek().kind is K_FIELD and not self.peek().spaced:
             field = self.next()
             fields.append(field.value)
             end = field.end
@@ -358,26 +335,26 @@ class _Parser:
     def term(self) -> Operand | None:
         token = self.next()
         kind = token.kind
-        if kind is _K_IDENTIFIER:
+        if kind is K_IDENTIFIER:
             return Identifier(token.start, token.end, token.value)
-        if kind is _K_DOT:
+        if kind is K_DOT:
             return Dot(token.start, token.end)
-        if kind is _K_NIL:
+        if kind is K_NIL:
             return Nil(token.start, token.end)
-        if kind is _K_VARIABLE:
+        if kind is K_VARIABLE:
             self.use_variable(token)
             return Variable(token.start, token.end, token.value)
-        if kind is _K_FIELD:
+        if kind is K_FIELD:
             return Field(token.start, token.end, (token.value,))
-        if kind is _K_BOOL:
+        if kind is K_BOOL:
             return Bool(token.start, token.end, token.value == "true")
-        if kind in (_K_NUMBER, _K_CHAR_CONSTANT):
+        if kind in (K_NUMBER, K_CHAR_CONSTANT):
             return self.number(token)
-        if kind in (_K_STRING, _K_RAW_STRING):
+        if kind in (K_STRING, K_RAW_STRING):
             return String(token.start, token.end, token.value)
-        if kind is _K_LEFT_PAREN:
+        if kind is K_LEFT_PAREN:
             self.enter(token.start)
-            pipe = self.pipeline("parenthesized pipeline", _K_RIGHT_PAREN)
+            pipe = self.pipeline("parenthesized pipeline", K_RIGHT_PAREN)
             self.depth -= 1
             return Pipe(token.start, self.last_end, pipe.decls, pipe.is_assign, pipe.commands)
         self.backup(token)
@@ -385,8 +362,8 @@ class _Parser:
 
     def number(self, token: Token) -> Number:
         text = token.value
-        if token.kind is _K_NUMBER and not any(c.isdigit() for c in text):
+        if token.kind is K_NUMBER and not any(c.isdigit() for c in text):
             raise _Stop(token.start, f"illegal number syntax: {text!r}")
-        if token.kind is _K_CHAR_CONSTANT and len(text) != 1:
+        if token.kind is K_CHAR_CONSTANT and len(text) != 1:
             raise _Stop(token.start, "malformed character constant")
         return Number(token.start, token.end, text)
