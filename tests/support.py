@@ -33,6 +33,21 @@ class Run:
     err: str
 
 
+def write_web_repo(root: Path, *, template: str, config: str) -> Path:
+    """A repo with charts/web (env: prod in values/prod.yaml), apps/web-prod.yaml and its config."""
+    chart = root / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "values").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("env: none\n")
+    (chart / "values" / "prod.yaml").write_text("env: prod\n")
+    (chart / "templates" / "cm.yaml").write_text(template)
+    (root / "apps").mkdir()
+    (root / "apps" / "web-prod.yaml").write_text(WEB_PROD_APP)
+    (root / ".gitops-cmp.yaml").write_text(config)
+    return root
+
+
 def write_chart(root: Path, *, template: str, values: str = "{}\n", config: str = "{}\n", name: str = "app") -> Path:
     """A one-template chart at root/chart with values/prod.yaml, and root/.gitops-cmp.yaml: a repo."""
     chart = root / "chart"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import WEB_PROD_APP
+from support import write_web_repo
 
 from cmp.context import PLATFORM_CONFIG_ENV
 from cmp.exitcodes import ExitCode
@@ -32,18 +32,9 @@ WEAK = "envConditionalMode: warn\nstrictEnvironments: []\nallow: [{path: '*', ru
 
 
 def make_repo(root: Path, nested: str | None = WEAK) -> Path:
-    chart = root / "charts" / "web"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "values").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text("env: none\n")
-    (chart / "values" / "prod.yaml").write_text("env: prod\n")
-    (chart / "templates" / "cm.yaml").write_text(CONDITIONAL)
-    (root / "apps").mkdir()
-    (root / "apps" / "web-prod.yaml").write_text(WEB_PROD_APP)
-    (root / ".gitops-cmp.yaml").write_text("envConditionalMode: block\n")
+    write_web_repo(root, template=CONDITIONAL, config="envConditionalMode: block\n")
     if nested is not None:
-        (chart / ".gitops-cmp.yaml").write_text(nested)
+        (root / "charts" / "web" / ".gitops-cmp.yaml").write_text(nested)
     return root
 
 

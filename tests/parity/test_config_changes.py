@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import WEB_PROD_APP
+from support import write_web_repo
 
 from cmp.exitcodes import ExitCode
 
@@ -39,17 +39,7 @@ allow:
 @pytest.fixture
 def repo(tmp_path: Path, git) -> Path:
     """main: a clean chart under a strict config."""
-    root = tmp_path / "repo"
-    chart = root / "charts" / "web"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "values").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text("env: none\n")
-    (chart / "values" / "prod.yaml").write_text("env: prod\n")
-    (chart / "templates" / "cm.yaml").write_text(PLAIN)
-    (root / "apps").mkdir()
-    (root / "apps" / "web-prod.yaml").write_text(WEB_PROD_APP)
-    (root / ".gitops-cmp.yaml").write_text(STRICT)
+    root = write_web_repo(tmp_path / "repo", template=PLAIN, config=STRICT)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "base")
