@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import shutil
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "gitops-repo"
@@ -58,3 +60,19 @@ def write_chart(root: Path, *, template: str, values: str = "{}\n", config: str 
     (chart / "values" / "prod.yaml").write_text(values)
     (root / ".gitops-cmp.yaml").write_text(config)
     return chart
+
+
+def golden_workspace(case: Path, tmp_path: Path) -> tuple[dict[str, Any], Path]:
+    """(case.yaml, a repo to run it in): the case's files, over a copy of the example repo when the case
+    says `repo: example`, with an empty .gitops-cmp.yaml unless the case brings one."""
+    from cmp import yamlio
+
+    spec = yamlio.load_one((case / "case.yaml").read_text(), "case.yaml")
+    work = tmp_path / "repo"
+    if spec.get("repo") == "example":
+        shutil.copytree(EXAMPLE, work, symlinks=True)
+    shutil.copytree(case, work, symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("case.yaml", "expected*", "got*"))
+    if not (work / ".gitops-cmp.yaml").exists():
+        (work / ".gitops-cmp.yaml").write_text("{}\n")
+    return spec, work

@@ -16,13 +16,11 @@ assertion shows a unified diff. A failing case must have an empty stdout, always
 from __future__ import annotations
 
 import difflib
-import shutil
 from pathlib import Path
 
 import pytest
-from support import EXAMPLE, ROOT
+from support import ROOT, golden_workspace
 
-from cmp import yamlio
 
 CASES = ROOT / "tests" / "cases"
 
@@ -37,14 +35,7 @@ def _id(case: Path) -> str:
 
 @pytest.mark.parametrize("case", _cases(), ids=_id)
 def test_case(case: Path, tmp_path: Path, cli, argocd_env, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = yamlio.load_one((case / "case.yaml").read_text(), "case.yaml")
-    work = tmp_path / "repo"
-    if spec.get("repo") == "example":
-        shutil.copytree(EXAMPLE, work, symlinks=True)
-    shutil.copytree(case, work, symlinks=True, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("case.yaml", "expected*", "got*"))
-    if not (work / ".gitops-cmp.yaml").exists():
-        (work / ".gitops-cmp.yaml").write_text("{}\n")
+    spec, work = golden_workspace(case, tmp_path)
     argocd_env(**{k: str(v) for k, v in (spec.get("env") or {}).items()})
     monkeypatch.chdir(work / spec.get("cwd", "."))
     before = _snapshot(work)

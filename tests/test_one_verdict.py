@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import EXAMPLE, ROOT
+from support import ROOT, golden_workspace
 
 from cmp import config as repo_config
 from cmp import verdict
@@ -131,16 +131,7 @@ def _cases() -> list[Path]:
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: p.relative_to(CASES).as_posix())
 def test_every_golden_case(case: Path, tmp_path: Path, cli):
-    from cmp import yamlio
-
-    spec = yamlio.load_one((case / "case.yaml").read_text(), "case.yaml")
-    work = tmp_path / "repo"
-    if spec.get("repo") == "example":
-        shutil.copytree(EXAMPLE, work, symlinks=True)
-    shutil.copytree(case, work, symlinks=True, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("case.yaml", "expected*", "got*"))
-    if not (work / ".gitops-cmp.yaml").exists():
-        (work / ".gitops-cmp.yaml").write_text("{}\n")
+    _, work = golden_workspace(case, tmp_path)
     assert_one_verdict(work, cli)
 
 
