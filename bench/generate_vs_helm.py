@@ -219,7 +219,9 @@ def main() -> None:
 def start_worker(scratch: Path) -> tuple[subprocess.Popen[bytes], Path]:
     sock_dir = scratch / "worker"
     socket_path = sock_dir / "worker.sock"
-    proc = subprocess.Popen([PYTHON, "-m", "cmp", "serve", "--socket", str(socket_path)],
+    # -P and cwd "/": the worker must import the same cmp as the clients (a release install), not
+    # this checkout's, or it answers with another fingerprint and every client renders itself.
+    proc = subprocess.Popen([PYTHON, "-P", "-m", "cmp", "serve", "--socket", str(socket_path)], cwd="/",
                             env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
     for _ in range(200):
         if socket_path.exists():
