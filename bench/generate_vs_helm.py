@@ -13,7 +13,11 @@ Charts (added to a temporary copy of the example repo, env `dev`):
 - 400 ConfigMaps of one 5 KB string, 4000 ConfigMaps of 10 keys (synthetic, about 2 MB each);
 - kube-prometheus-stack from the real-chart corpus (tests/realcharts/; `--realcharts DIR`), when present.
 
-With `--worker` the table gets a column for generate through a resident `gitops-cmp serve`.
+With `--worker` the table gets two columns for generate through a resident `gitops-cmp serve`:
+"new inputs" through a worker that keeps nothing (`--memo-bytes 0`: every request renders, as for
+a chart or values changed by the commit), and "same inputs" through one that keeps judged renders
+(the default: the app's files are those of a render it answered before, as for every app a commit
+elsewhere in the monorepo did not touch; two renders before the timed rounds fill it).
 
     python bench/generate_vs_helm.py [--rounds 11] [--worker] [--only NAME]
 """
@@ -134,7 +138,7 @@ def objects(stream: bytes) -> int | str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--worker", action="store_true", help="add a column for generate through `gitops-cmp serve`")
+    parser.add_argument("--worker", action="store_true", help="add columns for generate through `gitops-cmp serve`, keeping nothing and keeping judged renders")
     parser.add_argument("--argo-helm", type=Path, default=Path(os.environ.get("GITOPS_CMP_ARGO_HELM", ARGO_HELM)))
     parser.add_argument("--realcharts", type=Path, default=Path(os.environ.get("GITOPS_CMP_REALCHARTS", "")
                                                                 or ROOT / "tests" / "realcharts" / "charts"),
@@ -157,7 +161,8 @@ def main() -> None:
     helm = helm_binary()
     home = scratch / "helm-home"
     home.mkdir()
-    server = start_worker(scratch) if args.worker else None
+    server = start_worker(scratch, "cold", ["--memo-bytes", "0"]) if args.worker else None
+    kept = start_worker(scratch, "warm", []) if args.worker else None
     rows, notes = [], []
     try:
         for label, chart in charts.items():
@@ -178,9 +183,15 @@ def main() -> None:
                 "generate": lambda: measure(gen_argv, chart, {**genv, "GITOPS_CMP_WORKER": "off"})[0],
                 "helm": lambda: measure(hargv, chart, henv)[0],
             }
-            if server:
+            if server and kept:
                 wenv = {**genv, "GITOPS_CMP_SOCKET": str(server[1])}
-                commands["worker"] = lambda: measure(gen_argv, chart, wenv)[0]
+                kenv = {**genv, "GITOPS_CMP_SOCKET": str(kept[1])}
+                # After each answer a worker forks a child that loads the engine for the next one:
+                # the pause keeps that load out of the measurement that follows.
+                commands["worker"] = lambda: paused(measure(gen_argv, chart, wenv)[0])
+                commands["kept"] = lambda: paused(measure(gen_argv, chart, kenv)[0])
+                for _ in range(2):  # what the kept one answers from (charts that may call `now` and
+                    measure(gen_argv, chart, kenv)  # the like are kept once two renders agree)
             out_gen = measure(gen_argv, chart, {**genv, "GITOPS_CMP_WORKER": "off"})[1]
             out_helm = measure(hargv, chart, henv)[1]
             times: dict[str, list[float]] = {name: [] for name in commands}
@@ -195,16 +206,18 @@ def main() -> None:
                    f"{med['generate']:.0f} ms, {rss_gen:.0f} MiB", f"{med['helm']:.0f} ms, {rss_helm:.0f} MiB",
                    f"{med['generate'] / med['helm']:.2f}x"]
             if server:
-                row += [f"{med['worker']:.0f} ms", f"{med['worker'] / med['helm']:.2f}x"]
+                row += [f"{med['worker']:.0f} ms", f"{med['worker'] / med['helm']:.2f}x",
+                        f"{med['kept']:.0f} ms", f"{med['kept'] / med['helm']:.2f}x"]
             rows.append(row)
             print(" | ".join(row), file=sys.stderr)
     finally:
-        if server:
-            server[0].terminate()
-            server[0].wait(10)
+        for worker in (server, kept):
+            if worker:
+                worker[0].terminate()
+                worker[0].wait(10)
     headers = ["chart", "helm output", "objects gen/helm", "generate", "helm template", "ratio"]
     if server:
-        headers += ["generate (worker)", "ratio"]
+        headers += ["worker, new inputs", "ratio", "worker, same inputs", "ratio"]
     load = os.getloadavg()
     print(f"\ngenerate vs `helm template` ({helm}), median of {args.rounds} interleaved runs; {machine()};"
           f" load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
@@ -216,12 +229,17 @@ def main() -> None:
         print(f"\n{note}")
 
 
-def start_worker(scratch: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    sock_dir = scratch / "worker"
+def paused(seconds: float) -> float:
+    time.sleep(0.3)
+    return seconds
+
+
+def start_worker(scratch: Path, name: str, flags: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+    sock_dir = scratch / name
     socket_path = sock_dir / "worker.sock"
     # -P and cwd "/": the worker must import the same cmp as the clients (a release install), not
     # this checkout's, or it answers with another fingerprint and every client renders itself.
-    proc = subprocess.Popen([PYTHON, "-P", "-m", "cmp", "serve", "--socket", str(socket_path)], cwd="/",
+    proc = subprocess.Popen([PYTHON, "-P", "-m", "cmp", "serve", "--socket", str(socket_path), *flags], cwd="/",
                             env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
     for _ in range(200):
         if socket_path.exists():

@@ -86,6 +86,7 @@ def finish(result: RenderResult, app: str, out: TextIO | None = None, err: TextI
         "render", app=app or result.release, env=result.env, release=result.release, namespace=result.namespace,
         objects=result.objects, findings=len(result.findings), blocked=bool(errors),
         duration_ms=round(result.seconds * 1000, 1), digest=result.digest, policy=result.policy,
+        **({"memo": result.memo} if result.memo else {}),
     )
     if errors:
         return ExitCode.POLICY

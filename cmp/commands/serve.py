@@ -3,9 +3,11 @@
 A parent process imports the whole pipeline once and keeps a pool of forked children, each of which
 loads Helm's engine, answers exactly one `generate` on a private unix socket, renders it by running
 the same `main(["generate"])` in the request's directory and environment, passes back the exit
-code and its stdout and stderr (memory files), and exits. Nothing of one render is left for the
-next: each request gets a process no other request touched. The parent never loads the Go engine
-(a forked Go runtime does not work), and forks a fresh child for each one used.
+code and its stdout and stderr (memory files), and exits. Nothing of one render's process is left
+for the next: each request gets a process no other request touched. What is kept is the judged
+result (cmp/pipeline/memo.py), by a key over every input byte: a later render with exactly those
+inputs gets that result, any other renders. The parent never loads the Go engine (a forked Go
+runtime does not work), and forks a fresh child for each one used.
 
 The client side, and why a worker can never change a sync's result, is cmp/client.py.
 """
@@ -22,6 +24,7 @@ from cmp.errors import InputError
 HELP = "a resident render worker that `generate` hands its renders to (optional; see the README)"
 _WARM_PACKAGES = ("cmp.commands", "cmp.pipeline", "cmp.rules", "cmp.secrets", "cmp.templates")
 STALE_CHECK_SECONDS = 5.0
+MEMO_BYTES = 128 << 20
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,6 +34,10 @@ def add_parser(subparsers: Any) -> None:
                         " XDG_RUNTIME_DIR, TMPDIR or /tmp); its directory must be ours and private")
     parser.add_argument("--workers", type=int, default=2, metavar="N",
                         help="renders ready at once (default 2); more concurrent generates render themselves")
+    parser.add_argument("--memo-bytes", type=int, default=MEMO_BYTES, metavar="N",
+                        help="keep judged renders, up to N bytes in all, under the socket's directory, and answer a"
+                        " render whose inputs are byte for byte those of a kept one with its result (default"
+                        f" {MEMO_BYTES // (1 << 20)} MiB; 0: render every request)")
     parser.set_defaults(run=run)
 
 
@@ -42,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise InputError("serve: --workers must be at least 1")
+    if args.memo_bytes < 0:
+        raise InputError("serve: --memo-bytes must be 0 or more")
     path = args.socket or client.socket_path(os.environ)
     directory = os.path.dirname(os.path.abspath(path))
     _make_private_dir(directory)
@@ -62,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
         os.umask(old_umask)
     listener.listen(64)
     listener.setblocking(False)  # children wait in poll(); the one that loses a race to accept waits again
+    memo = _fresh_memo(directory) if args.memo_bytes else None
     try:
-        return _serve(listener, path, args.workers, client.fingerprint())
+        return _serve(listener, path, args.workers, client.fingerprint(), memo, args.memo_bytes)
     finally:
         listener.close()
         if os.path.exists(path):
@@ -84,6 +94,18 @@ def _make_private_dir(directory: str) -> None:
                          " others (mode 0700), not a link; generate would not trust a socket in it")
 
 
+def _fresh_memo(directory: str) -> str:
+    """memo/ in the worker's private directory, emptied: what an earlier worker kept was judged by
+    code that may have changed since (its key names the code, so this is only housekeeping)."""
+    memo = os.path.join(directory, "memo")
+    _make_private_dir(memo)
+    with os.scandir(memo) as entries:
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+    return memo
+
+
 def _warm() -> None:
     """Import every module a render may use (never helm_python: the Go runtime must not be forked)."""
     import importlib
@@ -100,7 +122,7 @@ def _warm() -> None:
         raise RuntimeError("the Helm engine was loaded in the worker's parent")
 
 
-def _serve(listener: Any, path: str, workers: int, fingerprint: bytes) -> int:
+def _serve(listener: Any, path: str, workers: int, fingerprint: bytes, memo: str | None, memo_bytes: int) -> int:
     import gc
     import signal
     import time
@@ -108,13 +130,17 @@ def _serve(listener: Any, path: str, workers: int, fingerprint: bytes) -> int:
     from cmp import log
 
     _warm()
+    if memo is not None:
+        from cmp.pipeline import memo as render_memo
+
+        render_memo.configure(render_memo.Store(memo, memo_bytes, fingerprint))
     gc.freeze()  # the warm heap stays shared with the children instead of being copied by a collection
     base_env = dict(os.environ)
     watched: set[int] = {signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
     signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     children: set[int] = set()
     alive = os.pipe()  # the children's read end reaches EOF when this process is gone, however it ends
-    log.logger().info("serve", socket=path, workers=workers, pid=os.getpid())
+    log.logger().info("serve", socket=path, workers=workers, pid=os.getpid(), memo_bytes=memo_bytes if memo else 0)
     reason = "stopped"
     next_check = time.monotonic() + STALE_CHECK_SECONDS
     try:
@@ -297,4 +323,7 @@ def _render(conn: Any, argv: list[str], environ: dict[str, str], out_encoding: t
         socket.send_fds(conn, [client.RESULT.pack(b"R", int(code))], [out, err])
     except OSError:
         pass
+    from cmp.pipeline import memo
+
+    memo.settle()  # after the answer: the client does not wait for it
     return 0

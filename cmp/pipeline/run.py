@@ -4,6 +4,7 @@ Nothing is written here. The caller gets a RenderResult and decides: stream on s
 there are no error findings.
 """
 
+import sys
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,6 +32,7 @@ class RenderResult(NamedTuple):
     release: str
     namespace: str
     policy: str = ""  # the effective policy's digest (cmp.config.digest)
+    memo: str = ""  # "hit": the kept result of a render with the same inputs (cmp/pipeline/memo.py)
 
 
 def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
@@ -40,8 +42,24 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
     cfg = cfg or repo_config.load(request.repo_root)
     allow = cfg.allow if allow is None else allow
     gathered = inputs.gather(request, cfg)
+    memo = _memo()
+    kept = memo.key(gathered, allow) if memo else None
+    if memo and kept:
+        hit = memo.load(kept)
+        if hit is not None:
+            return hit._replace(seconds=time.monotonic() - started)
     findings, objects = judge_chart(gathered, allow)
-    return _result(gathered, verdict.judge(findings, allow), objects, started)
+    result = _result(gathered, verdict.judge(findings, allow), objects, started)
+    if memo and kept:
+        memo.offer(kept, gathered, findings, result)
+    return result
+
+
+def _memo() -> Any:
+    """cmp.pipeline.memo when a `gitops-cmp serve` render process configured its store, else None
+    (never imported by a plain generate)."""
+    module = sys.modules.get("cmp.pipeline.memo")
+    return module if module is not None and module.STORE is not None else None
 
 
 RENDER_RULE = "render"  # the chart does not render

@@ -38,6 +38,9 @@ WHY = {
     "lookup": "reads the live cluster, which a GitOps render never sees (it always returns nothing)",
 }
 
+# `lookup` is reported (it never sees the cluster), but it returns the same nothing on every render.
+VARYING = frozenset(WHY) - {"lookup"}
+
 
 def check_inputs(inputs: Inputs) -> Iterator[Finding]:
     trees = chart_trees(inputs)  # parsed once by the runner, for env-conditional too
@@ -58,6 +61,17 @@ def findings(tree: Tree, path: str) -> Iterator[Finding]:
                           f"`{name}` {WHY[name]}: the app renders differently on every sync"
                           " and never settles; compute the value once and keep it in values or an"
                           " ExternalSecret")
+
+
+def function(finding: Finding) -> str:
+    """The function a finding of this rule names (its message starts with it)."""
+    return finding.message[1:finding.message.find("`", 1)] if finding.message.startswith("`") else ""
+
+
+def varies(text: str) -> bool:
+    """Whether `text` rendered as a template (a template, or a value or file handed to `tpl`) can
+    differ between two renders of the same inputs."""
+    return any(name in VARYING for _, name in called(parse(text)))
 
 
 def called(tree: Tree) -> Iterator[tuple[int, str]]:

@@ -346,3 +346,60 @@ def test_the_worker_serves_generate_and_nothing_else(worker: Worker, example_rep
     assert (message, fds) == (b"", [])
     served = worker.generate(example_repo / "charts" / "webapp", "webapp-prod", "prod")
     assert served.returncode == 0, served.stderr
+
+
+def test_the_worker_answers_the_same_inputs_from_its_memo_with_the_same_bytes(worker: Worker, example_repo: Path):
+    worker.ready()
+    chart = example_repo / "charts" / "webapp"
+    alone = worker.generate(chart, "webapp-prod", "prod", GITOPS_CMP_WORKER="off")
+    results = []  # on a loaded machine a busy worker makes the client render itself: ask until answered
+    assert wait_until(lambda: '"memo": "hit"' in results_append(results, worker.generate(chart, "webapp-prod", "prod")))
+    first, second = results[0], results[-1]
+    assert '"memo": "hit"' not in first.stderr
+    assert (first.returncode, first.stdout) == (second.returncode, second.stdout) == (0, alone.stdout)
+    assert without_time(second.stderr).replace(', "memo": "hit"', "") == without_time(alone.stderr)
+    other = worker.generate(chart, "webapp-prod-2", "prod")  # another app of the same chart and env
+    assert '"memo": "hit"' not in other.stderr and "webapp-prod-2" in other.stdout
+
+
+def results_append(results: list[subprocess.CompletedProcess[str]], result: subprocess.CompletedProcess[str]) -> str:
+    results.append(result)
+    return result.stderr
+
+
+def test_a_worker_without_a_memo_renders_every_request(tmp_path: Path, example_repo: Path):
+    directory = tmp_path / "run"
+    directory.mkdir(mode=0o700)
+    env = base_env(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "cmp", "serve", "--socket", str(directory / "w.sock"),
+                             "--memo-bytes", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        worker = Worker(proc, directory / "w.sock", env)
+        worker.ready()
+        results = [worker.generate(example_repo / "charts" / "webapp", "webapp-prod", "prod") for _ in range(3)]
+        assert all(r.returncode == 0 and '"memo"' not in r.stderr for r in results)
+        assert not (directory / "memo").exists()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def test_the_memo_is_private_and_a_starting_worker_empties_it(tmp_path: Path, example_repo: Path):
+    directory = tmp_path / "run"
+    (directory / "memo").mkdir(parents=True, mode=0o700)
+    directory.chmod(0o700)
+    (directory / "memo" / "left-by-an-older-worker").write_bytes(b"x")
+    env = base_env(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "cmp", "serve", "--socket", str(directory / "w.sock")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        worker = Worker(proc, directory / "w.sock", env)
+        worker.ready()
+        assert not (directory / "memo" / "left-by-an-older-worker").exists()
+        assert wait_until(lambda: worker.generate(example_repo / "charts" / "webapp", "webapp-prod", "prod").returncode == 0
+                          and wait_until(lambda: any((directory / "memo").iterdir()), 2))
+        assert stat.S_IMODE((directory / "memo").stat().st_mode) == 0o700
+        assert {stat.S_IMODE(p.stat().st_mode) for p in (directory / "memo").iterdir()} == {0o600}
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

@@ -1,0 +1,357 @@
+"""A resident worker's memory of judged renders: the same inputs, the same judged result.
+
+Argo CD asks the plugin again for every app on every new commit of the repository, after a hard
+refresh and whenever its own cache lets an entry go; in a monorepo most of those renders read
+exactly the files and settings a render before them read. `gitops-cmp serve` keeps the results of
+judged renders (emitted or blocked) in files under its private directory, and a render whose inputs
+are byte for byte those of a kept one returns the kept result instead of rendering again.
+
+What makes a result reusable is the key: a SHA-256 over everything the render reads after the
+input stage (cmp/pipeline/inputs.py) has confined and read it: every chart file Helm is handed,
+every value file, the request (environment, release, namespace, cluster version and API versions,
+the app's name, paths relative to the repository root), the effective policy, the allow list and
+the code itself (the worker's fingerprint: both packages' files and the interpreter). The walk over
+those values is generic, so a field added to them later joins the key by itself, and a value of a
+type it does not know makes the render uncacheable rather than cached by a partial key. Nothing
+else reaches a render, so a different app can only be given a kept result when its render would
+have produced those same bytes.
+
+Never kept: renders that failed (errors are rendered again), and renders whose bytes differ from
+one render of the same inputs to the next. A chart that may call a function the
+nondeterministic-template rule names (random values, the clock, new keys; `lookup` is the same
+nothing every time) in a template, or in a value or plain file a template could hand to `tpl`, is
+kept only once two renders of the same inputs gave the same result, and then for ten minutes
+(`settle`). Corrupt, cut short or foreign entries are misses. The store's total size is bounded
+(`serve --memo-bytes`); the least recently used entries go first.
+"""
+
+from __future__ import annotations
+
+import enum
+import marshal
+import os
+from pathlib import PurePath, PurePosixPath
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from cmp.chartmodel import is_archive, is_template
+from cmp.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from cmp.config import AllowEntry
+    from cmp.pipeline.inputs import Inputs
+    from cmp.pipeline.run import RenderResult
+
+MAGIC = b"gitops-cmp-memo/1\n"
+RESULT, CANDIDATE, VARIES = "result", "candidate", "varies"  # the kinds of entry
+CONFIRMED_SECONDS = 600.0  # a result confirmed by two renders, for a chart that calls `now`, say
+# Derived from fields that are hashed already: the templates' text is in `files`, a value file's
+# data is parsed from its text, the trees from the templates.
+DERIVED = {("Inputs", "templates"), ("Inputs", "trees"), ("ValueFile", "data")}
+
+
+class Store(NamedTuple):
+    directory: str  # private to this uid (the worker's directory)
+    max_bytes: int
+    code: bytes  # the worker's fingerprint
+
+
+STORE: Store | None = None  # set by `gitops-cmp serve` in its render processes only
+
+
+def configure(store: Store | None) -> None:
+    global STORE
+    STORE = store
+
+
+class Uncacheable(Exception):
+    """A value the key cannot describe exactly: the render is not kept."""
+
+
+def key(gathered: Inputs, allow: tuple[AllowEntry, ...]) -> str | None:
+    """The render's inputs as one hash, or None: no store, or inputs the key cannot describe."""
+    if STORE is None:
+        return None
+    from hashlib import sha256
+
+    root = gathered.request.repo_root.resolve()  # not itself part of the key: paths below it are, relative
+    digest = sha256(MAGIC)
+    try:
+        _feed(digest, STORE.code, root)
+        _feed(digest, gathered, root)
+        _feed(digest, allow, root)
+    except Uncacheable:
+        return None
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, value: Any, root: PurePath | None) -> None:  # noqa: C901 - one case per type
+    update = digest.update
+    if isinstance(value, bytes):
+        update(b"b%d:" % len(value))
+        update(value)
+    elif isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        update(b"s%d:" % len(data))
+        update(data)
+    elif isinstance(value, bool) or value is None:
+        update(b"k" + repr(value).encode())
+    elif isinstance(value, enum.Enum):
+        _feed(digest, f"{type(value).__name__}.{value.name}", root)
+    elif isinstance(value, (int, float)):
+        update(b"%s%s;" % (type(value).__name__.encode(), repr(value).encode()))
+    elif isinstance(value, PurePath):
+        _feed(digest, _relative(value, root), root)
+    elif isinstance(value, tuple) and hasattr(value, "_fields"):
+        name = type(value).__name__
+        update(b"n" + name.encode() + b"(")
+        for field, item in zip(value._fields, value):
+            if (name, field) not in DERIVED:
+                _feed(digest, field, root)
+                _feed(digest, item, root)
+        update(b")")
+    elif isinstance(value, (tuple, list)):
+        update(b"%s%d[" % (b"t" if isinstance(value, tuple) else b"l", len(value)))
+        for item in value:
+            _feed(digest, item, root)
+        update(b"]")
+    elif isinstance(value, dict):
+        update(b"d%d{" % len(value))
+        for name, item in value.items():  # in order: Helm merges and iterates values as written
+            _feed(digest, name, root)
+            _feed(digest, item, root)
+        update(b"}")
+    elif isinstance(value, frozenset):
+        _feed(digest, sorted(value, key=repr), root)
+    else:
+        raise Uncacheable(type(value).__name__)
+
+
+def _relative(path: PurePath, root: PurePath | None) -> str:
+    """Paths below the repository root by their place in it: Argo CD extracts each request's copy
+    of the repository into a new directory."""
+    if root is not None and (path == root or root in path.parents):
+        return "<repo>/" + path.relative_to(root).as_posix()
+    return "/" + path.as_posix()
+
+
+def offer(name: str, gathered: Inputs, findings: list[Finding], result: RenderResult) -> None:
+    """Keep `result` once the render's answer is on its way (`settle`): whether it may be kept costs
+    a look at the chart's plain files and values, which the waiting sync need not pay for."""
+    global _PENDING
+    _PENDING = (name, gathered, findings, result)
+
+
+_PENDING: tuple[str, Inputs, list[Finding], RenderResult] | None = None
+
+
+def settle() -> None:
+    """Keep the offered result when the same inputs give it every time.
+
+    A chart whose templates (or whose values or files that `tpl` could render) call no function
+    that varies is kept at once. One that calls such a function may not reach the call with these
+    inputs (argo-cd's `now` only stamps a password it was given, kube-prometheus-stack's grafana
+    draws a random password only when none is set): its first render leaves a fingerprint of the
+    result, and a second render of the same inputs with the same result keeps it for CONFIRMED_SECONDS;
+    a different result marks the inputs as varying, and they are rendered every time."""
+    global _PENDING
+    pending, _PENDING = _PENDING, None
+    if pending is None or STORE is None:
+        return
+    name, gathered, findings, result = pending
+    encoded = _encode(result)
+    if always_same(gathered, findings):
+        _write(name, (RESULT, 0.0, encoded))
+        return
+    import time
+    from hashlib import sha256
+
+    seen = sha256(marshal.dumps(encoded)).digest()
+    prior = _read(name)
+    if prior is not None and prior[0] == VARIES:
+        return
+    if prior is not None and prior[0] == CANDIDATE:
+        same = prior[2] == seen
+        _write(name, (RESULT, time.time() + CONFIRMED_SECONDS, encoded) if same else (VARIES, 0.0, b""))
+    else:
+        _write(name, (CANDIDATE, 0.0, seen))
+
+
+def always_same(gathered: Inputs, findings: list[Finding]) -> bool:
+    """No template calls a function whose result varies, and no value or plain chart file that
+    `tpl` could render does. Best effort, not a trust boundary: a chart can hide such a call (`tpl`
+    of an encoded string), and then gets the bytes already judged instead of new random ones."""
+    from cmp.rules import nondeterministic
+
+    if any(f.rule == nondeterministic.ID and nondeterministic.function(f) in nondeterministic.VARYING
+           for f in findings):
+        return False
+    limit = gathered.config.limits.max_chart_bytes
+    for chart_file in gathered.files:
+        rel = PurePosixPath(chart_file.rel)
+        if is_template(rel):
+            continue  # parsed by the rule: its findings above
+        if not (_archive_same(chart_file.data, limit) if is_archive(rel) else _text_same(chart_file.data)):
+            return False
+    values = [v.data for v in (gathered.base_values, *gathered.value_files) if v is not None]
+    return not any(nondeterministic.varies(text) for text in _strings(values) if "{{" in text)
+
+
+def _text_same(data: bytes) -> bool:
+    from cmp.rules import nondeterministic
+
+    return b"{{" not in data or not nondeterministic.varies(data.decode("utf-8", "replace"))
+
+
+def _archive_same(data: bytes, limit: int) -> bool:
+    """A packaged subchart: its plain files and values as above; one packaged inside it: never kept."""
+    import io
+    import tarfile
+    import zlib
+
+    try:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        unpacked = inflater.decompress(data, limit)
+        if inflater.unconsumed_tail:
+            return False
+        with tarfile.open(fileobj=io.BytesIO(unpacked), mode="r:") as archive:
+            for member in archive:
+                if not member.isfile():
+                    continue
+                rel = PurePosixPath(*PurePosixPath(member.name).parts[1:])  # below <chart>/
+                if is_archive(rel) or rel.suffix == ".tgz":
+                    return False
+                content = archive.extractfile(member)
+                if not is_template(rel) and content is not None and not _text_same(content.read()):
+                    return False
+    except (zlib.error, tarfile.TarError, OSError, ValueError):
+        return False
+    return True
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in parsed values (keys too)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def load(name: str) -> RenderResult | None:
+    """The kept result for `name`, or None: absent, not whole, not (or no longer) confirmed."""
+    import time
+
+    entry = _read(name)
+    if entry is None or entry[0] != RESULT or (entry[1] and entry[1] < time.time()):
+        return None
+    try:
+        result = _decode(entry[2])
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    try:
+        os.utime(os.path.join(_store().directory, name))  # recently used: evicted last
+    except OSError:
+        pass
+    return result
+
+
+def _store() -> Store:
+    if STORE is None:
+        raise RuntimeError("no memo store configured")
+    return STORE
+
+
+def _read(name: str) -> tuple[str, float, Any] | None:
+    """(kind, expiry or 0, data) of the entry, or None: absent, cut short, not ours."""
+    try:
+        with open(os.path.join(_store().directory, name), "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    from hashlib import sha256
+
+    head = len(MAGIC) + 32
+    if len(data) < head or data[: len(MAGIC)] != MAGIC or sha256(data[head:]).digest() != data[len(MAGIC):head]:
+        return None
+    try:
+        kind, expires, content = marshal.loads(data[head:])
+    except (ValueError, TypeError, EOFError):
+        return None
+    if kind not in (RESULT, CANDIDATE, VARIES) or not isinstance(expires, float):
+        return None
+    return kind, expires, content
+
+
+def _write(name: str, entry: tuple[str, float, Any]) -> None:
+    """Keep `entry` under `name`; a full disk or a lost race only means it is not kept."""
+    store = _store()
+    from hashlib import sha256
+
+    payload = marshal.dumps(entry)
+    if len(payload) > store.max_bytes // 4:
+        return  # one render never takes most of the store
+    data = MAGIC + sha256(payload).digest() + payload
+    path = os.path.join(store.directory, name)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        return
+    evict(store.directory, store.max_bytes)
+
+
+def evict(directory: str, max_bytes: int) -> None:
+    """Delete the least recently used entries until the store holds at most `max_bytes`."""
+    entries = []
+    total = 0
+    try:
+        with os.scandir(directory) as found:
+            for entry in found:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                entries.append((st.st_mtime_ns, st.st_size, entry.path))
+                total += st.st_size
+    except OSError:
+        return
+    entries.sort()
+    for _, size, path in entries:
+        if total <= max_bytes:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        total -= size
+
+
+def _encode(result: RenderResult) -> tuple[Any, ...]:
+    findings = tuple((f.path, f.line, f.column, f.rule, f.severity.value, f.message, f.fingerprint)
+                     for f in result.findings)
+    return (result.stream, result.objects, findings, result.digest, result.env, result.release,
+            result.namespace, result.policy)
+
+
+def _decode(data: Any) -> RenderResult:
+    from cmp.pipeline.run import RenderResult
+
+    stream, objects, findings, digest, env, release, namespace, policy = data
+    kept = tuple(Finding(path, line, column, rule, Severity(severity), message, fingerprint)
+                 for path, line, column, rule, severity, message, fingerprint in findings)
+    if not (isinstance(stream, str) and isinstance(objects, int) and isinstance(digest, str)):
+        raise TypeError("not a kept render")
+    return RenderResult(stream, objects, kept, digest, 0.0, env, release, namespace, policy, memo="hit")

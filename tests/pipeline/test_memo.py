@@ -1,0 +1,283 @@
+"""The worker's memo (cmp/pipeline/memo.py): real renders with real Helm, a real store on disk.
+
+A kept result may answer a render only when that render would have given the same bytes: every
+input the render reads changes the key, one at a time, and a chart whose output varies is never
+answered from the store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import EXAMPLE, write_chart
+
+from cmp import config as repo_config
+from cmp.context import RenderRequest
+from cmp.pipeline import memo
+from cmp.pipeline.run import RenderResult, render
+
+CODE = b"the code under test"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Path]:
+    directory = tmp_path / "memo"
+    directory.mkdir(mode=0o700)
+    memo.configure(memo.Store(str(directory), 64 << 20, CODE))
+    try:
+        yield directory
+    finally:
+        memo.configure(None)
+        memo.settle()  # drop anything offered and not settled
+
+
+def run(repo: Path, chart: str = "charts/webapp", env: str = "prod", platform: Path | None = None,
+        **fields: object) -> RenderResult:
+    """One render as a worker's render process does it: render, then settle (after the answer)."""
+    request = RenderRequest(repo, repo / chart, env, None, None)._replace(**fields)
+    result = render(request, repo_config.load(repo, repo_config.load_platform(platform) if platform else None))
+    memo.settle()
+    return result
+
+
+def fresh(repo: Path, **kwargs: object) -> RenderResult:
+    """The same render with no store: what a kept result must equal."""
+    saved = memo.STORE
+    memo.configure(None)
+    try:
+        return run(repo, **kwargs)  # type: ignore[arg-type]
+    finally:
+        memo.configure(saved)
+
+
+def same(a: RenderResult, b: RenderResult) -> bool:
+    return memo._encode(a) == memo._encode(b)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    dest = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, dest)
+    return dest
+
+
+def test_the_same_inputs_get_the_kept_result(store: Path, repo: Path):
+    first = run(repo)
+    second = run(repo)
+    assert first.memo == "" and second.memo == "hit"
+    assert same(first, second) and second.stream == fresh(repo).stream
+    assert len(os.listdir(store)) == 1
+
+
+def test_a_copy_of_the_repository_in_another_directory_is_the_same_inputs(store: Path, repo: Path, tmp_path: Path):
+    run(repo)
+    elsewhere = tmp_path / "another-checkout"  # Argo CD extracts each request's repository anew
+    shutil.copytree(repo, elsewhere)
+    assert run(elsewhere).memo == "hit"
+
+
+def _edit(relative: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(repo: Path) -> None:
+        path = repo / relative
+        text = path.read_text()
+        assert old in text, (relative, old)
+        path.write_text(text.replace(old, new, 1))
+    return apply
+
+
+# One input changed at a time; each must render anew and give exactly what a render without the
+# store gives.
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "a value of the env's values file": _edit("charts/webapp/values/prod.yaml", "replicaCount: 3", "replicaCount: 4"),
+    "a byte of a template": _edit("charts/webapp/templates/service.yaml", "port:", "port: "),
+    "a helper": _edit("charts/webapp/templates/_helpers.tpl", "{{- end -}}\n\n",
+                      "{{- end -}}\n{{/* a comment */}}\n\n"),
+    "the chart's values.yaml": _edit("charts/webapp/values.yaml", "\n", "\nextra: 1\n"),
+    "Chart.yaml": _edit("charts/webapp/Chart.yaml", "version:", "# x\nversion:"),
+    "a new file in the chart": lambda repo: (repo / "charts/webapp/files.txt").write_text("new"),
+    "the repo config": _edit(".gitops-cmp.yaml", "allow: []", "allow: []\nlimits: {deadlineSeconds: 59}"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_every_input_changes_the_key(store: Path, repo: Path, change: str):
+    run(repo)
+    CHANGES[change](repo)
+    changed = run(repo)
+    assert changed.memo == ""
+    assert same(changed, fresh(repo))
+
+
+REQUESTS: dict[str, dict[str, object]] = {
+    "release": {"release": "other"},
+    "namespace": {"namespace": "other"},
+    "kube version": {"kube_version": "1.29.0"},
+    "API versions": {"api_versions": ("monitoring.coreos.com/v1",)},
+    "app name": {"app": "other-app"},
+}
+
+
+@pytest.mark.parametrize("fields", REQUESTS.values(), ids=list(REQUESTS))
+def test_every_request_field_changes_the_key(store: Path, repo: Path, fields: dict[str, object]):
+    run(repo)
+    changed = run(repo, **fields)
+    assert changed.memo == ""
+    assert same(changed, fresh(repo, **fields))
+
+
+def test_another_environment_and_another_chart_render_anew(store: Path, repo: Path):
+    run(repo)
+    assert run(repo, env="dev").memo == ""
+    assert run(repo, chart="charts/monitoring").memo == ""
+    assert run(repo, env="dev").memo == "hit"
+
+
+def test_the_platform_config_changes_the_key(store: Path, repo: Path, tmp_path: Path):
+    platform = tmp_path / "platform.yaml"
+    platform.write_text("limits: {deadlineSeconds: 50}\n")
+    run(repo)
+    assert run(repo, platform=platform).memo == ""
+    assert run(repo, platform=platform).memo == "hit"
+
+
+def test_other_code_never_reads_this_codes_results(store: Path, repo: Path):
+    run(repo)
+    memo.configure(memo.Store(str(store), 64 << 20, b"an upgraded gitops-cmp"))
+    assert run(repo).memo == ""
+
+
+def test_two_apps_of_one_chart_each_get_their_own_values(store: Path, tmp_path: Path):
+    write_chart(tmp_path / "a", template="kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {v: '{{ .Values.v }}'}\n",
+                values="v: alpha\n")
+    write_chart(tmp_path / "b", template="kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {v: '{{ .Values.v }}'}\n",
+                values="v: bravo\n")
+    for _ in range(2):
+        a, b = run(tmp_path / "a", chart="chart"), run(tmp_path / "b", chart="chart")
+        assert "alpha" in a.stream and "bravo" not in a.stream
+        assert "bravo" in b.stream and "alpha" not in b.stream
+    assert a.memo == b.memo == "hit"
+
+
+RANDOM = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {v: '{{ randAlphaNum 24 }}'}\n"
+MAYBE_NOW = ("kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\n"
+             "data: {v: '{{ if .Values.stamp }}{{ now | date \"15:04:05.000000\" }}{{ else }}fixed{{ end }}'}\n")
+TPL = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {v: '{{ tpl .Values.v . }}'}\n"
+
+
+def test_a_chart_whose_output_varies_is_never_answered_from_the_store(store: Path, tmp_path: Path):
+    write_chart(tmp_path, template=RANDOM)
+    streams = {run(tmp_path, chart="chart").stream for _ in range(4)}
+    assert len(streams) == 4
+
+
+def test_a_chart_that_may_call_now_is_kept_once_two_renders_agree(store: Path, tmp_path: Path):
+    write_chart(tmp_path, template=MAYBE_NOW, values="stamp: false\n")
+    results = [run(tmp_path, chart="chart") for _ in range(3)]
+    assert [r.memo for r in results] == ["", "", "hit"]
+    assert len({r.stream for r in results}) == 1
+
+
+def test_the_same_chart_calling_now_is_rendered_every_time(store: Path, tmp_path: Path):
+    write_chart(tmp_path, template=MAYBE_NOW, values="stamp: true\n")
+    results = [run(tmp_path, chart="chart") for _ in range(4)]
+    assert all(r.memo == "" for r in results)
+
+
+def test_a_confirmed_result_expires(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    write_chart(tmp_path, template=MAYBE_NOW, values="stamp: false\n")
+    monkeypatch.setattr(memo, "CONFIRMED_SECONDS", -1.0)  # confirmed, and already past its time
+    assert [run(tmp_path, chart="chart").memo for _ in range(3)] == ["", "", ""]
+
+
+@pytest.mark.parametrize("values", ["v: '{{ randAlphaNum 24 }}'\n",
+                                    "v: \"\\u007b\\u007b randAlphaNum 24 }}\"\n",  # a YAML escape
+                                    "nested: [{deep: '{{ uuidv4 }}'}]\nv: '{{ .Values.nested }}'\n"])
+def test_a_value_that_tpl_renders_with_a_varying_call_is_not_kept_at_once(store: Path, tmp_path: Path, values: str):
+    write_chart(tmp_path, template=TPL, values=values)
+    first, second = run(tmp_path, chart="chart"), run(tmp_path, chart="chart")
+    assert first.memo == second.memo == ""
+
+
+def test_a_blocked_render_is_kept_with_its_findings_and_no_stream_is_used(store: Path, tmp_path: Path):
+    write_chart(tmp_path, template="kind: Secret\napiVersion: v1\nmetadata: {name: x}\n"
+                "stringData: {password: '{{ .Values.p }}'}\n", values="p: hunter2-but-much-longer-Zq8\n")
+    first, second = run(tmp_path, chart="chart"), run(tmp_path, chart="chart")
+    assert second.memo == "hit"
+    assert first.findings == second.findings and any(f.rule == "secret-value" for f in second.findings)
+
+
+def test_a_render_that_fails_is_not_kept(store: Path, tmp_path: Path):
+    from cmp.errors import CmpError
+
+    write_chart(tmp_path, template="{{ required \"set v\" .Values.v }}\n")
+    for _ in range(2):
+        with pytest.raises(CmpError):
+            run(tmp_path, chart="chart")
+    assert os.listdir(store) == []
+
+
+def test_a_damaged_entry_is_a_miss_and_is_replaced(store: Path, repo: Path):
+    run(repo)
+    (entry,) = store.iterdir()
+    data = bytearray(entry.read_bytes())
+    data[-5] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    again = run(repo)
+    assert again.memo == "" and same(again, fresh(repo))
+    assert run(repo).memo == "hit"
+
+
+def test_a_truncated_or_foreign_entry_is_a_miss(store: Path, repo: Path):
+    run(repo)
+    (entry,) = store.iterdir()
+    entry.write_bytes(entry.read_bytes()[:40])
+    assert run(repo).memo == ""
+    entry.write_bytes(b"not a memo entry")
+    assert run(repo).memo == ""
+
+
+def test_the_store_stays_within_its_bytes(tmp_path: Path, repo: Path):
+    directory = tmp_path / "small"
+    directory.mkdir(mode=0o700)
+    memo.configure(memo.Store(str(directory), 12_000, CODE))  # room for about four of the example's renders
+    try:
+        for env in ("prod", "dev"):
+            for release in ("a", "b", "c", "d", "e"):
+                run(repo, env=env, release=release)
+                assert sum(p.stat().st_size for p in directory.iterdir()) <= 12_000
+        assert run(repo, env="dev", release="e").memo == "hit"  # the most recent stays
+        assert run(repo, env="prod", release="a").memo == ""  # the oldest went first
+    finally:
+        memo.configure(None)
+
+
+def test_entries_are_private(store: Path, repo: Path):
+    run(repo)
+    (entry,) = store.iterdir()
+    assert entry.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_value_of_a_type_the_key_does_not_know_makes_the_render_uncacheable():
+    from hashlib import sha256
+
+    with pytest.raises(memo.Uncacheable):
+        memo._feed(sha256(), {"when": object()}, None)
+
+
+@pytest.mark.parametrize("a, b", [(1, True), (1, 1.0), ("1", 1), (b"x", "x"), ((), []), ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+                                  (["ab", "c"], ["a", "bc"])])
+def test_values_that_differ_in_type_order_or_framing_have_different_keys(a: object, b: object):
+    from hashlib import sha256
+
+    one, two = sha256(), sha256()
+    memo._feed(one, a, None)
+    memo._feed(two, b, None)
+    assert one.digest() != two.digest()
+
+
+def test_without_a_store_nothing_is_kept_or_read(repo: Path, tmp_path: Path):
+    assert memo.STORE is None
+    assert run(repo).memo == run(repo).memo == ""
