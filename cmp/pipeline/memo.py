@@ -41,9 +41,15 @@ if TYPE_CHECKING:
     from cmp.config import AllowEntry
     from cmp.pipeline.inputs import Inputs
     from cmp.pipeline.run import RenderResult
+    from cmp.templates.nodes import Tree
 
 MAGIC = b"gitops-cmp-memo/1\n"
 RESULT, CANDIDATE, VARIES = "result", "candidate", "varies"  # the kinds of entry
+VARIES_SUFFIX = ".varies"
+# Calls that may vary without being the rule's: `tpl` can build any call from strings (`printf`),
+# sprig's `keys` and `values` list a map in Go's random order, `getHostByName` asks DNS. A chart
+# that calls one is kept only once two renders agree.
+UNSURE = frozenset({"tpl", "keys", "values", "getHostByName"})
 CONFIRMED_SECONDS = 600.0  # a result confirmed by two renders, for a chart that calls `now`, say
 # Derived from fields that are hashed already: the templates' text is in `files`, a value file's
 # data is parsed from its text, the trees from the templates.
@@ -80,9 +86,20 @@ def key(gathered: Inputs, allow: tuple[AllowEntry, ...]) -> str | None:
         _feed(digest, STORE.code, root)
         _feed(digest, gathered, root)
         _feed(digest, allow, root)
+        _feed(digest, _beyond_inputs(gathered), root)
     except Uncacheable:
         return None
     return digest.hexdigest()
+
+
+def _beyond_inputs(gathered: Inputs) -> Any:
+    """What a render rule reads besides `Inputs`: env-conditional learns the identity keys from
+    every environment's value files beside the chart's (values-*.yaml, values/, envs/...), which
+    Helm is not handed and `.helmignore` may hide from it. (A rule that starts reading more must
+    add it here: tests/pipeline/test_memo.py changes each such file.)"""
+    from cmp.rules import env_conditional
+
+    return env_conditional.chart_value_files(gathered)
 
 
 def _feed(digest: Any, value: Any, root: PurePath | None) -> None:  # noqa: C901 - one case per type
@@ -135,14 +152,24 @@ def _relative(path: PurePath, root: PurePath | None) -> str:
     return "/" + path.as_posix()
 
 
-def offer(name: str, gathered: Inputs, findings: list[Finding], result: RenderResult) -> None:
+def stderr_mark() -> int | None:
+    """Where fd 2 is: in a worker's render process a memory file. Helm's Go code writes warnings to
+    fd 2 itself (`skipped value for ...: Not a table`); a kept result could not repeat them, so a
+    render during which fd 2 moved is not kept."""
+    try:
+        return os.lseek(2, 0, os.SEEK_CUR)
+    except OSError:
+        return None
+
+
+def offer(name: str, gathered: Inputs, trees: tuple[Tree, ...], result: RenderResult) -> None:
     """Keep `result` once the render's answer is on its way (`settle`): whether it may be kept costs
     a look at the chart's plain files and values, which the waiting sync need not pay for."""
     global _PENDING
-    _PENDING = (name, gathered, findings, result)
+    _PENDING = (name, gathered, trees, result)
 
 
-_PENDING: tuple[str, Inputs, list[Finding], RenderResult] | None = None
+_PENDING: tuple[str, Inputs, tuple[Tree, ...], RenderResult] | None = None
 
 
 def settle() -> None:
@@ -154,53 +181,71 @@ def settle() -> None:
     draws a random password only when none is set): its first render leaves a fingerprint of the
     result, and a second render of the same inputs with the same result keeps it for CONFIRMED_SECONDS;
     a different result marks the inputs as varying, and they are rendered every time."""
-    global _PENDING
-    pending, _PENDING = _PENDING, None
+    pending = drop()
     if pending is None or STORE is None:
         return
-    name, gathered, findings, result = pending
+    name, gathered, trees, result = pending
     encoded = _encode(result)
-    if always_same(gathered, findings):
+    if always_same(gathered, trees):
         _write(name, (RESULT, 0.0, encoded))
         return
     import time
     from hashlib import sha256
 
     seen = sha256(marshal.dumps(encoded)).digest()
-    prior = _read(name)
-    if prior is not None and prior[0] == VARIES:
+    if _read(name + VARIES_SUFFIX) is not None:
         return
-    if prior is not None and prior[0] == CANDIDATE:
-        same = prior[2] == seen
-        _write(name, (RESULT, time.time() + CONFIRMED_SECONDS, encoded) if same else (VARIES, 0.0, b""))
+    prior = _read(name)
+    if prior is not None and prior[0] == CANDIDATE and prior[2] != seen:
+        # A marker of its own, created once: a concurrent confirmation cannot overwrite it.
+        _write(name + VARIES_SUFFIX, (VARIES, 0.0, b""), exclusive=True)
+    elif prior is not None and prior[0] == CANDIDATE:
+        _write(name, (RESULT, time.time() + CONFIRMED_SECONDS, encoded))
     else:
         _write(name, (CANDIDATE, 0.0, seen))
 
 
-def always_same(gathered: Inputs, findings: list[Finding]) -> bool:
-    """No template calls a function whose result varies, and no value or plain chart file that
-    `tpl` could render does. Best effort, not a trust boundary: a chart can hide such a call (`tpl`
-    of an encoded string), and then gets the bytes already judged instead of new random ones."""
+def drop() -> tuple[str, Inputs, tuple[Tree, ...], RenderResult] | None:
+    """Forget the offered result (and return it): the render did not end in an answer, say it ran
+    past the deadline and its thread offered it after `generate` had failed."""
+    global _PENDING
+    pending, _PENDING = _PENDING, None
+    return pending
+
+
+def always_same(gathered: Inputs, trees: tuple[Tree, ...]) -> bool:
+    """No template calls a function whose result may vary (the ones nondeterministic-template
+    names, `lookup` aside, and the ones in UNSURE), and no value or plain chart file that `tpl`
+    could render does. Best effort, not a trust boundary: a chart can hide such a call, and then
+    gets the bytes already judged instead of new ones."""
     from cmp.rules import nondeterministic
 
-    if any(f.rule == nondeterministic.ID and nondeterministic.function(f) in nondeterministic.VARYING
-           for f in findings):
+    if any(name in _unsure() for tree in trees for _, name in nondeterministic.called(tree)):
         return False
     limit = gathered.config.limits.max_chart_bytes
     for chart_file in gathered.files:
         rel = PurePosixPath(chart_file.rel)
         if is_template(rel):
-            continue  # parsed by the rule: its findings above
+            continue  # parsed: the trees above
         if not (_archive_same(chart_file.data, limit) if is_archive(rel) else _text_same(chart_file.data)):
             return False
     values = [v.data for v in (gathered.base_values, *gathered.value_files) if v is not None]
-    return not any(nondeterministic.varies(text) for text in _strings(values) if "{{" in text)
+    return all(_text_same(text) for text in _strings(values) if "{{" in text)
 
 
-def _text_same(data: bytes) -> bool:
+def _unsure() -> frozenset[str]:
     from cmp.rules import nondeterministic
 
-    return b"{{" not in data or not nondeterministic.varies(data.decode("utf-8", "replace"))
+    return nondeterministic.VARYING | UNSURE
+
+
+def _text_same(data: bytes | str) -> bool:
+    """Text that a template may hand to `tpl` calls nothing that may vary."""
+    from cmp.rules import nondeterministic
+    from cmp.templates import parse
+
+    text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+    return "{{" not in text or not any(name in _unsure() for _, name in nondeterministic.called(parse(text)))
 
 
 def _archive_same(data: bytes, limit: int) -> bool:
@@ -250,6 +295,8 @@ def load(name: str) -> RenderResult | None:
     entry = _read(name)
     if entry is None or entry[0] != RESULT or (entry[1] and entry[1] < time.time()):
         return None
+    if _read(name + VARIES_SUFFIX) is not None:
+        return None
     try:
         result = _decode(entry[2])
     except (ValueError, TypeError, KeyError, IndexError):
@@ -270,7 +317,8 @@ def _store() -> Store:
 def _read(name: str) -> tuple[str, float, Any] | None:
     """(kind, expiry or 0, data) of the entry, or None: absent, cut short, not ours."""
     try:
-        with open(os.path.join(_store().directory, name), "rb") as file:
+        fd = os.open(os.path.join(_store().directory, name), os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as file:
             data = file.read()
     except OSError:
         return None
@@ -288,8 +336,9 @@ def _read(name: str) -> tuple[str, float, Any] | None:
     return kind, expires, content
 
 
-def _write(name: str, entry: tuple[str, float, Any]) -> None:
-    """Keep `entry` under `name`; a full disk or a lost race only means it is not kept."""
+def _write(name: str, entry: tuple[str, float, Any], exclusive: bool = False) -> None:
+    """Keep `entry` under `name` (`exclusive`: only if there is none); a full disk or a lost race
+    only means it is not kept."""
     store = _store()
     from hashlib import sha256
 
@@ -303,7 +352,11 @@ def _write(name: str, entry: tuple[str, float, Any]) -> None:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(data)
-        os.replace(temporary, path)
+        if exclusive:
+            os.link(temporary, path)  # fails if it exists
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, path)
     except OSError:
         try:
             os.unlink(temporary)
@@ -342,7 +395,10 @@ def evict(directory: str, max_bytes: int) -> None:
 def _encode(result: RenderResult) -> tuple[Any, ...]:
     findings = tuple((f.path, f.line, f.column, f.rule, f.severity.value, f.message, f.fingerprint)
                      for f in result.findings)
-    return (result.stream, result.objects, findings, result.digest, result.env, result.release,
+    blocked = any(f.severity is Severity.ERROR for f in result.findings)
+    # A blocked render's objects are never emitted, and may hold the value that blocked it: they are
+    # not written to disk (its digest and count are kept for the log line).
+    return ("" if blocked else result.stream, result.objects, findings, result.digest, result.env, result.release,
             result.namespace, result.policy)
 
 

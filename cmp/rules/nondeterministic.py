@@ -63,17 +63,6 @@ def findings(tree: Tree, path: str) -> Iterator[Finding]:
                           " ExternalSecret")
 
 
-def function(finding: Finding) -> str:
-    """The function a finding of this rule names (its message starts with it)."""
-    return finding.message[1:finding.message.find("`", 1)] if finding.message.startswith("`") else ""
-
-
-def varies(text: str) -> bool:
-    """Whether `text` rendered as a template (a template, or a value or file handed to `tpl`) can
-    differ between two renders of the same inputs."""
-    return any(name in VARYING for _, name in called(parse(text)))
-
-
 def called(tree: Tree) -> Iterator[tuple[int, str]]:
     """(offset, name) of every function the template calls, in source order."""
     if tree.ok:

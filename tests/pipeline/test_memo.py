@@ -281,3 +281,65 @@ def test_values_that_differ_in_type_order_or_framing_have_different_keys(a: obje
 def test_without_a_store_nothing_is_kept_or_read(repo: Path, tmp_path: Path):
     assert memo.STORE is None
     assert run(repo).memo == run(repo).memo == ""
+
+
+# Found by review (each reproduced first): inputs beyond `Inputs`, results offered after the
+# deadline, blocked objects on disk, output that varies without the rule's names, Helm's own stderr.
+
+def test_a_value_file_helm_never_sees_but_env_conditional_reads_changes_the_key(store: Path, tmp_path: Path):
+    chart = write_chart(tmp_path, template="kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\n"
+                        "data: {a: '{{ if eq .Values.tier \"gold\" }}1{{ else }}0{{ end }}'}\n", values="tier: prod\n")
+    (chart / ".helmignore").write_text("values/\n")
+    (chart / "values" / "dev.yaml").write_text("tier: silver\n")
+    run(tmp_path, chart="chart")
+    (chart / "values" / "dev.yaml").write_text("tier: dev\n")  # `tier` now names the environment
+    again = run(tmp_path, chart="chart")
+    assert again.memo == "" and same(again, fresh(tmp_path, chart="chart"))
+    assert any(f.rule == "env-conditional" for f in again.findings)
+
+
+@pytest.mark.parametrize("code, kept", [(0, True), (1, True), (3, False), (130, False)])
+def test_only_a_render_generate_answered_with_is_kept(store: Path, repo: Path, code: int, kept: bool):
+    from cmp.commands.serve import after_answer
+
+    request = RenderRequest(repo, repo / "charts/webapp", "prod", None, None)
+    render(request, repo_config.load(repo))  # offered, as by a render thread that ended after the deadline
+    after_answer(code)
+    assert bool(os.listdir(store)) is kept
+
+
+def test_a_blocked_renders_objects_are_not_written_to_disk(store: Path, tmp_path: Path):
+    write_chart(tmp_path, template="kind: Secret\napiVersion: v1\nmetadata: {name: x}\n"
+                "stringData: {password: '{{ .Values.p }}'}\n", values="p: Hunter2-Sup3rS3cret-Value\n")
+    first = run(tmp_path, chart="chart")
+    assert "Hunter2" in first.stream  # what was judged; never emitted
+    assert all(b"Hunter2" not in p.read_bytes() for p in store.iterdir())
+    second = run(tmp_path, chart="chart")
+    assert second.memo == "hit" and second.digest == first.digest and second.objects == first.objects
+
+
+@pytest.mark.parametrize("template", [
+    "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {v: '{{ keys .Values.m | join \",\" }}'}\n",
+    "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {v: '{{ tpl (printf \"{{ %s 12 }}\" \"randNumeric\") . }}'}\n",
+], ids=["keys in map order", "a call tpl builds from strings"])
+def test_output_that_varies_without_the_rules_names_is_never_reused(store: Path, tmp_path: Path, template: str):
+    write_chart(tmp_path, template=template, values="m: {" + ", ".join(f"k{i}: {i}" for i in range(12)) + "}\n")
+    results = [run(tmp_path, chart="chart") for _ in range(4)]
+    assert all(r.memo == "" for r in results)
+
+
+def test_a_render_helm_warned_about_on_stderr_is_not_kept(store: Path, tmp_path: Path):
+    chart = write_chart(tmp_path, template="kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {a: x}\n",
+                        values="lst: {x: 1}\n")
+    (chart / "values.yaml").write_text("lst: [1]\n")  # Helm: "skipped value for lst: Not a table."
+    assert [run(tmp_path, chart="chart").memo for _ in range(2)] == ["", ""]
+    assert os.listdir(store) == []
+
+
+def test_inputs_once_seen_to_vary_stay_unkept_whatever_a_later_pair_agrees(store: Path, tmp_path: Path):
+    write_chart(tmp_path, template=MAYBE_NOW, values="stamp: false\n")
+    request = RenderRequest(tmp_path, tmp_path / "chart", "prod", None, None)
+    name = memo.key(__import__("cmp.pipeline.inputs", fromlist=["gather"]).gather(request, repo_config.load(tmp_path)), ())
+    assert name is not None
+    memo._write(name + memo.VARIES_SUFFIX, (memo.VARIES, 0.0, b""), exclusive=True)  # as a concurrent child would
+    assert [run(tmp_path, chart="chart").memo for _ in range(3)] == ["", "", ""]
