@@ -118,76 +118,8 @@ def _warm() -> None:
         package = importlib.import_module(package_name)
         for info in pkgutil.walk_packages(package.__path__, package_name + "."):
             importlib.import_module(info.name)
-    _warm_rules()
     if "helm_python" in sys.modules:
         raise RuntimeError("the Helm engine was loaded in the worker's parent")
-
-
-# A chart and what Helm renders of it, for _warm_rules: a template with a conditional and values,
-# objects with a workload, a Secret-shaped value and an ExternalSecret, so that each rule's
-# first-use state (compiled detectors, the secret catalog's automaton) exists before the fork.
-_WARM_CHART = {
-    "Chart.yaml": "apiVersion: v2\nname: warm\nversion: 0.1.0\n",
-    "values.yaml": "image: {tag: '1.0'}\nenabled: true\n",
-    "values/prod.yaml": "replicas: 2\n",
-    "templates/_helpers.tpl": '{{- define "warm.name" -}}{{ .Chart.Name | trunc 63 }}{{- end -}}\n',
-    "templates/app.yaml": "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                          "  name: {{ include \"warm.name\" . }}\ndata: {a: {{ .Values.replicas | quote }}}\n{{- end }}\n",
-}
-_WARM_OUTPUT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: warm, labels: {app: warm}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: warm}}
-  template:
-    metadata: {labels: {app: warm}}
-    spec:
-      containers:
-      - name: app
-        image: registry.example/warm@sha256:0000000000000000000000000000000000000000000000000000000000000000
-        env: [{name: API_TOKEN, value: ghp_0123456789abcdefghijklmnopqrstuvwxyzAB}]
-        resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
----
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: warm}
-spec:
-  secretStoreRef: {kind: ClusterSecretStore, name: aws}
-  data: [{secretKey: password, remoteRef: {key: warm/db}}]
----
-apiVersion: v1
-kind: Secret
-metadata: {name: warm}
-stringData: {password: "c2VjcmV0LXZhbHVlLXRoYXQtaXMtbG9uZw=="}
-"""
-
-
-def _warm_rules() -> None:
-    """Run the pipeline's Python stages once on _WARM_CHART (all but Helm, which the parent never
-    loads): a child then starts with what a first render would otherwise build for itself."""
-    import tempfile
-    from pathlib import Path
-
-    from cmp import config
-    from cmp.context import RenderRequest
-    from cmp.pipeline import emit, inputs, manifests
-    from cmp.rules import RENDER_RULES
-    from cmp import verdict
-
-    with tempfile.TemporaryDirectory(prefix="gitops-cmp-warm-") as scratch:
-        root = Path(scratch)
-        for name, text in _WARM_CHART.items():
-            (root / "chart" / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / "chart" / name).write_text(text)
-        gathered = inputs.gather(RenderRequest(root, root / "chart", "prod", None, None), config.load(root))
-        findings = verdict.check_inputs(gathered, RENDER_RULES)
-        verdict.prepare_values(gathered, RENDER_RULES)
-        objects = manifests.collect({"warm/templates/app.yaml": _WARM_OUTPUT}, [])
-        findings += verdict.check_output(gathered, objects, RENDER_RULES)
-        verdict.judge(findings, ())
-        emit.digest(emit.stream(objects))
 
 
 def _serve(listener: Any, path: str, workers: int, fingerprint: bytes, memo: str | None, memo_bytes: int) -> int:
