@@ -3,7 +3,7 @@
 Argo CD starts `gitops-cmp generate` as a fresh process for every app and commit, and most of a
 small chart's cost is start-up (the interpreter, our imports, Helm's Go runtime). `gitops-cmp serve`
 keeps that warm (cmp/commands/serve.py). This module is all a generate imports before it knows
-whether a worker answers: the stdlib's os, sys, socket, marshal and struct, never the pipeline.
+whether a worker answers: the stdlib's os, sys, _socket, marshal and struct, never the pipeline.
 
 A worker is used only when it can change nothing: it must be ours (the socket in a directory only
 our uid can write, its peer credentials our uid) and the same code (a fingerprint of both
@@ -16,9 +16,9 @@ has reached stdout or stderr by then, because it writes into memory files it pas
 
 from __future__ import annotations
 
+import _socket  # the C module: socket.py would import selectors and enum for helpers this never uses
 import marshal
 import os
-import socket
 import struct
 import sys
 from collections.abc import Mapping
@@ -100,22 +100,29 @@ def via_worker(argv: list[str], environ: Mapping[str, str]) -> int | None:
         if mode == "spawn":
             spawn(path, environ)
         return None
-    with conn:
-        try:
+    try:
+        with _stop_on_signals(conn):  # from before the worker may start rendering
+            # The request goes first: this process's fingerprint is computed while the worker
+            # renders. A worker that turns out to be another version gets the connection closed,
+            # which stops its render; nothing of it is used.
+            _send_request(conn, argv, environ)
             if _read_frame(conn) != PROTOCOL + b"\0" + fingerprint():
                 if mode == "spawn":
                     spawn(path, environ)  # a stale worker stops by itself soon; this one takes over then
                 return None
             conn.settimeout(None)
-            return _render_remotely(conn, argv, environ)
-        except (OSError, ValueError, EOFError, struct.error):
-            return None
+            message, fds = _receive(conn)
+        return _result(message, fds)
+    except (OSError, ValueError, EOFError, struct.error):
+        return None
+    finally:
+        conn.close()
 
 
-def _connect(path: str) -> socket.socket | None:
+def _connect(path: str) -> _socket.socket | None:
     if not is_private(os.path.dirname(path)):
         return None
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         conn.settimeout(HELLO_SECONDS)
         conn.connect(path)
@@ -127,22 +134,36 @@ def _connect(path: str) -> socket.socket | None:
     return conn
 
 
-def peer_uid(conn: socket.socket) -> int:
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+def peer_uid(conn: _socket.socket) -> int:
+    creds = conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize("3i"))
     return int(struct.unpack("3i", creds)[1])
 
 
-def _render_remotely(conn: socket.socket, argv: list[str], environ: Mapping[str, str]) -> int | None:
+def _send_request(conn: _socket.socket, argv: list[str], environ: Mapping[str, str]) -> None:
+    """The request frame, with the descriptor of this process's directory (the app's)."""
     request = marshal.dumps((argv, dict(environ), _encoding(sys.stdout), _encoding(sys.stderr)))
-    with _stop_on_signals(conn):  # from before the worker may start rendering
-        cwd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            frame = struct.pack("!I", len(request)) + request
-            sent = socket.send_fds(conn, [frame], [cwd])
-            conn.sendall(frame[sent:])
-        finally:
-            os.close(cwd)
-        message, fds, _, _ = socket.recv_fds(conn, RESULT.size, 2)
+    cwd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        frame = struct.pack("!I", len(request)) + request
+        sent = conn.sendmsg([frame], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, struct.pack("i", cwd))])
+        conn.sendall(frame[sent:])
+    finally:
+        os.close(cwd)
+
+
+def _receive(conn: _socket.socket) -> tuple[bytes, list[int]]:
+    """The result message and the descriptors passed with it (stdout's and stderr's memory files)."""
+    fd_size = struct.calcsize("i")
+    message, ancillary, _, _ = conn.recvmsg(RESULT.size, _socket.CMSG_SPACE(2 * fd_size))
+    fds: list[int] = []
+    for level, kind, data in ancillary:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            usable = len(data) - len(data) % fd_size
+            fds.extend(struct.unpack(f"{usable // fd_size}i", data[:usable]))
+    return message, fds
+
+
+def _result(message: bytes, fds: list[int]) -> int | None:
     try:
         if len(message) != RESULT.size or len(fds) != 2:
             return None  # declined, or it died mid-render: nothing of it was written
@@ -164,7 +185,7 @@ class _stop_on_signals:
     """SIGTERM/SIGINT while the worker renders: closing the connection stops that render, and this
     process ends as an in-process render would (stderr line, exit 130)."""
 
-    def __init__(self, conn: socket.socket) -> None:
+    def __init__(self, conn: _socket.socket) -> None:
         self.conn = conn
 
     def __enter__(self) -> None:
@@ -208,14 +229,14 @@ def _copy(source: int, target: int) -> None:
             view = view[os.write(target, view):]
 
 
-def _read_frame(conn: socket.socket) -> bytes:
+def _read_frame(conn: _socket.socket) -> bytes:
     size = struct.unpack("!I", read_exactly(conn, 4))[0]
     if size > 1 << 20:
         raise ValueError("frame too large")
     return read_exactly(conn, size)
 
 
-def read_exactly(conn: socket.socket, size: int) -> bytes:
+def read_exactly(conn: _socket.socket, size: int) -> bytes:
     data = b""
     while len(data) < size:
         chunk = conn.recv(size - len(data))
