@@ -89,6 +89,9 @@ def warm() -> None:
     helm.warm_up()  # the engine loads while the pipeline is imported
     import cmp.pipeline.run  # noqa: F401
     import helm_python  # noqa: F401
+    from cmp.templates import remember_parses
+
+    remember_parses()
 
 
 def render_side(side: Side) -> Rendered:

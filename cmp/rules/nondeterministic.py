@@ -22,8 +22,8 @@ from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.templates.lexer import Kind, lex
 from cmp.templates.nodes import Action, Branch, Chain, Identifier, Node, Pipe, Template, Tree, walk
+from cmp.templates import parse
 from cmp.templates import trees as chart_trees
-from cmp.templates.parser import parse
 
 ID = "nondeterministic-template"
 

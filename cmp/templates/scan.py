@@ -26,7 +26,7 @@ from typing import NamedTuple
 from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
                                  Identifier, Nil, Node, Number, Operand, Pipe, Source, String,
                                  Template, Tree, Variable, walk)
-from cmp.templates.parser import parse
+from cmp.templates import parse
 
 COMPARE = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
 NEEDLE_FIRST = frozenset({"hasPrefix", "hasSuffix", "contains", "has", "mustHas"})
