@@ -75,30 +75,56 @@ def application_docs(root: Path) -> tuple[list[AppDoc], list[FileError]]:
     return found.docs, found.errors
 
 
-def scan(root: Path, configured: frozenset[str] | None = None, judged: frozenset[str] | None = None) -> Scan:
+@dataclass(frozen=True)
+class FileDocs:
+    """One manifest file as `scan` reads it: its Applications and ApplicationSets, or why not."""
+
+    display: str
+    apps: tuple[AppDoc, ...] = ()
+    sets: tuple[AppDoc, ...] = ()
+    error: FileError | None = None
+
+
+def read_files(root: Path) -> list[FileDocs]:
+    """Every manifest file under apps/, read and parsed, in path order."""
+    root = root.resolve()
+    return [read_file(path, root) for path in manifest_files(root)]
+
+
+def read_file(path: Path, root: Path) -> FileDocs:
+    """`path`'s documents; `root` resolved. A pure function of the file's name and bytes."""
+    from cmp import appsets
+
+    shown = display(path, root)
+    try:
+        text = yamlio.read_text(confine(path, root, "Application file"), shown, MAX_FILE_BYTES)
+        parsed = [d for d in yamlio.load_all(text, shown) if d is not None]
+    except InputError as exc:
+        return FileDocs(shown, error=FileError(shown, str(exc)))
+    apps: list[AppDoc] = []
+    sets: list[AppDoc] = []
+    for doc, (start, end) in zip(parsed, document_lines(text, len(parsed)), strict=True):
+        if application.is_application(doc):
+            apps.append(AppDoc(shown, text, doc, start, end))
+        elif appsets.is_appset(doc):
+            sets.append(AppDoc(shown, text, doc, start, end))
+    return FileDocs(shown, tuple(apps), tuple(sets))
+
+
+def scan(root: Path, configured: frozenset[str] | None = None, judged: frozenset[str] | None = None,
+         files: list[FileDocs] | None = None) -> Scan:
     """Every Application under apps/, the Applications its static ApplicationSets generate (named
     by the ApplicationSet's file), the ApplicationSets not expanded, and unreadable files.
     `configured`: the judging policy's repoURLs (default: the config at `root`); `judged`: this
-    repository's URLs as parity judged them (default: inferred from `root`'s Applications)."""
+    repository's URLs as parity judged them (default: inferred from `root`'s Applications);
+    `files`: `read_files(root)`, when already read."""
     from cmp import appsets
 
     root = root.resolve()
-    docs: list[AppDoc] = []
-    sets: list[AppDoc] = []
-    errors: list[FileError] = []
-    for path in manifest_files(root):
-        shown = display(path, root)
-        try:
-            text = yamlio.read_text(confine(path, root, "Application file"), shown, MAX_FILE_BYTES)
-            parsed = [d for d in yamlio.load_all(text, shown) if d is not None]
-        except InputError as exc:
-            errors.append(FileError(shown, str(exc)))
-            continue
-        for doc, (start, end) in zip(parsed, document_lines(text, len(parsed)), strict=True):
-            if application.is_application(doc):
-                docs.append(AppDoc(shown, text, doc, start, end))
-            elif appsets.is_appset(doc):
-                sets.append(AppDoc(shown, text, doc, start, end))
+    files = read_files(root) if files is None else files
+    docs = [app for file in files for app in file.apps]
+    sets = [appset for file in files for appset in file.sets]
+    errors = [file.error for file in files if file.error is not None]
     skipped: list[SkippedSet] = []
     if configured is None and sets:
         configured = configured_urls(root)

@@ -17,7 +17,9 @@ from cmp.errors import CmpError, InputError
 
 if TYPE_CHECKING:
     from cmp.application import Skipped
+    from cmp.appdocs import FileDocs
     from cmp.parity.gittree import Blob
+    from cmp.parity.incremental import LeaveOut
     from cmp.config import Change, RepoConfig
     from cmp.parity.plan import Shard
     from cmp.parity.report import Report
@@ -91,25 +93,30 @@ def run(args: argparse.Namespace) -> int:
     phases = Phases()
     with tempfile.TemporaryDirectory(prefix="gitops-cmp-parity-") as scratch:
         with phases("base_tree"):
-            base_commit, base_root, changed, left_out = _base(root, args.base, Path(scratch), args.platform)
+            base = _base(root, args.base, Path(scratch), args.platform)
+        base_root = base.root if base is not None else None
         with phases("discover"):
+            head_files = appdocs.read_files(root)
+            base_files = _base_files(root, base, head_files) if base is not None else None
             judged = judging_policy(root, base_root, args.platform)
-            urls = discover.judged_urls(root, base_root, judged.policy.repo_urls)
-            head = discover.entries(root, judged.policy.repo_urls, urls)
-            base = discover.entries(base_root, judged.policy.repo_urls, urls) if base_root else {}
-            work = plan.build(head, root, base, base_root, cluster, shard, judged.policy)
+            urls = discover.judged_urls(root, base_root, judged.policy.repo_urls, head_files, base_files)
+            head = discover.entries(root, judged.policy.repo_urls, urls, head_files)
+            before = discover.entries(base.root, judged.policy.repo_urls, urls, base_files) if base is not None else {}
+            work = plan.build(head, root, before, base_root, cluster, shard, judged.policy)
         jobs, same = work.jobs, set()
-        if changed is not None and base_root is not None:
+        if base is not None:
             with phases("unchanged_inputs"):
                 if not args.render_all and out is None:
-                    same = incremental.unchanged(root, changed, work.jobs)
-                gittree.write_blobs(root, incremental.needed(work.jobs, same, left_out, base_root), base_root)
-            jobs = tuple(j for j in work.jobs if j.name not in same)
+                    same = incremental.unchanged(root, base.changed, work.jobs)
+                jobs = incremental.from_working_tree([j for j in work.jobs if j.name not in same], base.leave,
+                                                     base.changed, base.root, root)
+                gittree.write_blobs(root, incremental.needed(jobs, set(), base.left_out, base.root), base.root)
         workers = runner.workers_for(jobs, args.jobs or runner.default_jobs())
         with phases("render"):
             rendered = iter(runner.run(jobs, workers, runner.terminal_progress()))
         results = [AppResultType(j.name, Status.UNCHANGED, j.source) if j.name in same else next(rendered)
                    for j in work.jobs]
+        base_commit = base.commit if base is not None else None
     return _finish(args, results, work.skipped, base_commit, shard, out, started, workers, phases.ms, judged)
 
 
@@ -156,30 +163,67 @@ class Phases:
             self.ms[name] = round((time.perf_counter() - started) * 1000, 1)
 
 
-def _base(root: Path, ref: str | None, scratch: Path,
-          platform: RepoConfig | None) -> tuple[str | None, Path | None, set[PurePosixPath] | None, list[Blob]]:
-    """(commit, its tree, the paths that differ from the working tree, the base's blobs left out).
+class Base(NamedTuple):
+    """The base ref, and the part of its tree written under `root`."""
 
-    The charts that git reports unchanged are left out of the base tree (the working tree has them
-    as they are): the base renders that run (this shard's, the changed apps') get theirs written
-    when planned."""
+    commit: str
+    root: Path
+    changed: set[PurePosixPath]  # paths that differ between the commit and the working tree
+    blobs: list[Blob]  # every blob of the base's directory
+    left_out: list[Blob]  # those not written: the same as the working tree's (incremental.LeaveOut)
+    leave: LeaveOut
+
+
+def _base(root: Path, ref: str | None, scratch: Path, platform: RepoConfig | None) -> Base | None:
+    """The base commit's tree, without what git reports the same as the working tree's: the charts
+    (the base renders that read them from the base tree get theirs written when planned) and the
+    Application files (discovery reuses the working tree's reading)."""
     if ref is None:
-        return None, None, None, []
+        return None
+    from cmp import config
     from cmp.parity import gittree, incremental
 
     commit = gittree.resolve(root, ref)
     tree = scratch / "base"
     tree.mkdir()
-    from cmp import config
-
     limit = config.load(root, platform).limits.max_chart_bytes  # no base blob over it is read
-    # When the repo is new in head, base stays empty: every app is added.
     changed = incremental.changed_paths(root, commit)
-    left_out = gittree.extract_except(root, commit, tree, incremental.unchanged_charts(changed), limit) or []
-    if left_out and incremental.has_applicationsets(tree):
-        gittree.write_blobs(root, left_out, tree)
-        left_out = []
-    return commit, tree, changed, left_out
+    leave = incremental.LeaveOut(changed)
+    # When the repo is new in head, base stays empty: every app is added.
+    extracted = gittree.extract_except(root, commit, tree, leave, limit) or gittree.Extracted([], [])
+    return Base(commit, tree, changed, extracted.blobs, extracted.left_out, leave)
+
+
+def _base_files(root: Path, base: Base, head_files: list[FileDocs]) -> list[FileDocs]:
+    """The base's Application files, read: a file left out of the base tree is the working tree's
+    file as it is, so its reading is the working tree's. An ApplicationSet's generators read the
+    tree: with one in the base, the whole base tree is written."""
+    from cmp import appdocs
+
+    manifests = sorted(b.path for b in base.blobs if b.path.parts[0] == appdocs.APPS_DIR
+                       and b.path.name.endswith(appdocs.MANIFEST_SUFFIXES))
+    left = {b.path for b in base.left_out}.intersection(manifests)
+    if not left:
+        return appdocs.read_files(base.root)
+    by_display = {f.display: f for f in head_files}
+    unread = [b for b in base.left_out if b.path in left and str(b.path) not in by_display]
+    if unread:  # left out, yet not in the working tree's reading (never seen): read the base's own
+        _write_left_out(root, base, unread)
+    resolved = base.root.resolve()
+    files = [by_display[str(p)] if p in left and str(p) in by_display else appdocs.read_file(base.root / p, resolved)
+             for p in manifests]
+    if any(f.sets for f in files):
+        _write_left_out(root, base, list(base.left_out))
+        base.leave.charts.clear()
+    return files
+
+
+def _write_left_out(root: Path, base: Base, blobs: list[Blob]) -> None:
+    from cmp.parity import gittree
+
+    gittree.write_blobs(root, blobs, base.root)
+    written = {id(b) for b in blobs}
+    base.left_out[:] = [b for b in base.left_out if id(b) not in written]
 
 
 def _out_dir(value: str | None) -> Path | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmp import application
-from cmp.appdocs import AppDoc, configured_urls, is_elsewhere, scan, source_is_directory, this_repo_urls
+from cmp.appdocs import AppDoc, FileDocs, configured_urls, is_elsewhere, scan, source_is_directory, this_repo_urls
 from cmp.errors import CmpError
 from cmp.exitcodes import ExitCode
 
@@ -30,15 +30,15 @@ class Broken:
 Entry = application.AppSource | application.Skipped | Broken
 
 
-def entries(root: Path, configured: frozenset[str] | None = None,
-            urls: frozenset[str] | None = None) -> dict[str, Entry]:
+def entries(root: Path, configured: frozenset[str] | None = None, urls: frozenset[str] | None = None,
+            files: list[FileDocs] | None = None) -> dict[str, Entry]:
     """name -> what parity does with that Application, in file order. A file that cannot be
     parsed is one Broken entry named after the file. `configured`: the judging policy's repoURLs
     (default: the config at `root`); `urls`: this repository's URLs as already judged (judged_urls;
-    default: inferred from `root`'s own Applications)."""
+    default: inferred from `root`'s own Applications); `files`: appdocs.read_files(root), if read."""
     if configured is None:
         configured = configured_urls(root)
-    scanned = scan(root, configured, urls)
+    scanned = scan(root, configured, urls, files)
     docs, errors = scanned.docs, scanned.errors
     urls = this_repo_urls(docs, configured) if urls is None else urls
     found: dict[str, Entry] = {e.display: Broken(e.display, e.display, e.message) for e in errors}
@@ -55,17 +55,19 @@ def entries(root: Path, configured: frozenset[str] | None = None,
     return found
 
 
-def judged_urls(head: Path, base: Path | None, configured: frozenset[str]) -> frozenset[str]:
+def judged_urls(head: Path, base: Path | None, configured: frozenset[str], head_files: list[FileDocs] | None = None,
+                base_files: list[FileDocs] | None = None) -> frozenset[str]:
     """This repository's URLs for a pull request: the judging config's, else those the base's
     app-of-apps roots name, to which the head may add its own; none (every path source is this
     repository) when the base names none. The head alone never decides: a head whose root names a
-    decoy URL would make every app "another repository", skipped."""
+    decoy URL would make every app "another repository", skipped. `head_files`, `base_files`: each
+    side's appdocs.read_files, if read."""
     if configured:
         return configured
     if base is None:
-        return this_repo_urls(scan(head, configured).docs, configured)
-    before = this_repo_urls(scan(base, configured).docs, configured)
-    return before | this_repo_urls(scan(head, configured).docs, configured) if before else frozenset()
+        return this_repo_urls(scan(head, configured, files=head_files).docs, configured)
+    before = this_repo_urls(scan(base, configured, files=base_files).docs, configured)
+    return before | this_repo_urls(scan(head, configured, files=head_files).docs, configured) if before else frozenset()
 
 
 def is_valid_name(name: str) -> bool:

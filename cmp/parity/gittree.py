@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, NamedTuple
 
 from cmp.config import Limits
 from cmp.errors import InputError
@@ -56,6 +56,11 @@ def resolve(repo: Path, ref: str) -> str:
         raise InputError(f"--base {ref!r}: not a commit in the git repository at {repo}", exc.detail) from None
 
 
+class Extracted(NamedTuple):
+    blobs: list[Blob]  # every blob of the directory at the commit
+    left_out: list[Blob]  # those not written
+
+
 def extract(repo: Path, commit: str, dest: Path, max_blob_bytes: int = Limits().max_chart_bytes) -> bool:
     """Write `repo`'s directory as it is at `commit` into `dest`; False when it did not exist there.
     Every blob's size is known before any is read: one over `max_blob_bytes` refuses the base, and
@@ -64,7 +69,7 @@ def extract(repo: Path, commit: str, dest: Path, max_blob_bytes: int = Limits().
 
 
 def extract_except(repo: Path, commit: str, dest: Path, leave_out: Callable[[list[Blob]], list[Blob]],
-                   max_blob_bytes: int = Limits().max_chart_bytes) -> list[Blob] | None:
+                   max_blob_bytes: int = Limits().max_chart_bytes) -> Extracted | None:
     """`extract`, but the blobs `leave_out` picks from the list are not written: they are returned
     (for `write_blobs` later, if they turn out to be needed); None when the directory did not exist."""
     prefix = git(repo, "rev-parse", "--show-prefix").decode().strip().rstrip("/")
@@ -80,7 +85,7 @@ def extract_except(repo: Path, commit: str, dest: Path, leave_out: Callable[[lis
     left = leave_out(blobs)
     skipped = {id(b) for b in left}
     write_blobs(repo, [b for b in blobs if id(b) not in skipped], dest)
-    return left
+    return Extracted(blobs, left)
 
 
 def write_blobs(repo: Path, blobs: list[Blob], dest: Path) -> None:

@@ -12,10 +12,11 @@ which needs every manifest) renders every app.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cmp.appdocs import APPS_DIR
+from cmp.appdocs import APPS_DIR, MANIFEST_SUFFIXES
 from cmp.config import CONFIG_NAME
 from cmp.context import RenderRequest
 from cmp.parity import gittree
@@ -46,18 +47,29 @@ def unchanged(root: Path, changed: set[PurePosixPath], jobs: Sequence[AppJob]) -
                 continue  # another chart, value file, env, release or namespace: a different render
             chart = _relative(head.chart_dir, root)
             inputs = {PurePosixPath(job.source), *(_relative(f, root) for f in head.value_files)}
-        except ValueError:  # a path outside the repository: the render refuses it; let it
+        except ValueError:  # outside the repository (the render refuses it; let it) or through `..`
             continue
         if chart in dirs or chart in changed or inputs & changed or changed & set(chart.parents):
             continue
-        if _has_symlink(head.chart_dir):
+        if _has_symlink(head.chart_dir) or any(_linked(p, root) for p in (head.chart_dir, *head.value_files)):
             continue
         same.add(job.name)
     return same
 
 
 def _relative(path: Path, root: Path) -> PurePosixPath:
-    return PurePosixPath(path.relative_to(root).as_posix())
+    """`path` below `root`, as git names it; ValueError when outside it or spelled with `..` (which
+    git's paths never are: `charts/a/../b` is charts/b, unless charts/a is a link)."""
+    relative = PurePosixPath(path.relative_to(root).as_posix())
+    if ".." in relative.parts:
+        raise ValueError(f"{relative}: not a plain path")
+    return relative
+
+
+def _linked(path: Path, root: Path) -> bool:
+    """`path` is reached through a symlink (a directory on its way, or itself): git's report on
+    the path says nothing about what it reads."""
+    return os.path.realpath(path) != os.path.join(os.path.realpath(root), path.relative_to(root))
 
 
 def _moved(request: RenderRequest, old: Path, new: Path) -> RenderRequest:
@@ -73,33 +85,58 @@ def _has_symlink(directory: Path) -> bool:
     return False
 
 
-def unchanged_charts(changed: set[PurePosixPath]) -> Callable[[list[Blob]], list[Blob]]:
-    """For extracting the base tree: the blobs of every chart directory (a directory with a
-    Chart.yaml, outermost) that has no changed path, which are the working tree's files as they
-    are. Left out, they are written only if an app that renders needs them (`needed`). Nothing is
-    left out when the base holds a symlink (a render may follow it anywhere in the repository) or
-    an ApplicationSet (its git generators read the tree), or for a .gitops-cmp.yaml."""
+class LeaveOut:
+    """For extracting the base tree: which blobs not to write, because git reports them the same as
+    the working tree's. The blobs of every chart directory (a directory with a Chart.yaml, outermost)
+    that has no changed path (`charts`), and every unchanged manifest file under apps/ outside a
+    chart (discovery reuses the working tree's reading of it). A base render whose chart and value
+    files are all left out reads them from the working tree (`from_working_tree`); the others get
+    theirs written (`needed`). Nothing is left out when the base holds a symlink (a render may follow
+    it anywhere in the repository), or for a .gitops-cmp.yaml."""
 
-    def pick(blobs: list[Blob]) -> list[Blob]:
+    def __init__(self, changed: set[PurePosixPath]) -> None:
+        self.changed = changed
+        self.charts: set[PurePosixPath] = set()
+
+    def __call__(self, blobs: list[Blob]) -> list[Blob]:
         if any(b.mode == gittree.SYMLINK for b in blobs):
             return []
-        charts = {b.path.parent for b in blobs if b.path.name == "Chart.yaml"}
-        outermost = {c for c in charts if not any(p in charts for p in c.parents)}
-        touched = {p for c in changed for p in (c, *c.parents)}
-        leave = outermost - touched
-        return [b for b in blobs if b.path.name != CONFIG_NAME and leave & set(b.path.parents)]
+        charts = {b.path.parts[:-1] for b in blobs if b.path.name == "Chart.yaml"}
+        outermost = {c for c in charts if not any(c[:i] in charts for i in range(len(c)))}
+        touched = {c.parts[:i] for c in self.changed for i in range(len(c.parts) + 1)}
+        unchanged = outermost - touched
+        self.charts = {PurePosixPath(*c) for c in unchanged}
+        return [b for b in blobs if b.path.name != CONFIG_NAME and self._leave(b.path, charts, unchanged)]
 
-    return pick
+    def _leave(self, path: PurePosixPath, charts: set[tuple[str, ...]], unchanged: set[tuple[str, ...]]) -> bool:
+        above = [path.parts[:i] for i in range(len(path.parts))]  # every directory the file is in
+        if unchanged.intersection(above):
+            return True
+        return (path.parts[0] == APPS_DIR and path.name.endswith(MANIFEST_SUFFIXES) and path not in self.changed
+                and not charts.intersection(above))
 
 
-def has_applicationsets(base_root: Path) -> bool:
-    apps = base_root / APPS_DIR
-    for parent, _, files in walk(apps):
-        for name in files:
-            with open(parent / name, "rb") as handle:
-                if b"ApplicationSet" in handle.read():
-                    return True
-    return False
+def from_working_tree(jobs: Sequence[AppJob], left: LeaveOut, changed: set[PurePosixPath], base_root: Path,
+                      root: Path) -> tuple[AppJob, ...]:
+    """`jobs`, each base render whose chart lies in a chart directory left out of the base tree and
+    whose value files git reports unchanged reading those same files from the working tree."""
+    return tuple(_base_from(job, left, changed, base_root, root) for job in jobs)
+
+
+def _base_from(job: AppJob, left: LeaveOut, changed: set[PurePosixPath], base_root: Path, root: Path) -> AppJob:
+    request = job.base.request
+    if request is None or request.repo_root != base_root:
+        return job
+    try:
+        chart = _relative(request.chart_dir, base_root)
+        files = [_relative(f, base_root) for f in request.value_files]
+    except ValueError:  # a path outside the repository: the render refuses it; let it, from the base
+        return job
+    if not left.charts.intersection((chart, *chart.parents)):
+        return job
+    if any(f in changed or changed & set(f.parents) for f in files):
+        return job
+    return replace(job, base=replace(job.base, request=_moved(request, base_root, root)))
 
 
 def needed(jobs: Sequence[AppJob], same: set[str], left_out: list[Blob], base_root: Path) -> list[Blob]:
@@ -107,11 +144,11 @@ def needed(jobs: Sequence[AppJob], same: set[str], left_out: list[Blob], base_ro
     dirs: set[PurePosixPath] = set()
     for job in jobs:
         request = job.base.request
-        if job.name in same or request is None:
-            continue
+        if job.name in same or request is None or request.repo_root != base_root:
+            continue  # no base render, or one that reads the working tree (from_working_tree)
         try:
             dirs.add(_relative(request.chart_dir, base_root))
             dirs.update(_relative(f, base_root) for f in request.value_files)
-        except ValueError:
-            continue
+        except ValueError:  # through `..` (or outside, which the render refuses): write them all
+            return left_out
     return [b for b in left_out if b.path in dirs or dirs & set(b.path.parents)]

@@ -15,6 +15,8 @@ dropped before Helm renders, which then has their memory.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from cmp.templates import parser
@@ -23,7 +25,7 @@ from cmp.templates.nodes import Tree
 if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
 
-__all__ = ["ParseCache", "parse", "parse_all", "remember_parses", "trees"]
+__all__ = ["ParseCache", "parse", "parse_all", "remember_parses", "remembering_parses", "trees"]
 
 # A parsed tree holds about 11 bytes for each character of its text (measured on kube-prometheus-stack:
 # 1.66 MB of templates, 19 MB of trees); the bound is on that estimate.
@@ -65,6 +67,11 @@ class ParseCache:
             del self._trees[oldest]
             self.bytes -= len(oldest) * TREE_BYTES_PER_CHAR
 
+    def clear(self) -> None:
+        with self._lock:
+            self._trees.clear()
+            self.bytes = 0
+
     def __len__(self) -> int:
         return len(self._trees)
 
@@ -75,6 +82,18 @@ _CACHE = ParseCache(0)
 def remember_parses(max_bytes: int = CACHE_BYTES) -> None:
     """From now on, `parse` in this process remembers up to `max_bytes` (estimated) of trees."""
     _CACHE.max_bytes = max_bytes
+
+
+@contextmanager
+def remembering_parses(max_bytes: int = CACHE_BYTES) -> Iterator[None]:
+    """`remember_parses` for the block; then what it remembered is dropped."""
+    before = _CACHE.max_bytes
+    remember_parses(max_bytes)
+    try:
+        yield
+    finally:
+        _CACHE.max_bytes = before
+        _CACHE.clear()
 
 
 def parse(text: str) -> Tree:

@@ -85,3 +85,12 @@ def test_the_package_parse_remembers_only_once_asked(monkeypatch):
     assert templates.parse(text) is not templates.parse(text)
     templates.remember_parses()
     assert templates.parse(text) is templates.parse(text)
+
+
+def test_remembering_parses_drops_the_trees_after_the_block(monkeypatch):
+    monkeypatch.setattr(templates, "_CACHE", ParseCache(0))
+    text = "{{ .Values.for.the.block }}"
+    with templates.remembering_parses():
+        assert templates.parse(text) is templates.parse(text)
+    assert len(templates._CACHE) == 0 and templates._CACHE.max_bytes == 0
+    assert templates.parse(text) is not templates.parse(text)
