@@ -68,17 +68,22 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cmp.templates import remembering_parses
+
+    if args.merge:
+        return merged(args)
+    with remembering_parses():  # each chart's templates: parsed once for base and head, every environment
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     import tempfile
 
     from cmp import appdocs
     from cmp.parity import discover, gittree, incremental, plan, runner
     from cmp.parity.worker import AppResult as AppResultType
     from cmp.parity.worker import Status
-    from cmp.templates import remember_parses
 
-    if args.merge:
-        return merged(args)
-    remember_parses()  # each chart's templates: parsed once for base and head, every environment
     started = time.monotonic()
     root = Path(args.repo).resolve() if args.repo else find_repo_root(Path.cwd())
     if not (root / appdocs.APPS_DIR).is_dir():
