@@ -16,12 +16,14 @@ from cmp.context import find_repo_root, parse_api_versions, parse_kube_version
 from cmp.errors import CmpError, InputError
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from cmp.application import Skipped
     from cmp.appdocs import FileDocs
     from cmp.parity.gittree import Blob
     from cmp.parity.incremental import LeaveOut
     from cmp.config import Change, RepoConfig
-    from cmp.parity.plan import Shard
+    from cmp.parity.plan import Cluster, Shard
     from cmp.parity.report import Report
     from cmp.parity.worker import AppResult
 
@@ -77,13 +79,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import tempfile
-
     from cmp import appdocs
-    from cmp.parity import discover, gittree, incremental, plan, runner
-    from cmp.parity.worker import AppResult as AppResultType
-    from cmp.parity.worker import Status
+    from cmp.parity import plan, runner
+    from cmp.pipeline import helm
 
+    helm.warm_up()  # the parent renders too: its engine loads while git runs
     started = time.monotonic()
     root = Path(args.repo).resolve() if args.repo else find_repo_root(Path.cwd())
     if not (root / appdocs.APPS_DIR).is_dir():
@@ -95,6 +95,37 @@ def _run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs {args.jobs}: expected a positive number")
     out = _out_dir(args.out)
+    requested = args.jobs or runner.default_jobs()
+    early = _early_workers(root, args, shard, requested)
+    pool = runner.start_pool(early)
+    try:
+        return _parity(args, root, shard, cluster, out, requested, (early, pool), started)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _early_workers(root: Path, args: argparse.Namespace, shard: Shard | None, requested: int) -> int:
+    """The processes a run that renders every app will use: started before the apps are known.
+    A run that renders only what changed starts its pool, if it needs one, once it knows."""
+    from cmp import appdocs
+    from cmp.parity import runner
+
+    if args.base is not None and not args.render_all and args.out is None:
+        return 1
+    sides = 1 if args.base is None else 2
+    return runner.expected_workers(len(appdocs.manifest_files(root)), sides, shard.total if shard else 1, requested)
+
+
+def _parity(args: argparse.Namespace, root: Path, shard: Shard | None, cluster: Cluster, out: Path | None,
+            requested: int, early: tuple[int, ProcessPoolExecutor | None], started: float) -> int:
+    import tempfile
+
+    from cmp import appdocs
+    from cmp.parity import discover, gittree, incremental, plan, runner
+    from cmp.parity.worker import AppResult as AppResultType
+    from cmp.parity.worker import Status
+
     phases = Phases()
     with tempfile.TemporaryDirectory(prefix="gitops-cmp-parity-") as scratch:
         with phases("base_tree"):
@@ -116,9 +147,10 @@ def _run(args: argparse.Namespace) -> int:
                 jobs = incremental.from_working_tree([j for j in work.jobs if j.name not in same], base.leave,
                                                      base.changed, base.root, root)
                 gittree.write_blobs(root, incremental.needed(jobs, set(), base.left_out, base.root), base.root)
-        workers = runner.workers_for(jobs, args.jobs or runner.default_jobs())
+        workers = runner.workers_for(jobs, requested)
+        pool = early[1] if early[0] == workers else None
         with phases("render"):
-            rendered = iter(runner.run(jobs, workers, runner.terminal_progress()))
+            rendered = iter(runner.run(jobs, workers, runner.terminal_progress(), pool))
         results = [AppResultType(j.name, Status.UNCHANGED, j.source) if j.name in same else next(rendered)
                    for j in work.jobs]
         base_commit = base.commit if base is not None else None

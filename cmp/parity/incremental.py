@@ -141,14 +141,16 @@ def _base_from(job: AppJob, left: LeaveOut, changed: set[PurePosixPath], base_ro
 
 def needed(jobs: Sequence[AppJob], same: set[str], left_out: list[Blob], base_root: Path) -> list[Blob]:
     """The left-out blobs that the base renders still to run read: under their charts or value files."""
-    dirs: set[PurePosixPath] = set()
+    dirs: set[tuple[str, ...]] = set()
     for job in jobs:
         request = job.base.request
         if job.name in same or request is None or request.repo_root != base_root:
             continue  # no base render, or one that reads the working tree (from_working_tree)
         try:
-            dirs.add(_relative(request.chart_dir, base_root))
-            dirs.update(_relative(f, base_root) for f in request.value_files)
+            dirs.add(_relative(request.chart_dir, base_root).parts)
+            dirs.update(_relative(f, base_root).parts for f in request.value_files)
         except ValueError:  # through `..` (or outside, which the render refuses): write them all
             return left_out
-    return [b for b in left_out if b.path in dirs or dirs & set(b.path.parents)]
+    if not dirs:
+        return []
+    return [b for b in left_out if any(b.path.parts[:i] in dirs for i in range(len(b.path.parts) + 1))]

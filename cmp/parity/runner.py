@@ -48,10 +48,41 @@ def workers_for(jobs: Sequence[AppJob], requested: int) -> int:
     return max(1, min(requested, renders(jobs) // MIN_RENDERS_PER_WORKER, len(jobs)))
 
 
-def run(jobs: Sequence[AppJob], workers: int, progress: Progress | None = None) -> list[AppResult]:
-    """Results in job order; `progress(done, total)` after each app."""
+def expected_workers(apps: int, sides: int, shard_total: int, requested: int) -> int:
+    """`workers_for` as it will be when every one of about `apps` apps renders `sides` sides,
+    `shard_total` shards sharing them: known before the apps are discovered."""
+    return max(1, min(requested, apps * sides // shard_total // MIN_RENDERS_PER_WORKER))
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """The pool `run` would start, started now: its processes import the pipeline and load Helm
+    (about half a CPU-second each) while this one reads the base tree and discovers the apps."""
+    if workers <= 1:
+        return None
+    pool = _new_pool(workers)
+    for _ in range(workers - 1):  # a spawn pool starts a process per submission that finds none idle
+        pool.submit(os.getpid)
+    return pool
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"), initializer=worker.warm)
+
+
+def run(jobs: Sequence[AppJob], workers: int, progress: Progress | None = None,
+        pool: ProcessPoolExecutor | None = None) -> list[AppResult]:
+    """Results in job order; `progress(done, total)` after each app. `pool`: one `start_pool`
+    started (the caller shuts it down), used when this run needs one."""
     if workers <= 1:
         return _serial(jobs, progress)
+    if pool is None:
+        with _new_pool(workers) as started:
+            return _parallel(jobs, workers, progress, started)
+    return _parallel(jobs, workers, progress, pool)
+
+
+def _parallel(jobs: Sequence[AppJob], workers: int, progress: Progress | None,
+              pool: ProcessPoolExecutor) -> list[AppResult]:
     results: dict[int, AppResult] = {}
 
     def record(index: int, result: AppResult) -> None:
@@ -60,23 +91,29 @@ def run(jobs: Sequence[AppJob], workers: int, progress: Progress | None = None) 
             progress(len(results), len(jobs))
 
     pending = deque(range(len(jobs)))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=worker.warm) as pool:
-        queued: dict[Future[AppResult], int] = {}
-        while pending or queued:
-            while pending and len(queued) < QUEUED_PER_WORKER * (workers - 1):
-                index = pending.pop()
-                queued[pool.submit(worker.run, jobs[index])] = index
-            if pending:
-                index = pending.popleft()
-                record(index, worker.run(jobs[index]))
-                finished = {f for f in queued if f.done()}
-            else:
-                finished = wait(queued, return_when=FIRST_COMPLETED).done
-            for future in finished:
-                index = queued.pop(future)
-                record(index, _collect(future, jobs[index]))
+    queued: dict[Future[AppResult], int] = {}
+    while pending or queued:
+        while pending and len(queued) < QUEUED_PER_WORKER * (workers - 1):
+            index = pending.pop()
+            queued[_submit(pool, jobs[index])] = index
+        if pending:
+            index = pending.popleft()
+            record(index, worker.run(jobs[index]))
+            finished = {f for f in queued if f.done()}
+        else:
+            finished = wait(queued, return_when=FIRST_COMPLETED).done
+        for future in finished:
+            index = queued.pop(future)
+            record(index, _collect(future, jobs[index]))
     return [results[i] for i in range(len(jobs))]
+
+
+def _submit(pool: ProcessPoolExecutor, job: AppJob) -> Future[AppResult]:
+    try:
+        return pool.submit(worker.run, job)
+    except BrokenProcessPool:
+        raise RenderError(f"a render worker process died before rendering {job.name} ({job.source});"
+                          " rerun with --jobs 1 to see which app crashes it") from None
 
 
 def _collect(future: Future[AppResult], job: AppJob) -> AppResult:

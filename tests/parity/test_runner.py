@@ -40,3 +40,12 @@ def test_progress_only_on_a_terminal():
     show(1, 2)
     show(2, 2)
     assert stream.getvalue() == "\rgitops-cmp parity: 1/2 apps\rgitops-cmp parity: 2/2 apps\n"
+
+
+def test_the_pool_started_before_discovery_is_the_one_the_run_needs():
+    # a run that renders both sides of every app: the early estimate (one app per file) is workers_for's count
+    for apps in (1, 50, 63, 64, 100, 500, 1000):
+        for requested in (1, 2, 8):
+            assert runner.expected_workers(apps, 2, 1, requested) == runner.workers_for(jobs(apps), requested)
+    assert runner.expected_workers(1000, 2, 4, 8) == runner.workers_for(jobs(250), 8)  # a shard's share
+    assert runner.start_pool(1) is None
