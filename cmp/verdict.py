@@ -57,9 +57,10 @@ def check_inputs(inputs: "Inputs", rules: "Iterable[Rule]", tolerant: bool = Fal
     if not hooks:
         return []
     parsed = inputs._replace(trees=parse_all(inputs) if trees is None else trees)
+    where = _chart_shown(inputs)
     findings: list[Finding] = []
     for rule_id, hook in hooks:
-        findings += _run(rule_id, _chart_shown(inputs), hook, tolerant, parsed)
+        findings += _run(rule_id, where, hook, tolerant, parsed)
     return findings
 
 
@@ -74,11 +75,12 @@ def prepare_values(inputs: "Inputs", rules: "Iterable[Rule]") -> dict[str, Any]:
 def check_output(inputs: "Inputs", manifests: "list[Manifest]", rules: "Iterable[Rule]",
                  tolerant: bool = False) -> list[Finding]:
     """On the rendered objects; findings name the template by its repo path."""
-    paths = source_paths(inputs, {m.source for m in manifests})
+    where = _chart_shown(inputs)
+    paths = source_paths(inputs, {m.source for m in manifests}, where)
     findings: list[Finding] = []
     for rule in rules:
         if rule.check_output:
-            findings += _run(rule.id, _chart_shown(inputs), rule.check_output, tolerant, inputs, manifests)
+            findings += _run(rule.id, where, rule.check_output, tolerant, inputs, manifests)
     return [f._replace(path=paths[f.path]) if f.path in paths else f for f in findings]
 
 
@@ -152,9 +154,10 @@ def _path_hint(entry: AllowEntry) -> str:
 # ---- paths ---------------------------------------------------------------------------------------
 
 
-def source_paths(inputs: "Inputs", sources: Iterable[str]) -> dict[str, str]:
-    """Helm's `# Source:` name of each rendered file -> its path in the repository."""
-    chart = _chart_shown(inputs)
+def source_paths(inputs: "Inputs", sources: Iterable[str], chart_shown: str | None = None) -> dict[str, str]:
+    """Helm's `# Source:` name of each rendered file -> its path in the repository. `chart_shown`:
+    the chart directory as findings name it, if known."""
+    chart = _chart_shown(inputs) if chart_shown is None else chart_shown
     known = {helm_name(t.display, chart, inputs.chart_name): t.display for t in inputs.templates}
     return {source: known.get(source) or repo_path(chart, source) for source in sources}
 
