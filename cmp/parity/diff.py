@@ -38,8 +38,19 @@ class Change:
 
 def resources(stream: str, source: str) -> dict[str, dict[str, Any]]:
     """resource name -> object (JSON values only), in stream order; a repeated name gets ` #2`..."""
+    return _resources(yamlio.load_all(stream, source))
+
+
+def resources_twice(stream: str, source: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """`resources` of the stream, twice (no object shared): the base and head of an app whose two
+    renders gave the same bytes, parsed once."""
+    docs = yamlio.load_all(stream, source)
+    return _resources(docs), _resources(docs)
+
+
+def _resources(docs: list[Any]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for doc in yamlio.load_all(stream, source):
+    for doc in docs:
         if not isinstance(doc, dict):
             continue
         items = doc["items"] if str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list) else [doc]

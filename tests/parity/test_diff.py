@@ -93,3 +93,14 @@ def test_whole_resource_patches_start_from_or_end_in_nothing(kind):
         assert jsonpatch.apply_patch({}, list(change.patch)) == obj
     else:
         assert jsonpatch.apply_patch(obj, list(change.patch)) == {}
+
+
+def test_one_parse_for_two_equal_renders_gives_what_two_parses_give():
+    stream = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: '1'}\n---\n"
+              "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: b},"
+              " spec: {ratio: .nan}}\n")
+    before, after = diff.resources_twice(stream, "s")
+    assert list(before) == list(after) == list(diff.resources(stream, "s"))
+    assert all(before[k] is not after[k] for k in before)  # nothing shared: a change to one is not in the other
+    two_parses = diff.changes(diff.resources(stream, "s"), diff.resources(stream, "s"))
+    assert diff.changes(before, after) == two_parses  # .nan is not equal to itself: one parse must not hide that
