@@ -45,7 +45,7 @@ Allow one place with a reason, in the template, right before the action:
 """
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -56,6 +56,7 @@ from cmp.errors import InputError
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs, confine, display, merge_values
 from cmp.templates.nodes import Action, Branch, Comment, Node, Template, Tree, walk
+from cmp.templates import remembered
 from cmp.templates import trees as chart_trees
 from cmp.templates.scan import Hit, ScanResult, Settings, non_env_key, scan_trees
 
@@ -122,7 +123,17 @@ def settings(config: RepoConfig, value_files: Mapping[str, Any] | None = None) -
 
 
 def chart_settings(inputs: Inputs) -> Settings:
-    return settings(inputs.config, chart_value_files(inputs))
+    """`settings` for the chart's value files; remembered by their names and texts while parity
+    renders (cmp.templates.remembered): the base and head of an app, and the chart's other
+    environments, read the same files."""
+    texts = value_file_texts(inputs)
+    key = (ID, inputs.config.env_words, inputs.config.env_identity_keys,
+           tuple(sorted((name, text) for name, (text, _) in texts.items())))
+    cost = SETTINGS_BYTES + 2 * sum(len(text) for text, _ in texts.values())
+    return remembered(key, cost, lambda: settings(inputs.config, _parsed(texts)))
+
+
+SETTINGS_BYTES = 4096  # a Settings' own size, about: a few frozensets of short paths
 
 
 def infer_identity(value_files: Mapping[str, Any]) -> set[tuple[str, ...]]:
@@ -193,21 +204,37 @@ def containers(data: Any, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
 def chart_value_files(inputs: Inputs) -> dict[str, Any]:
     """values.yaml and every per-env value file of the chart, parsed; one that cannot be read
     (too big, not YAML, outside the repo) is left out: the render reports the ones it uses."""
+    return _parsed(value_file_texts(inputs))
+
+
+Loaded = Callable[[], Any]  # a value file's data, parsed when asked; None when it is not YAML
+
+
+def value_file_texts(inputs: Inputs) -> dict[str, tuple[str, Loaded]]:
+    """What `chart_value_files` parses: name -> (text, its parse), unparsed."""
     chart = inputs.chart_dir
-    files: dict[str, Any] = {}
+    files: dict[str, tuple[str, Loaded]] = {}
     if inputs.base_values is not None:
-        files["values.yaml"] = inputs.base_values.data
+        files["values.yaml"] = _given(inputs.base_values.text, inputs.base_values.data)
     if inputs.request.env:
         for value_file in inputs.value_files:
             if value_file.path.parent == chart / "values":
-                files[f"values/{inputs.request.env}.yaml"] = value_file.data
+                files[f"values/{inputs.request.env}.yaml"] = _given(value_file.text, value_file.data)
     for path in sibling_value_files(chart):
         name = path.relative_to(chart).as_posix()
         if name not in files and env_of(name) is not None:
-            data = read_value_file(path, inputs)
-            if data is not None:
-                files[name] = data
+            read = read_value_text(path, inputs)
+            if read is not None:
+                files[name] = read
     return files
+
+
+def _given(text: str, data: Any) -> tuple[str, Loaded]:
+    return text, lambda: data
+
+
+def _parsed(texts: Mapping[str, tuple[str, Loaded]]) -> dict[str, Any]:
+    return {name: data for name, (_, load) in texts.items() if (data := load()) is not None}
 
 
 def sibling_value_files(chart: Path) -> Iterable[Path]:
@@ -218,10 +245,18 @@ def sibling_value_files(chart: Path) -> Iterable[Path]:
             yield from sorted(chart.glob(f"{folder}/*/*.y*ml"))
 
 
-def read_value_file(path: Path, inputs: Inputs) -> Any:
+def read_value_text(path: Path, inputs: Inputs) -> tuple[str, Loaded] | None:
     try:
         shown = confine(path, inputs.request.repo_root.resolve(), "value file").as_posix()
-        return yamlio.load_one(yamlio.read_text(path, shown, inputs.config.limits.max_file_bytes), shown)
+        text = yamlio.read_text(path, shown, inputs.config.limits.max_file_bytes)
+    except InputError:
+        return None
+    return text, lambda: _load(text, shown)
+
+
+def _load(text: str, shown: str) -> Any:
+    try:
+        return yamlio.load_one(text, shown)
     except InputError:
         return None
 

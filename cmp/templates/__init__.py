@@ -15,9 +15,9 @@ dropped before Helm renders, which then has their memory.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmp.templates import parser
 from cmp.templates.nodes import Tree
@@ -25,55 +25,64 @@ from cmp.templates.nodes import Tree
 if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
 
-__all__ = ["ParseCache", "parse", "parse_all", "remember_parses", "remembering_parses", "trees"]
+__all__ = ["ParseCache", "parse", "parse_all", "remember_parses", "remembered", "remembering_parses", "trees"]
 
 # A parsed tree holds about 11 bytes for each character of its text (measured on kube-prometheus-stack:
 # 1.66 MB of templates, 19 MB of trees); the bound is on that estimate.
 TREE_BYTES_PER_CHAR = 11
 CACHE_BYTES = 64 * 1024**2
+T = TypeVar("T")
 
 
 class ParseCache:
-    """`parser.parse`, remembered by text, least recently used first out past `max_bytes`."""
+    """`parser.parse`, remembered by text, and what else a caller remembers by a key of the exact
+    inputs it is computed from (`remember`); least recently used first out past `max_bytes`."""
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:  # 0: remember nothing
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._trees: dict[str, Tree] = {}  # insertion order is recency order
+        self._entries: dict[Hashable, tuple[Any, int]] = {}  # key -> (value, cost); insertion order is recency
         self._lock = threading.Lock()
 
     def parse(self, text: str) -> Tree:
         if not self.max_bytes or "{{" not in text:  # no action: one Text node, cheaper than remembering
             return parser.parse(text)
-        with self._lock:
-            tree = self._trees.pop(text, None)
-            if tree is not None:
-                self._trees[text] = tree
-                return tree
-        tree = parser.parse(text)
-        cost = len(text) * TREE_BYTES_PER_CHAR
-        if cost <= self.max_bytes:
-            with self._lock:
-                self._remember(text, tree, cost)
+        tree: Tree = self.remember(text, len(text) * TREE_BYTES_PER_CHAR, lambda: parser.parse(text))
         return tree
 
-    def _remember(self, text: str, tree: Tree, cost: int) -> None:
-        if text in self._trees:  # another thread parsed it meanwhile
+    def remember(self, key: Hashable, cost: int, compute: Callable[[], T]) -> T:
+        """`compute()`, or what it returned for the same `key`. Only for a pure function of `key`
+        whose value is never changed by anyone (immutable), and `cost` its estimated bytes."""
+        if not self.max_bytes:
+            return compute()
+        with self._lock:
+            hit = self._entries.pop(key, None)
+            if hit is not None:
+                self._entries[key] = hit
+                value: T = hit[0]
+                return value
+        value = compute()
+        if cost <= self.max_bytes:
+            with self._lock:
+                self._keep(key, value, cost)
+        return value
+
+    def _keep(self, key: Hashable, value: Any, cost: int) -> None:
+        if key in self._entries:  # another thread computed it meanwhile
             return
-        self._trees[text] = tree
+        self._entries[key] = (value, cost)
         self.bytes += cost
         while self.bytes > self.max_bytes:
-            oldest = next(iter(self._trees))
-            del self._trees[oldest]
-            self.bytes -= len(oldest) * TREE_BYTES_PER_CHAR
+            oldest = next(iter(self._entries))
+            self.bytes -= self._entries.pop(oldest)[1]
 
     def clear(self) -> None:
         with self._lock:
-            self._trees.clear()
+            self._entries.clear()
             self.bytes = 0
 
     def __len__(self) -> int:
-        return len(self._trees)
+        return len(self._entries)
 
 
 _CACHE = ParseCache(0)
@@ -94,6 +103,11 @@ def remembering_parses(max_bytes: int = CACHE_BYTES) -> Iterator[None]:
     finally:
         _CACHE.max_bytes = before
         _CACHE.clear()
+
+
+def remembered(key: Hashable, cost: int, compute: Callable[[], T]) -> T:
+    """`ParseCache.remember` in this process's cache: computed each time unless parses are remembered."""
+    return _CACHE.remember(key, cost, compute)
 
 
 def parse(text: str) -> Tree:

@@ -237,3 +237,26 @@ def test_a_template_helm_treats_as_notes_only_warns(tmp_path, cli):
     result = cli("check", str(tmp_path))
     assert result.code == 0, result.out
     assert "charts/web/templates/extra-NOTES.txt:1:7: [warning]" in result.out
+
+
+def test_remembered_settings_follow_the_sibling_value_files_text(tmp_path):
+    """While parity remembers (cmp.templates.remembering_parses), a chart's settings are reused for the
+    same value files; a sibling file that differs by one value is another chart's settings."""
+    from cmp import templates
+
+    template = {"templates/cm.yaml": '{{ if hasPrefix "blue" .Values.deploy.target }}x{{ end }}\n'}
+    inferred, not_inferred = tmp_path / "a", tmp_path / "b"
+    inferred.mkdir()
+    not_inferred.mkdir()
+    make_chart(inferred, template, prod="deploy: {target: prd}\n", extra={"values/staging.yaml": "deploy: {target: stg}\n"})
+    make_chart(not_inferred, template, prod="deploy: {target: prd}\n", extra={"values/staging.yaml": "deploy: {target: blu}\n"})
+    with templates.remembering_parses():
+        first = env_conditional.chart_settings(gathered(inferred))
+        assert env_conditional.chart_settings(gathered(inferred)) is first
+        other = env_conditional.chart_settings(gathered(not_inferred))
+        assert ("deploy", "target") in first.inferred and ("deploy", "target") not in other.inferred
+        assert [(f.line, f.severity) for f in findings(inferred)] == [(1, Severity.ERROR)]
+        assert findings(not_inferred) == []
+    for root in (inferred, not_inferred):  # and each is what a fresh computation gives
+        fresh = env_conditional.settings(repo_config.load(root), env_conditional.chart_value_files(gathered(root)))
+        assert env_conditional.chart_settings(gathered(root)) == fresh
