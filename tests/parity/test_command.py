@@ -487,3 +487,32 @@ def test_progress_line_only_on_a_terminal(example_repo: Path):
     assert proc.returncode == 0, proc.stderr
     assert "\r" not in proc.stderr
     assert json.loads(proc.stderr.strip().splitlines()[-1])["event"] == "parity"
+
+
+def test_the_pool_started_before_the_base_tree_gives_the_in_process_report(git_repo: Path, git, cli, monkeypatch):
+    """--render-all --base starts its pool before the base tree is read (runner.start_pool): the
+    report is the one a single process gives, app for app, with base renders read from both trees."""
+    from cmp.parity import runner
+
+    monkeypatch.setattr(runner, "MIN_RENDERS_PER_WORKER", 8)
+    many_apps(git_repo, 9)
+    git(git_repo.parent, "add", ".")
+    git(git_repo.parent, "commit", "-q", "-m", "many apps")
+    branch_with_every_status(git_repo, git)
+
+    def without_timings(report):
+        for app in report["apps"]:
+            app.pop("timings_ms")
+        report.pop("seconds")
+        report.pop("timings_ms")
+        return report
+
+    def workers(result) -> int:
+        return next(json.loads(ln)["workers"] for ln in result.err.splitlines() if '"event": "parity"' in ln)
+
+    argv = ("--repo", str(git_repo), "--base", "main", "--render-all", *CLUSTER)
+    serial_run, serial = parity_json(cli, *argv, "--jobs", "1")
+    pooled_run, pooled = parity_json(cli, *argv, "--jobs", "2")
+    assert (workers(serial_run), workers(pooled_run)) == (1, 2)
+    assert without_timings(pooled) == without_timings(serial)
+    assert {a["status"] for a in serial["apps"]} >= {"changed", "unchanged", "removed", "added", "failed"}
