@@ -193,66 +193,135 @@ def _load_plain(text: str) -> list[Any] | None:
     parser = _CParser(text)
     try:
         return _plain_documents(parser.get_event)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, _NotPlain):
         return None
     finally:
         parser.dispose()
 
 
-def _plain_documents(get_event: Any) -> list[Any] | None:
+class _NotPlain(Exception):
+    """The document needs the node path (an anchor, alias, tag, merge key, repeated or non-string key)."""
+
+
+# One function per container kind, each reading its own events: the nesting is Python's call stack, so
+# an event costs a type test and a store, not pushes and pops on stacks of containers and pending keys
+# (libyaml's events are most of the parse; this loop was a third of it). A scalar is resolved inline in
+# each loop for the same reason.
+
+
+def _plain_documents(get_event: Any) -> list[Any]:
     docs: list[Any] = []
-    stack: list[Any] = []  # open containers, innermost last
-    keys: list[Any] = []  # per open container: the pending key of a mapping (_NO_KEY if none), or a list's marker
-    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-    collection_end = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    skipped = (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
-    words, first_chars = _WORDS, _RESOLVED_FIRST
     while True:
         event = get_event()
         kind = type(event)
-        value: Any
-        if kind is scalar_event:
+        if kind is _SCALAR:
+            docs.append(_plain_scalar(event))
+        elif kind is _MAPPING_START:
+            _plain_collection(event, 0)
+            docs.append(_plain_mapping(get_event, 1))
+        elif kind is _SEQUENCE_START:
+            _plain_collection(event, 0)
+            docs.append(_plain_sequence(get_event, 1))
+        elif kind is yaml.StreamEndEvent:
+            return docs
+        elif kind not in _DOCUMENT_EVENTS:  # an alias
+            raise _NotPlain
+
+
+def _plain_collection(event: Any, depth: int) -> None:
+    if event.anchor is not None or event.tag is not None or depth >= _PLAIN_DEPTH:
+        raise _NotPlain
+
+
+def _plain_scalar(event: Any) -> Any:
+    if event.anchor is not None or event.tag is not None:
+        raise _NotPlain
+    value = event.value
+    if event.implicit[0]:
+        if value in _WORDS or value[:1] in _RESOLVED_FIRST:
+            return go_resolve(value)[1]
+        if value == "<<":  # a merge key, or `<<` as a value: the node path's rules
+            raise _NotPlain
+    return value
+
+
+def _plain_mapping(get_event: Any, depth: int) -> dict[str, Any]:
+    """The mapping whose start event was read, up to and with its end event; `depth`: open containers."""
+    data: dict[str, Any] = {}
+    words, first_chars = _WORDS, _RESOLVED_FIRST
+    while True:
+        event = get_event()
+        if type(event) is not _SCALAR:
+            if type(event) is _MAPPING_END:
+                return data
+            raise _NotPlain  # a mapping or list as a key, or an alias
+        if event.anchor is not None or event.tag is not None:
+            raise _NotPlain
+        key = event.value
+        if event.implicit[0]:
+            if key in words or key[:1] in first_chars:
+                key = go_resolve(key)[1]
+                if type(key) is not str:
+                    raise _NotPlain
+            elif key == "<<":
+                raise _NotPlain
+        if key in data:
+            raise _NotPlain
+        event = get_event()
+        kind = type(event)
+        if kind is _SCALAR:
             if event.anchor is not None or event.tag is not None:
-                return None
+                raise _NotPlain
             value = event.value
             if event.implicit[0]:
                 if value in words or value[:1] in first_chars:
                     value = go_resolve(value)[1]
-                elif value == "<<":  # a merge key, or `<<` as a value: the node path's rules
-                    return None
-        elif kind is mapping_start or kind is sequence_start:
-            if event.anchor is not None or event.tag is not None or len(stack) >= _PLAIN_DEPTH:
-                return None
-            if stack and keys[-1] is _NO_KEY:  # a mapping or list as a map key
-                return None
-            stack.append({} if kind is mapping_start else [])
-            keys.append(_NO_KEY if kind is mapping_start else _IN_LIST)
-            continue
-        elif kind in collection_end:
-            value = stack.pop()
-            keys.pop()
-        elif kind in skipped:
-            continue
-        elif kind is yaml.StreamEndEvent:
-            return docs
-        else:  # an alias
-            return None
-        if not stack:
-            docs.append(value)
-            continue
-        pending = keys[-1]
-        if pending is _IN_LIST:
-            stack[-1].append(value)
-        elif pending is _NO_KEY:
-            if type(value) is not str or value in stack[-1]:
-                return None
-            keys[-1] = value
+                elif value == "<<":
+                    raise _NotPlain
+            data[key] = value
+        elif kind is _MAPPING_START:
+            _plain_collection(event, depth)
+            data[key] = _plain_mapping(get_event, depth + 1)
+        elif kind is _SEQUENCE_START:
+            _plain_collection(event, depth)
+            data[key] = _plain_sequence(get_event, depth + 1)
         else:
-            stack[-1][pending] = value
-            keys[-1] = _NO_KEY
+            raise _NotPlain
 
 
-_NO_KEY, _IN_LIST = object(), object()
+def _plain_sequence(get_event: Any, depth: int) -> list[Any]:
+    """The list whose start event was read, up to and with its end event; `depth`: open containers."""
+    items: list[Any] = []
+    append = items.append
+    words, first_chars = _WORDS, _RESOLVED_FIRST
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is _SCALAR:
+            if event.anchor is not None or event.tag is not None:
+                raise _NotPlain
+            value = event.value
+            if event.implicit[0]:
+                if value in words or value[:1] in first_chars:
+                    value = go_resolve(value)[1]
+                elif value == "<<":
+                    raise _NotPlain
+            append(value)
+        elif kind is _MAPPING_START:
+            _plain_collection(event, depth)
+            append(_plain_mapping(get_event, depth + 1))
+        elif kind is _SEQUENCE_END:
+            return items
+        elif kind is _SEQUENCE_START:
+            _plain_collection(event, depth)
+            append(_plain_sequence(get_event, depth + 1))
+        else:
+            raise _NotPlain
+
+
+_SCALAR, _MAPPING_START, _SEQUENCE_START = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MAPPING_END, _SEQUENCE_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
+_DOCUMENT_EVENTS = (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
 
 
 def _anchor_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> InputError:
