@@ -45,7 +45,7 @@ from cmp import redact
 from cmp.findings import Finding, Severity
 from cmp.pipeline.manifests import Manifest, signature
 from cmp.secrets.locate import line_of
-from cmp.secrets.scan import Hit, scan_object, scan_text, scan_values
+from cmp.secrets.scan import Hit, scan_object, scan_objects, scan_text, scan_values
 
 if TYPE_CHECKING:  # the repository's files are read when a repo is checked, not by every render
     from cmp.config import RepoConfig
@@ -64,8 +64,12 @@ def check_inputs(inputs: Inputs) -> Iterator[Finding]:
 
 
 def check_output(inputs: Inputs, manifests: list[Manifest]) -> Iterator[Finding]:
-    for manifest in manifests:
-        yield from manifest_findings(manifest)
+    """manifest_findings of each manifest, every object of the render scanned in one batch."""
+    scanned = [(manifest, index, obj) for manifest in manifests for index, obj in enumerate(manifest.objects())]
+    hits = scan_objects([obj for _, _, obj in scanned])
+    for (manifest, index, obj), found in zip(scanned, hits):
+        if found:
+            yield from _object_findings(manifest, index, obj, found)
 
 
 def check_repo(repo_root: Path, config: RepoConfig) -> Iterator[Finding]:
@@ -98,13 +102,18 @@ def text_findings(shown: str, text: str) -> Iterator[Finding]:
 
 
 def manifest_findings(manifest: Manifest) -> Iterator[Finding]:
-    listed = manifest.kind.endswith("List") and isinstance(manifest.obj.get("items"), list)
     for index, obj in enumerate(manifest.objects()):
         found = scan_object(obj)
         if found:
-            prefix: tuple[str | int, ...] = ("items", index) if listed else ()
-            hits = [Hit((*prefix, *h.path), h.label, h.fingerprint, h.line) for h in found]
-            yield from _findings(manifest.source, hits, named(obj) + " ", lambda hit: 0)
+            yield from _object_findings(manifest, index, obj, found)
+
+
+def _object_findings(manifest: Manifest, index: int, obj: dict[str, Any], found: list[Hit]) -> Iterator[Finding]:
+    """The hits in `obj`, the `index`th object of `manifest` (an item of a `List`, or the manifest's own)."""
+    listed = manifest.kind.endswith("List") and isinstance(manifest.obj.get("items"), list)
+    prefix: tuple[str | int, ...] = ("items", index) if listed else ()
+    hits = [Hit((*prefix, *h.path), h.label, h.fingerprint, h.line) for h in found]
+    yield from _findings(manifest.source, hits, named(obj) + " ", lambda hit: 0)
 
 
 def document_findings(shown: str, doc: files.Document) -> Iterator[Finding]:

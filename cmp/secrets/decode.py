@@ -32,7 +32,8 @@ def as_text(data: bytes) -> str | None:
 
 def maybe_base64(value: str) -> str | None:
     """The decoded text of a string that is plausibly base64 of text, else None. Cheap for non-candidates."""
-    if len(value) < MIN_ENCODED or len(value) % 4 or value.islower() or not _STANDARD.fullmatch(value):
+    # The pattern first: it stops at the first character base64 has not (a space, a dash), islower reads all.
+    if len(value) < MIN_ENCODED or len(value) % 4 or not _STANDARD.fullmatch(value) or value.islower():
         return None
     data = base64_bytes(value)
     return as_text(data) if data else None

@@ -1,15 +1,16 @@
 """Walk a values tree, a Kubernetes object or a text file and report every secret as a Hit.
 
 Per leaf, the key name is judged at once (cached). Every string long enough to hold a credential
-is then joined into one text per tree, and two C-speed passes over it find where credential
-anchors and sensitive words are; only those strings get the full patterns and the embedded
-`key=value` search. So a 2 MB render costs one walk plus a few regex passes.
+is then joined into one text (per tree, or per render: scan_objects), and C-speed passes over it
+find where credential anchors, catalog keywords and sensitive words are; only those strings get the
+full patterns and the embedded `key=value` search. So a 2 MB render costs one walk plus a few passes.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -45,15 +46,40 @@ class Hit(NamedTuple):
 def scan_values(data: Any) -> list[Hit]:
     """A values file (or any YAML document that is not a Kubernetes object)."""
     walk = _Walk()
-    walk.node(data, ())
-    return walk.finish()
+    walk.node(data)
+    _batch([walk])
+    return _dedupe(walk.hits)
 
 
 def scan_object(obj: dict[str, Any]) -> list[Hit]:
     """A Kubernetes object: Secret payloads are findings themselves; ESO references are skipped."""
-    walk = _Walk()
-    walk.node(_without_references(obj), ())
-    return walk.finish()
+    return scan_objects([obj])[0]
+
+
+def scan_objects(objs: list[dict[str, Any]]) -> list[list[Hit]]:
+    """scan_object of each object (the same hits), the strings of many judged in one batch: a render's
+    thousand small objects cost a few joins and passes of each search, not a thousand. A batch ends
+    at _BATCH_STRINGS strings, so what is held for it stays small (and young, for the collector)."""
+    found: list[list[Hit]] = []
+    walks: list[_Walk] = []
+    held = 0
+    for obj in objs:
+        walk = _Walk()
+        walk.node(_without_references(obj))
+        walks.append(walk)
+        held += len(walk.strings)
+        if held >= _BATCH_STRINGS:
+            found += _judged(walks)
+            walks, held = [], 0
+    return found + _judged(walks)
+
+
+_BATCH_STRINGS = 512
+
+
+def _judged(walks: list[_Walk]) -> list[list[Hit]]:
+    _batch(walks)
+    return [_dedupe(walk.hits) for walk in walks]
 
 
 def scan_text(text: str) -> list[Hit]:
@@ -79,75 +105,136 @@ def _without_references(obj: dict[str, Any]) -> dict[str, Any]:
     return {**obj, "spec": spec}
 
 
+# A string for the batch stage: (the path of its parent, its key or index there, the name it is judged
+# under, the value). The path is built only for a string that is looked into: most never are.
+_Entry = tuple[Path, "str | int | None", str, str]
+_MIN_LENGTH = detectors.MIN_LENGTH
+
+
 class _Walk:
     def __init__(self) -> None:
         self.hits: list[Hit] = []
-        self.strings: list[tuple[Path, str, str]] = []  # (path, name, value) for the batch stage
+        self.strings: list[_Entry] = []
 
-    def node(self, value: Any, path: Path) -> None:
+    def node(self, value: Any) -> None:
+        """The root of a document."""
         if isinstance(value, dict):
-            self.mapping(value, path)
+            self.mapping(value, ())
         elif isinstance(value, list):
-            self.sequence(value, path)
-        elif isinstance(value, str) and len(value) >= detectors.MIN_LENGTH:
-            self.strings.append((path, "", value))
+            self.sequence(value, ())
+        elif isinstance(value, str) and len(value) >= _MIN_LENGTH:
+            self.strings.append(((), None, "", value))
 
     def mapping(self, value: dict[Any, Any], path: Path) -> None:
         if value.get("kind") == "Secret" and "apiVersion" in value:
             self.hits.extend(secret_payload(value, path))
             value = {k: v for k, v in value.items() if k not in ("data", "stringData")}
         paired = _pair_name(value) if "value" in value else ""
+        strings = self.strings
         for key, child in value.items():
             key = key if isinstance(key, str) else str(key)
-            if isinstance(child, (dict, list)):
-                self.node(child, (*path, key))
+            if isinstance(child, dict):
+                self.mapping(child, (*path, key))
+                continue
+            if isinstance(child, list):
+                self.sequence(child, (*path, key))
                 continue
             name = paired if paired and key == "value" else key
             if key == "secretKey" and "secretName" in value and isinstance(child, str) and is_identifier(child):
                 pass  # `{secretName: vault-license, secretKey: license}`: which key of that Secret, no secret
             elif classify(name) is not _NONE:
                 self.judge(name, child, (*path, key), f"sensitive name {name!r}")
-            if isinstance(child, str) and len(child) >= detectors.MIN_LENGTH:
-                self.strings.append(((*path, key), name, child))
+            if isinstance(child, str) and len(child) >= _MIN_LENGTH:
+                strings.append((path, key, name, child))
 
     def sequence(self, value: list[Any], path: Path) -> None:
+        strings = self.strings
         for i, item in enumerate(value):
-            self.node(item, (*path, i))
-            if isinstance(item, str) and item.startswith("-") and "=" not in item and i + 1 < len(value):
-                # `args: ["--password", "hunter2"]`; the `--password=hunter2` form is an embedded pair.
-                flag, following = item.lstrip("-"), value[i + 1]
-                if isinstance(following, str) and not following.startswith("-") and classify(flag) is not _NONE:
-                    self.judge(flag, following, (*path, i + 1), f"flag '--{flag}'")
+            if isinstance(item, dict):
+                self.mapping(item, (*path, i))
+            elif isinstance(item, list):
+                self.sequence(item, (*path, i))
+            elif isinstance(item, str):
+                if len(item) >= _MIN_LENGTH:
+                    strings.append((path, i, "", item))
+                if item.startswith("-") and "=" not in item and i + 1 < len(value):
+                    # `args: ["--password", "hunter2"]`; the `--password=hunter2` form is an embedded pair.
+                    flag, following = item.lstrip("-"), value[i + 1]
+                    if isinstance(following, str) and not following.startswith("-") and classify(flag) is not _NONE:
+                        self.judge(flag, following, (*path, i + 1), f"flag '--{flag}'")
 
     def judge(self, name: str, value: Any, path: Path, where: str) -> None:
         hit = judged(name, value, path, where)
         if hit is not None:
             self.hits.append(Hit(hit.path, hit.label, hit.fingerprint, 0, by_name=True))
 
-    def finish(self) -> list[Hit]:
-        if self.strings:
-            self.batch()
-        return _dedupe(self.hits)
 
-    def batch(self) -> None:
-        joined = _SEPARATOR.join(s for _, _, s in self.strings)
-        starts = [0]
-        for _, _, value in self.strings:
-            starts.append(starts[-1] + len(value) + 1)
-        lowered = embedded.lower(joined)
-        anchored = _owners(detectors.ANCHORS, joined, starts) | _keyword_owners(lowered, starts)
-        sensitive = _owners(embedded.SENSITIVE, lowered, starts)
-        registry = '"auth' in joined
-        for index, (path, name, value) in enumerate(self.strings):
-            if registry and '"auth' in value and _found(self.hits, _registry_hits(value, path, "")):
-                continue  # its password and auth fields are one credential: one finding
-            if index in anchored:
-                self.hits.extend(_pattern_hits(value, path, lowered=lowered[starts[index]:starts[index + 1] - 1]))
-            if index in sensitive and name not in _NO_EMBEDDED and _has_separator(value):
-                self.hits.extend(_pair_hits(value, path))
-            decoded = decode.maybe_base64(value)
-            if decoded is not None:
-                self.hits.extend(_text_hits(decoded, path, decoded=True))
+# Between two walks' strings in a batch: a string of its own, so each walk's strings are joined and
+# searched exactly as they would be alone. No credential anchor, sensitive word or catalog keyword
+# holds or starts at a newline, and none spans `\x00\n\x00` (`api.?key` spans one `\x00`, as it does
+# between two strings of one walk).
+_BETWEEN_WALKS = "\n"
+
+
+def _batch(walks: list[_Walk]) -> None:
+    """The strings of every walk joined into one text, two C-speed passes over it to find where
+    credential anchors and sensitive words are; only those strings get the full patterns and the
+    embedded `key=value` search, and strings shaped like base64 are decoded and looked into. Each
+    walk's hits are appended in the order of its strings, as if it were batched alone."""
+    texts: list[str] = []
+    entries: list[tuple[_Walk, _Entry] | None] = []
+    segments: list[tuple[int, int]] = []  # each walk's strings: (first index, index after the last)
+    for walk in walks:
+        if not walk.strings:
+            continue
+        if texts:
+            texts.append(_BETWEEN_WALKS)
+            entries.append(None)
+        first = len(texts)
+        texts.extend(value for _, _, _, value in walk.strings)
+        entries.extend((walk, entry) for entry in walk.strings)
+        segments.append((first, len(texts)))
+    if not texts:
+        return
+    joined = _SEPARATOR.join(texts)
+    starts = [0, *accumulate(len(text) + 1 for text in texts)]
+    lowered = _lowered(joined, texts, segments)
+    # Which strings hold a credential anchor, which a catalog keyword: the full patterns run only
+    # there, and only the families that can match (a URL's `://` needs no catalog pass of its own).
+    anchors, keywords = _owners(detectors.ANCHORS, joined, starts), _keyword_owners(lowered, starts)
+    anchored = anchors | keywords
+    sensitive = _owners(embedded.SENSITIVE, lowered, starts)
+    registry = '"auth' in joined
+    for index in range(len(texts)):
+        value = texts[index]
+        long_enough = len(value) >= decode.MIN_ENCODED and not len(value) % 4  # else maybe_base64 says None
+        if not (long_enough or index in anchored or index in sensitive or (registry and '"auth' in value)):
+            continue
+        found = entries[index]
+        if found is None:
+            continue
+        walk, (parent, last, name, _) = found
+        path = parent if last is None else (*parent, last)
+        if registry and '"auth' in value and _found(walk.hits, _registry_hits(value, path, "")):
+            continue  # its password and auth fields are one credential: one finding
+        if index in anchored:
+            walk.hits.extend(_pattern_hits(value, path, lowered=lowered[starts[index]:starts[index + 1] - 1],
+                                           hand_kept=index in anchors, catalog=index in keywords))
+        if index in sensitive and name not in _NO_EMBEDDED and _has_separator(value):
+            walk.hits.extend(_pair_hits(value, path))
+        decoded = decode.maybe_base64(value) if long_enough else None
+        if decoded is not None:
+            walk.hits.extend(_text_hits(decoded, path, decoded=True))
+
+
+def _lowered(joined: str, texts: list[str], segments: list[tuple[int, int]]) -> str:
+    """`joined` lowercased as each walk's strings are when batched alone (embedded.lower of their join:
+    a walk holding a character that lowercases to two, such as İ, is lowered ASCII only)."""
+    lowered = joined.lower()
+    if len(lowered) == len(joined):
+        return lowered  # every walk's text keeps its length too, and its lowering is this slice of it
+    between = _SEPARATOR + _BETWEEN_WALKS + _SEPARATOR
+    return between.join(embedded.lower(_SEPARATOR.join(texts[first:end])) for first, end in segments)
 
 
 def _has_separator(value: str) -> bool:
@@ -231,9 +318,9 @@ def judged(name: str, value: Any, path: Path, where: str, line: int = 0) -> Hit 
     return None if text is None else Hit(path, f"{how} under {where}", fingerprint(text), line)
 
 
-def _pattern_hits(value: str, path: Path, suffix: str = "", numbered: bool = True, lowered: str | None = None
-                  ) -> Iterator[Hit]:
-    for match in detectors.find(value, lowered):
+def _pattern_hits(value: str, path: Path, suffix: str = "", numbered: bool = True, lowered: str | None = None,
+                  *, hand_kept: bool = True, catalog: bool = True) -> Iterator[Hit]:
+    for match in detectors.find(value, lowered, hand_kept=hand_kept, catalog=catalog):
         line = value.count("\n", 0, match.offset) + 1 if numbered and "\n" in value else 0
         yield Hit(path, match.label + suffix, fingerprint(match.secret), line)
 
@@ -271,6 +358,8 @@ def _text_hits(text: str, path: Path, *, decoded: bool = False, whole_file: bool
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     """One hit per (path, fingerprint, line); a credential pattern's label beats the name-based one."""
+    if not hits:
+        return []
     precise = {hit.path for hit in hits if not hit.by_name}
     best: dict[tuple[Path, str, int], Hit] = {}
     for hit in hits:

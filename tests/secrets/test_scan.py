@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cmp.secrets.scan import Hit, scan_object, scan_text, scan_values
+from cmp.secrets.scan import Hit, scan_object, scan_objects, scan_text, scan_values
 
 
 def b64(text: str) -> str:
@@ -105,6 +105,22 @@ def test_any_tree_scans_without_raising(tree: object):
 @given(st.text(max_size=400))
 def test_any_text_scans_without_raising(text: str):
     scan_text(text)
+
+
+# Pieces that meet at the edges of strings: `api` + `key` (the sensitive-word search spans one \x00
+# between two strings of one object), characters that lowercase longer (İ) or by context (Σ), the
+# separators themselves, credential anchors, catalog keywords, pairs, base64 and registry configs.
+_EDGES = st.lists(st.sampled_from(["api", "key", "Key=", "İ", "Σ", "a", "\x00", "\n", " ", "=", "password=",
+                                   "hunter22x", "ghp_", "nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc", "AKIAPTGZ6JFEBZSDOXRL",
+                                   "\u212a", "to\u212aen=", "token", ": ", '"auth', b64("password=hunter22"), "-----BEGIN", "_"]),
+                  max_size=12).map("".join)
+_OBJECTS = st.lists(st.dictionaries(st.sampled_from(["apiVersion", "kind", "data", "value", "name", "note", "x"]),
+                                    st.one_of(_EDGES, st.lists(_EDGES, max_size=3)), max_size=5), max_size=6)
+
+
+@given(_OBJECTS)
+def test_objects_scanned_together_hit_what_each_scanned_alone_hits(objects: list[dict[str, object]]):
+    assert scan_objects(objects) == [scan_object(obj) for obj in objects]
 
 
 DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "webapp-frontend"},

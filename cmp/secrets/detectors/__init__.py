@@ -68,13 +68,17 @@ class Match(NamedTuple):
     offset: int  # where the match starts in the scanned text
 
 
-def find(text: str, lowered: str | None = None) -> Iterator[Match]:
+def find(text: str, lowered: str | None = None, *, hand_kept: bool = True, catalog: bool = True) -> Iterator[Match]:
     """Every credential in `text`: the hand-kept families' (leftmost first; matches an `extract`
-    rejects are skipped), then the maintained catalog's that none of those already covers."""
+    rejects are skipped), then the maintained catalog's that none of those already covers.
+    `hand_kept=False`: the caller knows ANCHORS finds nothing in `text`; `catalog=False`: the caller
+    knows `lowered` holds no catalog keyword (each search would find nothing, at the cost of a pass)."""
     if len(text) < MIN_LENGTH:
         return
-    found = list(_hand_kept(text))
+    found = list(_hand_kept(text)) if hand_kept else []
     yield from found
+    if not catalog:
+        return
     for label, secret, offset in maintained.find(text, lowered if lowered is not None else lower(text)):
         if not any(secret in m.secret or m.secret in secret for m in found):
             yield Match(label, secret, offset)
