@@ -1,7 +1,7 @@
 """The output side of one render, in process: what the pipeline does with Helm's text, stage by stage.
 
     python bench/output_stages.py [--rounds 9] [--only NAME] [--profile] [--realcharts DIR] [--argo-helm GITDIR]
-    python bench/output_stages.py --ab /work/main,. [--rounds 9] ...
+    python bench/output_stages.py --ab /work/main,. [--rounds 9] [--instructions] ...
 
 Each chart of bench/generate_vs_helm.py (4000 ConfigMaps of 10 keys, 400 ConfigMaps of one 5 KB
 string, argo-cd, kube-prometheus-stack when its corpus is present; env `dev`) is rendered by Helm
@@ -15,15 +15,17 @@ which a loaded machine disturbs less than wall time) is printed, in ms:
 The last columns are the digests of the stream and of the findings. `--ab TREE,TREE` compares trees:
 Helm renders each chart once (with this tree), then each round runs one process per tree, interleaved,
 that times the stages on that output with the tree's own code (3 runs each); the table has each
-stage's minimum over all rounds, and whether the digests agree. `--profile` prints a cProfile of all
-the output stages of each chart instead (cumulative, top 40).
+stage's minimum over all rounds, and whether the digests agree. With `--instructions` each tree's
+output side runs once, cold (first use of every pattern included, as in a render), under
+`valgrind --tool=callgrind`, and the table has its instruction count: the count of a process that runs
+it minus one that stops just before (load-independent). `--profile` prints a cProfile of all the
+output stages of each chart instead (cumulative, top 40).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
 import json
 import os
 import pstats
@@ -92,6 +94,8 @@ def output_side(gathered: inputs.Inputs, templates: dict[str, str], crds: list[d
 
 
 def _digest(findings: list[Any]) -> str:
+    import hashlib  # here: emit.digest takes OpenSSL's SHA-256 when hashlib is loaded already
+
     return "sha256:" + hashlib.sha256(repr(sorted(findings)).encode()).hexdigest()[:16]
 
 
@@ -109,13 +113,39 @@ def stages(rounds: int, gathered: inputs.Inputs, templates: dict[str, str],
     return {"ms": times, "stream": stream, "findings": findings, "documents": len(objects)}
 
 
-def child(spec: Path, rounds: int) -> None:
-    """--child: time the stages of every chart in `spec` with this process's tree; JSON on stdout."""
+def child(spec: Path, rounds: int, once: str | None, skip: bool) -> None:
+    """--child: time the stages of every chart in `spec` with this process's tree; JSON on stdout.
+    `once`: only that chart, its output side run once (or not at all: `skip`), for an instruction count."""
     found = {}
     for label, (repo, chart, output) in json.loads(spec.read_text()).items():
+        if once is not None and label != once:
+            continue
         templates, crds = json.loads(Path(output).read_text())
-        found[label] = stages(rounds, gather(Path(repo), Path(chart)), templates, crds)
+        gathered = gather(Path(repo), Path(chart))
+        if once is None:
+            found[label] = stages(rounds, gathered, templates, crds)
+        elif not skip:
+            found[label] = output_side(gathered, templates, crds)
     print(json.dumps(found))
+
+
+def instructions(trees: list[str], spec: Path) -> None:
+    print("instructions of the output side, run once, cold (callgrind; millions)")
+    for label in json.loads(spec.read_text()):
+        cells = []
+        for tree in trees:
+            counts = [_callgrind(tree, spec, label, skip) for skip in (False, True)]
+            cells.append(f"{tree} {(counts[0] - counts[1]) / 1e6:,.0f}")
+        print(f"  {label:34} " + " | ".join(cells), flush=True)
+
+
+def _callgrind(tree: str, spec: Path, label: str, skip: bool) -> int:
+    env = {**os.environ, "GITOPS_CMP_TREE": str(Path(tree).resolve()), "PYTHONPATH": str(Path(tree).resolve())}
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PYTHON, __file__,
+            "--child", str(spec), "--once", label, *(["--skip"] if skip else [])]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    collected = [line for line in done.stderr.splitlines() if "Collected :" in line]
+    return int(collected[-1].rsplit(":", 1)[1])
 
 
 def ab(trees: list[str], spec: Path, rounds: int) -> None:
@@ -145,13 +175,16 @@ def main() -> None:
     parser.add_argument("--only", action="append")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--ab", help="comma-separated trees to compare")
+    parser.add_argument("--instructions", action="store_true", help="with --ab: callgrind counts, not CPU time")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--once", help=argparse.SUPPRESS)
+    parser.add_argument("--skip", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--argo-helm", type=Path, default=Path(os.environ.get("GITOPS_CMP_ARGO_HELM", ARGO_HELM)))
     parser.add_argument("--realcharts", type=Path, default=Path(os.environ.get("GITOPS_CMP_REALCHARTS", "")
                                                                 or ROOT / "tests" / "realcharts" / "charts"))
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.rounds)
+        child(args.child, args.rounds, args.once, args.skip)
         return
     scratch = tempdir()
     repo = scratch / "gitops-repo"
@@ -179,7 +212,10 @@ def main() -> None:
                   flush=True)
     if args.ab:
         (scratch / "spec.json").write_text(json.dumps(spec))
-        ab(args.ab.split(","), scratch / "spec.json", args.rounds)
+        if args.instructions:
+            instructions(args.ab.split(","), scratch / "spec.json")
+        else:
+            ab(args.ab.split(","), scratch / "spec.json", args.rounds)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -112,6 +113,32 @@ def test_stream_is_helm_template_format_and_deterministic():
 def test_signature_names_a_resource():
     obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "prod"}}
     assert manifests.signature(obj) == "apps/v1/Deployment prod/web"
+
+
+def test_digest_of_a_large_stream_is_its_sha256_too():
+    text = "x" * emit.OPENSSL_FROM + "é"
+    assert emit.digest(text) == "sha256:" + __import__("hashlib").sha256(text.encode()).hexdigest()[:16]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**64, max_value=2**64) | st.floats(allow_nan=False,
+                                                                                           allow_infinity=False)
+    | st.text(), lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _JSON, max_size=5))
+def test_a_document_is_json_dumps_of_its_object(obj):
+    manifest = manifests.Manifest("c/templates/x.yaml", 0, "", obj)
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, check_circular=False)
+    assert emit.stream([manifest]) == f"---\n# Source: c/templates/x.yaml\n{emit.document(manifest)}\n"
+    assert emit.document(manifest) == re.sub(emit._NOT_YAML, lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def test_a_float_json_cannot_write_is_refused():
+    with pytest.raises(RenderError, match="inf or .nan"):
+        emit.stream([manifests.Manifest("c/templates/x.yaml", 0, "", {"a": float("inf")})])
 
 
 def test_digest_does_not_load_openssl():
