@@ -60,9 +60,10 @@ class Manifest(NamedTuple):
 
     def sort_key(self) -> tuple[int, int, str, str, int]:
         # `helm template` order: CRDs from crds/, then manifests, then hooks; by install order within.
-        rank = _RANK.get(self.kind, len(INSTALL_ORDER))
+        kind = self.kind
+        rank = _RANK.get(kind, len(INSTALL_ORDER))
         group = 0 if self.is_crd_file else 2 if self.is_hook else 1
-        return (group, rank, self.kind if rank == len(INSTALL_ORDER) else "", self.source, self.doc_index)
+        return (group, rank, kind if rank == len(INSTALL_ORDER) else "", self.source, self.doc_index)
 
 
 def signature(obj: dict[str, Any]) -> str:
@@ -111,11 +112,12 @@ def _skip_space(text: str, i: int) -> int:
 
 
 def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Manifest]:
-    for index, piece in enumerate(d for d in split_documents(text) if d.strip()):
+    for index, piece in enumerate(d for d in split_documents(text) if d and not d.isspace()):  # d.strip()
         # Each document as it stands in `helm template`'s stream, which Argo CD parses: trimmed
         # (releaseutil.SplitManifests, strings.TrimSpace) and followed by a newline. Parsed without
         # that newline, a block scalar ending the document would lose its final line break.
-        doc = piece.strip(GO_SPACE) + "\n"
+        trimmed = piece.strip(GO_SPACE)
+        doc = trimmed + "\n"
         duplicates: list[yamlio.Duplicate] = []
         try:
             parsed = yamlio.load_all(doc, source, duplicates)
@@ -128,7 +130,7 @@ def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Mani
             continue  # comments only: Argo CD skips it too
         obj = parsed[0]
         check_object(obj, source, index)
-        yield Manifest(source, index, doc.strip("\n"), obj, is_crd_file, tuple(duplicates))
+        yield Manifest(source, index, trimmed, obj, is_crd_file, tuple(duplicates))  # GO_SPACE holds \n
 
 
 def check_object(obj: Any, source: str, index: int) -> None:
