@@ -203,7 +203,10 @@ def _batch(walks: list[_Walk]) -> None:
     # there, and only the families that can match (a URL's `://` needs no catalog pass of its own).
     anchors, keywords = _owners(detectors.ANCHORS, joined, starts), _keyword_owners(lowered, starts)
     anchored = anchors | keywords
-    sensitive = _owners(embedded.SENSITIVE, lowered, starts)
+    # A sensitive word matters only in a string with a separator (_has_separator): when no string has
+    # one (a render of names and identifiers), that pass would be for nothing.
+    separated = "=" in joined or ":" in joined or " " in joined or joined.count("\n") > len(segments) - 1
+    sensitive = _owners(embedded.SENSITIVE, lowered, starts) if separated else set()
     registry = '"auth' in joined
     for index in range(len(texts)):
         value = texts[index]
