@@ -132,13 +132,15 @@ class _Walk:
         paired = _pair_name(value) if "value" in value else ""
         strings = self.strings
         for key, child in value.items():
-            key = key if isinstance(key, str) else str(key)
-            if isinstance(child, dict):
-                self.mapping(child, (*path, key))
-                continue
-            if isinstance(child, list):
-                self.sequence(child, (*path, key))
-                continue
+            if type(key) is not str and not isinstance(key, str):  # the type test first: the usual case
+                key = str(key)
+            if type(child) is not str:
+                if isinstance(child, dict):
+                    self.mapping(child, (*path, key))
+                    continue
+                if isinstance(child, list):
+                    self.sequence(child, (*path, key))
+                    continue
             name = paired if paired and key == "value" else key
             if key == "secretKey" and "secretName" in value and isinstance(child, str) and is_identifier(child):
                 pass  # `{secretName: vault-license, secretKey: license}`: which key of that Secret, no secret
