@@ -140,9 +140,13 @@ def instructions(trees: list[str], spec: Path) -> None:
 
 
 def _callgrind(tree: str, spec: Path, label: str, skip: bool) -> int:
-    env = {**os.environ, "GITOPS_CMP_TREE": str(Path(tree).resolve()), "PYTHONPATH": str(Path(tree).resolve())}
-    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PYTHON, __file__,
-            "--child", str(spec), "--once", label, *(["--skip"] if skip else [])]
+    # With bytecode, as an install has it: a module compiled from source in one run and not the other
+    # (one imported on first use) would count its compilation. A first run outside callgrind writes it.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(GITOPS_CMP_TREE=str(Path(tree).resolve()), PYTHONPATH=str(Path(tree).resolve()))
+    argv = [PYTHON, __file__, "--child", str(spec), "--once", label, *(["--skip"] if skip else [])]
+    subprocess.run(argv, env=env, capture_output=True, check=True)
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
     collected = [line for line in done.stderr.splitlines() if "Collected :" in line]
     return int(collected[-1].rsplit(":", 1)[1])
