@@ -318,7 +318,10 @@ def _render(conn: Any, argv: list[str], environ: dict[str, str], out_encoding: t
         sys.stderr.flush()
     except OSError:
         return code
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the result is being handed over
+    # The result is handed over, and what follows is the memo's housekeeping: the client closing the
+    # connection must not stop it (client_gone's SIGTERM would reach a thread that does not block it).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         socket.send_fds(conn, [client.RESULT.pack(b"R", int(code))], [out, err])
     except OSError:

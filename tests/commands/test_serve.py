@@ -406,3 +406,18 @@ def test_the_memo_is_private_and_a_starting_worker_empties_it(tmp_path: Path, ex
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def test_a_large_chart_is_kept_although_its_client_has_gone_before_the_keeping_ends(worker: Worker, tmp_path: Path):
+    # The client closes the connection as soon as it has the answer; the child's watch on that
+    # connection once stopped the memo's housekeeping with SIGTERM, so only tiny charts were kept.
+    chart = write_chart(tmp_path / "repo", template="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c0}\n"
+                        "data: {a: {{ .Values.a | quote }}}\n", values="a: x\n")
+    for i in range(1, 300):
+        (chart / "templates" / f"cm{i}.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"
+            "data: {" + ", ".join(f"k{j}: {{{{ .Values.a | upper | quote }}}}" for j in range(20)) + "}\n")
+    worker.ready()
+    results: list[subprocess.CompletedProcess[str]] = []
+    assert wait_until(lambda: '"memo": "hit"' in results_append(results, worker.generate(chart, "app-prod", "prod")), 120)
+    assert results[-1].stdout == worker.generate(chart, "app-prod", "prod", GITOPS_CMP_WORKER="off").stdout
