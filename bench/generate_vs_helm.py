@@ -17,7 +17,9 @@ With `--worker` the table gets two columns for generate through a resident `gito
 "new inputs" through a worker that keeps nothing (`--memo-bytes 0`: every request renders, as for
 a chart or values changed by the commit), and "same inputs" through one that keeps judged renders
 (the default: the app's files are those of a render it answered before, as for every app a commit
-elsewhere in the monorepo did not touch; two renders before the timed rounds fill it).
+elsewhere in the monorepo did not touch; two renders before the timed rounds fill it), and "values
+changed" through that same worker with a new value in the env's values file each round (a commit
+that changes only values: the result is rendered, the chart's parsed templates are reused).
 
     python bench/generate_vs_helm.py [--rounds 11] [--worker] [--only NAME]
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import shutil
 import statistics
@@ -190,6 +193,7 @@ def main() -> None:
                 # the pause keeps that load out of the measurement that follows.
                 commands["worker"] = lambda: paused(measure(gen_argv, chart, wenv)[0])
                 commands["kept"] = lambda: paused(measure(gen_argv, chart, kenv)[0])
+                commands["values"] = lambda: paused(values_changed(values[0], lambda: measure(gen_argv, chart, kenv)[0]))
                 for _ in range(2):  # what the kept one answers from (charts that may call `now` and
                     measure(gen_argv, chart, kenv)  # the like are kept once two renders agree)
             out_gen = measure(gen_argv, chart, {**genv, "GITOPS_CMP_WORKER": "off"})[1]
@@ -207,7 +211,8 @@ def main() -> None:
                    f"{med['generate'] / med['helm']:.2f}x"]
             if server:
                 row += [f"{med['worker']:.0f} ms", f"{med['worker'] / med['helm']:.2f}x",
-                        f"{med['kept']:.0f} ms", f"{med['kept'] / med['helm']:.2f}x"]
+                        f"{med['kept']:.0f} ms", f"{med['kept'] / med['helm']:.2f}x",
+                        f"{med['values']:.0f} ms", f"{med['values'] / med['helm']:.2f}x"]
             rows.append(row)
             print(" | ".join(row), file=sys.stderr)
     finally:
@@ -217,7 +222,7 @@ def main() -> None:
                 worker[0].wait(10)
     headers = ["chart", "helm output", "objects gen/helm", "generate", "helm template", "ratio"]
     if server:
-        headers += ["worker, new inputs", "ratio", "worker, same inputs", "ratio"]
+        headers += ["worker, new inputs", "ratio", "worker, same inputs", "ratio", "worker, values changed", "ratio"]
     load = os.getloadavg()
     print(f"\ngenerate vs `helm template` ({helm}), median of {args.rounds} interleaved runs; {machine()};"
           f" load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
@@ -227,6 +232,25 @@ def main() -> None:
                      " render and every check: the same work")
     for note in notes:
         print(f"\n{note}")
+
+
+ROUND = [0]
+
+
+def values_changed(values_file: Path, command: Callable[[], float]) -> float:
+    """`command` with one new value in the env's values file (then the file as it was): a commit
+    that changes only values, of a chart the worker rendered before."""
+    import yaml
+
+    original = values_file.read_bytes()
+    ROUND[0] += 1
+    values = yaml.safe_load(original) or {}
+    values["benchRound"] = ROUND[0]
+    values_file.write_text(json.dumps(values))  # JSON is YAML
+    try:
+        return command()
+    finally:
+        values_file.write_bytes(original)
 
 
 def paused(seconds: float) -> float:

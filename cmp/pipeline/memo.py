@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 MAGIC = b"gitops-cmp-memo/1\n"
 RESULT, CANDIDATE, VARIES = "result", "candidate", "varies"  # the kinds of entry
 VARIES_SUFFIX = ".varies"
+TREES = "trees"  # a chart's parsed templates (`parsed`)
 # Calls that may vary without being the rule's: `tpl` can build any call from strings (`printf`),
 # sprig's `keys` and `values` list a map in Go's random order, `getHostByName` asks DNS. A chart
 # that calls one is kept only once two renders agree.
@@ -152,6 +153,81 @@ def _relative(path: PurePath, root: PurePath | None) -> str:
     return "/" + path.as_posix()
 
 
+def parsed(gathered: Inputs) -> tuple[Tree, ...]:
+    """The chart's templates parsed (cmp.templates.parse_all), from the store when this worker
+    parsed exactly these template texts before: a commit that changes only values (the usual
+    change in a GitOps repository) then skips the parse, the largest part of a large chart's
+    render. A parse is a function of the text alone; the entry is checked against the texts."""
+    global _TREES_PENDING
+    from cmp.templates import parse_all
+
+    name = _trees_key(gathered)
+    entry = _read(name)
+    if entry is not None and entry[0] == TREES and isinstance(entry[2], bytes):
+        trees = _unpickled_trees(entry[2], gathered)
+        if trees is not None:
+            return trees
+    trees = parse_all(gathered)
+    _TREES_PENDING = (name, trees)
+    return trees
+
+
+_TREES_PENDING: tuple[str, tuple[Tree, ...]] | None = None
+
+
+def _trees_key(gathered: Inputs) -> str:
+    from hashlib import sha256
+
+    digest = sha256(MAGIC + TREES.encode())
+    _feed(digest, _store().code, None)
+    _feed(digest, tuple(t.text for t in gathered.templates), None)
+    return "t" + digest.hexdigest()
+
+
+def _keep_trees(pending: tuple[str, tuple[Tree, ...]]) -> None:
+    import pickle
+
+    name, trees = pending
+    _write(name, (TREES, 0.0, pickle.dumps(trees, protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+def _blocked(result: RenderResult) -> bool:
+    return any(f.severity is Severity.ERROR for f in result.findings)
+
+
+def _unpickled_trees(data: bytes, gathered: Inputs) -> tuple[Tree, ...] | None:
+    """Trees a worker of this code stored, or None. Unpickling builds only the template nodes'
+    classes (anything else is refused), with the cycle collector paused: the trees hold no cycles,
+    and a million new tuples would otherwise start one collection after another."""
+    import gc
+    import io
+    import pickle
+
+    from cmp.templates import nodes
+
+    class TreesOnly(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            found = getattr(nodes, name, None) if module == nodes.__name__ else None
+            if not (isinstance(found, type) and issubclass(found, tuple) and hasattr(found, "_fields")):
+                raise pickle.UnpicklingError(f"{module}.{name} is not a template node")
+            return found
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        trees = TreesOnly(io.BytesIO(data)).load()
+    except (pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError, IndexError, KeyError):
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not (isinstance(trees, tuple) and len(trees) == len(gathered.templates)
+            and all(isinstance(tree, nodes.Tree) and tree.source.text == template.text
+                    for tree, template in zip(trees, gathered.templates))):
+        return None
+    return trees
+
+
 def stderr_mark() -> int | None:
     """Where fd 2 is: in a worker's render process a memory file. Helm's Go code writes warnings to
     fd 2 itself (`skipped value for ...: Not a table`); a kept result could not repeat them, so a
@@ -181,10 +257,13 @@ def settle() -> None:
     draws a random password only when none is set): its first render leaves a fingerprint of the
     result, and a second render of the same inputs with the same result keeps it for CONFIRMED_SECONDS;
     a different result marks the inputs as varying, and they are rendered every time."""
+    parsed_now = _TREES_PENDING
     pending = drop()
     if pending is None or STORE is None:
         return
     name, gathered, trees, result = pending
+    if parsed_now is not None and not _blocked(result):  # a blocked chart's text stays off the disk
+        _keep_trees(parsed_now)
     encoded = _encode(result)
     if always_same(gathered, trees):
         _write(name, (RESULT, 0.0, encoded))
@@ -208,7 +287,8 @@ def settle() -> None:
 def drop() -> tuple[str, Inputs, tuple[Tree, ...], RenderResult] | None:
     """Forget the offered result (and return it): the render did not end in an answer, say it ran
     past the deadline and its thread offered it after `generate` had failed."""
-    global _PENDING
+    global _PENDING, _TREES_PENDING
+    _TREES_PENDING = None
     pending, _PENDING = _PENDING, None
     return pending
 
@@ -331,7 +411,7 @@ def _read(name: str) -> tuple[str, float, Any] | None:
         kind, expires, content = marshal.loads(data[head:])
     except (ValueError, TypeError, EOFError):
         return None
-    if kind not in (RESULT, CANDIDATE, VARIES) or not isinstance(expires, float):
+    if kind not in (RESULT, CANDIDATE, VARIES, TREES) or not isinstance(expires, float):
         return None
     return kind, expires, content
 
@@ -395,10 +475,9 @@ def evict(directory: str, max_bytes: int) -> None:
 def _encode(result: RenderResult) -> tuple[Any, ...]:
     findings = tuple((f.path, f.line, f.column, f.rule, f.severity.value, f.message, f.fingerprint)
                      for f in result.findings)
-    blocked = any(f.severity is Severity.ERROR for f in result.findings)
     # A blocked render's objects are never emitted, and may hold the value that blocked it: they are
     # not written to disk (its digest and count are kept for the log line).
-    return ("" if blocked else result.stream, result.objects, findings, result.digest, result.env, result.release,
+    return ("" if _blocked(result) else result.stream, result.objects, findings, result.digest, result.env, result.release,
             result.namespace, result.policy)
 
 

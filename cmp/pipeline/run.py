@@ -51,10 +51,8 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
     if not (memo and kept):
         findings, objects = judge_chart(gathered, allow)
         return _result(gathered, verdict.judge(findings, allow), objects, started)
-    from cmp.templates import parse_all
-
     mark = memo.stderr_mark()
-    trees = parse_all(gathered)  # once, as the rule runner would: the memo looks at the calls too
+    trees = memo.parsed(gathered)  # once, as the rule runner would: the memo looks at the calls too
     findings, objects = judge_chart(gathered, allow, trees=trees)
     result = _result(gathered, verdict.judge(findings, allow), objects, started)
     if mark is not None and memo.stderr_mark() == mark:

@@ -53,6 +53,11 @@ def fresh(repo: Path, **kwargs: object) -> RenderResult:
         memo.configure(saved)
 
 
+def results(store: Path) -> list[Path]:
+    """The store's render results (not its parsed templates, whose names start with t)."""
+    return [p for p in store.iterdir() if not p.name.startswith("t")]
+
+
 def same(a: RenderResult, b: RenderResult) -> bool:
     return memo._encode(a) == memo._encode(b)
 
@@ -69,7 +74,7 @@ def test_the_same_inputs_get_the_kept_result(store: Path, repo: Path):
     second = run(repo)
     assert first.memo == "" and second.memo == "hit"
     assert same(first, second) and second.stream == fresh(repo).stream
-    assert len(os.listdir(store)) == 1
+    assert len(results(store)) == 1
 
 
 def test_a_copy_of_the_repository_in_another_directory_is_the_same_inputs(store: Path, repo: Path, tmp_path: Path):
@@ -221,7 +226,7 @@ def test_a_render_that_fails_is_not_kept(store: Path, tmp_path: Path):
 
 def test_a_damaged_entry_is_a_miss_and_is_replaced(store: Path, repo: Path):
     run(repo)
-    (entry,) = store.iterdir()
+    (entry,) = results(store)
     data = bytearray(entry.read_bytes())
     data[-5] ^= 0xFF
     entry.write_bytes(bytes(data))
@@ -232,7 +237,7 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(store: Path, repo: Path):
 
 def test_a_truncated_or_foreign_entry_is_a_miss(store: Path, repo: Path):
     run(repo)
-    (entry,) = store.iterdir()
+    (entry,) = results(store)
     entry.write_bytes(entry.read_bytes()[:40])
     assert run(repo).memo == ""
     entry.write_bytes(b"not a memo entry")
@@ -256,7 +261,7 @@ def test_the_store_stays_within_its_bytes(tmp_path: Path, repo: Path):
 
 def test_entries_are_private(store: Path, repo: Path):
     run(repo)
-    (entry,) = store.iterdir()
+    (entry,) = results(store)
     assert entry.stat().st_mode & 0o777 == 0o600
 
 
@@ -305,15 +310,15 @@ def test_only_a_render_generate_answered_with_is_kept(store: Path, repo: Path, c
     request = RenderRequest(repo, repo / "charts/webapp", "prod", None, None)
     render(request, repo_config.load(repo))  # offered, as by a render thread that ended after the deadline
     after_answer(code)
-    assert bool(os.listdir(store)) is kept
+    assert bool(results(store)) is kept
 
 
-def test_a_blocked_renders_objects_are_not_written_to_disk(store: Path, tmp_path: Path):
+def test_a_blocked_renders_objects_and_templates_are_not_written_to_disk(store: Path, tmp_path: Path):
     write_chart(tmp_path, template="kind: Secret\napiVersion: v1\nmetadata: {name: x}\n"
                 "stringData: {password: '{{ .Values.p }}'}\n", values="p: Hunter2-Sup3rS3cret-Value\n")
     first = run(tmp_path, chart="chart")
     assert "Hunter2" in first.stream  # what was judged; never emitted
-    assert all(b"Hunter2" not in p.read_bytes() for p in store.iterdir())
+    assert all(b"Hunter2" not in p.read_bytes() for p in store.iterdir())  # neither result nor templates
     second = run(tmp_path, chart="chart")
     assert second.memo == "hit" and second.digest == first.digest and second.objects == first.objects
 
@@ -333,7 +338,7 @@ def test_a_render_helm_warned_about_on_stderr_is_not_kept(store: Path, tmp_path:
                         values="lst: {x: 1}\n")
     (chart / "values.yaml").write_text("lst: [1]\n")  # Helm: "skipped value for lst: Not a table."
     assert [run(tmp_path, chart="chart").memo for _ in range(2)] == ["", ""]
-    assert os.listdir(store) == []
+    assert results(store) == []
 
 
 def test_inputs_once_seen_to_vary_stay_unkept_whatever_a_later_pair_agrees(store: Path, tmp_path: Path):
@@ -343,3 +348,69 @@ def test_inputs_once_seen_to_vary_stay_unkept_whatever_a_later_pair_agrees(store
     assert name is not None
     memo._write(name + memo.VARIES_SUFFIX, (memo.VARIES, 0.0, b""), exclusive=True)  # as a concurrent child would
     assert [run(tmp_path, chart="chart").memo for _ in range(3)] == ["", "", ""]
+
+
+# Parsed templates: a commit that changes only values reuses the parse of the chart's templates.
+
+def _gathered(repo: Path, chart: str = "charts/webapp", env: str = "prod"):
+    from cmp.pipeline.inputs import gather
+
+    return gather(RenderRequest(repo, repo / chart, env, None, None), repo_config.load(repo))
+
+
+def test_a_values_change_reuses_the_parse_of_the_templates(store: Path, repo: Path):
+    from cmp.templates import parse_all
+
+    run(repo)
+    CHANGES["a value of the env's values file"](repo)
+    gathered = _gathered(repo)
+    trees = memo.parsed(gathered)
+    assert memo._TREES_PENDING is None  # read from the store, not parsed
+    assert trees == parse_all(gathered)
+    changed = run(repo)
+    assert changed.memo == "" and same(changed, fresh(repo))
+
+
+def test_another_template_text_is_parsed_anew(store: Path, repo: Path):
+    run(repo)
+    CHANGES["a byte of a template"](repo)
+    memo.parsed(_gathered(repo))
+    assert memo._TREES_PENDING is not None
+    memo.drop()
+
+
+def test_stored_trees_of_real_charts_equal_a_fresh_parse(store: Path, tmp_path: Path):
+    from cmp.templates import parse_all
+
+    corpus = Path(os.environ.get("GITOPS_CMP_REALCHARTS", "/tmp/realcharts"))
+    charts = [corpus / name / "chart" for name in ("kube-prometheus-stack", "argo-cd", "grafana")
+              if (corpus / name / "chart" / "Chart.yaml").is_file()]
+    charts = charts or [EXAMPLE / "charts" / "webapp"]
+    for chart in charts:
+        repo = tmp_path / chart.parent.name
+        shutil.copytree(chart, repo / "chart", symlinks=True)
+        (repo / ".gitops-cmp.yaml").write_text("{}\n")
+        gathered = _gathered(repo, "chart", "")
+        first = memo.parsed(gathered)
+        assert memo._TREES_PENDING is not None
+        memo._keep_trees(memo._TREES_PENDING)
+        memo.drop()
+        again = memo.parsed(gathered)
+        assert memo._TREES_PENDING is None and again == first == parse_all(gathered), chart
+
+
+def test_a_trees_entry_that_names_anything_but_template_nodes_is_refused(store: Path, repo: Path, tmp_path: Path):
+    import pickle
+
+    proof = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):  # what a planted entry would do on an unrestricted unpickler
+            return (os.system, (f"touch {proof}",))
+
+    gathered = _gathered(repo)
+    memo._write(memo._trees_key(gathered), (memo.TREES, 0.0, pickle.dumps(Payload())))
+    trees = memo.parsed(gathered)
+    assert not proof.exists()
+    assert memo._TREES_PENDING is not None and len(trees) == len(gathered.templates)  # parsed afresh
+    memo.drop()
