@@ -80,11 +80,11 @@ _SPACE = " \t\r\n"
 _SPACE_CHARS = frozenset(_SPACE)
 
 _WORD = re.compile(r"\w+")
-# Compiled by `_quoted` when first used: _COMMON lexes every well-formed string, and charts rarely
+# Compiled by `_quoted` when first used: _TOKEN lexes every well-formed string, and charts rarely
 # hold a character constant.
 _QUOTED = r'"(?:[^"\\\n]|\\[^\n])*"'
 _CHAR_CONST = r"'(?:[^'\\\n]|\\[^\n])*'"
-_NUMBER = re.compile(
+_NUMBER = (  # compiled when first used, as _COMMON: _TOKEN lexes decimal integers
     r"[+-]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]+)?"
     r"|0[oO][0-7_]*|0[bB][01_]*"
     r"|[0-9_]*(?:\.[0-9_]*)?(?:(?<=[0-9_.])[eE][+-]?[0-9_]+)?)i?"
@@ -111,11 +111,26 @@ def lex(text: str) -> list[Token]:
     return out
 
 
-# The frequent tokens inside an action, in one match; anything else goes through _inside().
-_COMMON = re.compile(
-    r"(?P<space>[ \t\r\n]+)|(?P<right>\}\})|(?P<field>\.(?!\d)\w+)|(?P<word>(?!\d)\w+)"
-    r'|(?P<string>"(?:[^"\\\n]|\\[^\n])*")|(?P<var>\$\w*)|(?P<pipe>\|)|(?P<lparen>\()|(?P<rparen>\))'
+_TERM = r"(?=[ \t\r\n.,|:()]|\}\}|\Z)"  # what _at_terminator accepts: ends a field, word or variable
+# The tokens of a well-formed action, one match each with the whitespace before it (the group that
+# matched, `lastindex`, says which); anything else (signed or non-decimal numbers, character
+# constants, `=`, `,`, every error) goes through _slow_token, one token at a time. Each alternative
+# matches exactly where _slow_token would build the same token: a word, field or variable must be
+# followed by a terminator, a decimal number by neither a word character nor `.`.
+_TOKEN = re.compile(
+    r"[ \t\r\n]*(?:(\}\})"                # 1 }}
+    r"|(\.(?!\d)\w+)" + _TERM +            # 2 field
+    r"|((?!\d)\w+)" + _TERM +              # 3 identifier, keyword, bool or nil
+    r'|("(?:[^"\\\n]|\\[^\n])*")'          # 4 quoted string
+    r"|(\$\w*)" + _TERM +                 # 5 variable
+    r"|([|()])"                            # 6 pipe or paren
+    r"|(\.)" + _TERM +                     # 7 dot
+    r"|([0-9]+)(?![\w.])"                  # 8 decimal integer
+    r"|(:=)"                               # 9
+    r"|(`[^`]*`))"                         # 10 raw string
+    r"|[ \t\r\n]*([ \t\r\n]-\}\})"          # 11 ` -}}`: the last space belongs to the delimiter
 )
+_RIGHT_GROUPS = (1, 11)
 
 
 def _action(text: str, start: int, out: list[Token]) -> int:
@@ -128,55 +143,89 @@ def _action(text: str, start: int, out: list[Token]) -> int:
     pos += after_marker
     depth = 0
     spaced = False
-    size = len(text)
-    match_common = _COMMON.match
+    match_token = _TOKEN.match
+    append = out.append
     while True:
-        match = match_common(text, pos)
-        group = match.lastgroup if match else None
-        if group == "space":
-            end = match.end()  # type: ignore[union-attr]
-            if text.startswith("-" + RIGHT, end):  # ` -}}`: the last space belongs to the delimiter
-                if depth:
-                    out.append(_error(end - 1, "unclosed left paren"))
-                    return -1
-                out.append(_new(Token, (K_RIGHT, end - 1, end + 3, RIGHT, True)))
-                return end + 3
-            pos, spaced = end, True
-            continue
-        if group == "right":
-            if depth:
-                out.append(_error(pos, "unclosed left paren"))
-                return -1
-            out.append(_new(Token, (K_RIGHT, pos, pos + 2, RIGHT, spaced)))
-            return pos + 2
-        if pos >= size:
-            out.append(_error(pos, "unclosed action"))
-            return -1
-        if group == "word" or group == "field":  # _identifier and _common's field, inlined: the most frequent
-            end = match.end()  # type: ignore[union-attr]
-            if end < size and text[end] not in _TERMINATORS and not text.startswith(RIGHT, end):
-                token = _error(end, f"bad character {text[end]!r}")
-            elif group == "word":
-                word = text[pos:end]
-                token = _new(Token, (_WORD_KINDS.get(word, K_IDENTIFIER), pos, end, word, spaced))
-            else:
-                token = _new(Token, (K_FIELD, pos, end, text[pos + 1:end], spaced))
-        elif match is not None and group:
-            token = _common(text, pos, group, match, spaced)
+        match = match_token(text, pos)
+        if match is None:
+            token = _slow_token(text, pos, spaced)
+            if token is None:  # whitespace: the next token is spaced
+                pos = _skip_space(text, pos)
+                spaced = True
+                continue
         else:
-            token = _inside(text, pos, text[pos], spaced)
-        out.append(token)
-        if token.kind is K_ERROR:
-            return -1
-        if token.kind is K_LEFT_PAREN:
+            group = match.lastindex
+            begin, end = match.span(group)  # type: ignore[arg-type]  # a match of _TOKEN has a group
+            space = spaced or begin > pos
+            if group == 2:
+                token = _new(Token, (K_FIELD, begin, end, text[begin + 1:end], space))
+            elif group == 3:
+                word = text[begin:end]
+                token = _new(Token, (_WORD_KINDS.get(word, K_IDENTIFIER), begin, end, word, space))
+            elif group in _RIGHT_GROUPS:
+                if depth:
+                    append(_error(begin, "unclosed left paren"))
+                    return -1
+                append(_new(Token, (K_RIGHT, begin, end, RIGHT, space or group == 11)))
+                return end
+            elif group == 5:
+                token = _new(Token, (K_VARIABLE, begin, end, text[begin:end], space))
+            elif group == 6:
+                token = _new(Token, (_SIMPLE[text[begin]], begin, end, text[begin], space))
+            elif group == 4:
+                token = _new(Token, (K_STRING, begin, end, _unquote(text[begin + 1:end - 1]), space))
+            elif group == 7:
+                token = _new(Token, (K_DOT, begin, end, ".", space))
+            elif group == 8:
+                token = _new(Token, (K_NUMBER, begin, end, text[begin:end], space))
+            elif group == 9:
+                token = _new(Token, (K_DECLARE, begin, end, ":=", space))
+            else:
+                token = _new(Token, (K_RAW_STRING, begin, end, text[begin + 1:end - 1], space))
+        append(token)
+        kind = token.kind
+        if kind is K_LEFT_PAREN:
             depth += 1
-        elif token.kind is K_RIGHT_PAREN:
+        elif kind is K_RIGHT_PAREN:
             depth -= 1
             if depth < 0:
-                out.append(_error(pos, "unexpected right paren"))
+                append(_error(token.start, "unexpected right paren"))
                 return -1
+        elif kind is K_ERROR:
+            return -1
         pos = token.end
         spaced = False
+
+
+def _slow_token(text: str, pos: int, spaced: bool) -> Token | None:
+    """One token at `pos` where _TOKEN does not match, as the lexer read every token before
+    _TOKEN; None for whitespace (never followed by `}}` or ` -}}` here: _TOKEN takes those)."""
+    match = re.compile(_COMMON).match(text, pos)
+    group = match.lastgroup if match else None
+    if group == "space":
+        return None
+    if pos >= len(text):
+        return _error(pos, "unclosed action")
+    if group == "word" or group == "field":
+        end = match.end()  # type: ignore[union-attr]
+        if not _at_terminator(text, end):
+            return _error(end, f"bad character {text[end]!r}")
+        return _common(text, pos, group, match, spaced)  # type: ignore[arg-type]
+    if match is not None and group:
+        return _common(text, pos, group, match, spaced)
+    return _inside(text, pos, text[pos], spaced)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    return _SPACE_RUN.match(text, pos).end()  # type: ignore[union-attr]
+
+
+# The lexer's token-at-a-time pattern (_slow_token), as before _TOKEN; compiled when first used.
+_COMMON = (
+    r"(?P<space>[ \t\r\n]+)|(?P<right>\}\})|(?P<field>\.(?!\d)\w+)|(?P<word>(?!\d)\w+)"
+    r'|(?P<string>"(?:[^"\\\n]|\\[^\n])*")|(?P<var>\$\w*)|(?P<pipe>\|)|(?P<lparen>\()|(?P<rparen>\))'
+)
+_SPACE_RUN = re.compile(r"[ \t\r\n]*")
 
 
 _TERMINATORS = frozenset(" \t\r\n.,|:()")  # what _at_terminator accepts besides `}}` and the end
@@ -281,7 +330,7 @@ def _identifier(text: str, pos: int, spaced: bool) -> Token:
 
 
 def _number(text: str, pos: int, spaced: bool) -> Token:
-    end = _NUMBER.match(text, pos).end()  # type: ignore[union-attr]
+    end = re.compile(_NUMBER).match(text, pos).end()  # type: ignore[union-attr]
     if end < len(text) and (text[end] == "_" or text[end].isalnum()):
         return _error(pos, f"bad number syntax: {text[pos:end + 1]!r}")
     if end == pos:
