@@ -21,9 +21,6 @@ from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, 
                                  Source, String, Template, Text, Tree, Variable)
 
 MAX_DEPTH = 100  # nesting of control structures and parentheses; real charts stay far below
-_OPERAND_START = frozenset({K_BOOL, K_CHAR_CONSTANT, K_DOT, K_FIELD, K_IDENTIFIER,
-                            K_NUMBER, K_NIL, K_RAW_STRING, K_STRING, K_VARIABLE,
-                            K_LEFT_PAREN})
 
 
 class _Stop(Exception):
@@ -45,7 +42,20 @@ def parse(text: str) -> Tree:
     return Tree(source, tuple(parser.top))
 
 
+_new = tuple.__new__  # nodes built without the NamedTuple's Python __new__ (fields given in full)
+_NOT_EXECUTABLE = frozenset({Bool, Dot, Nil, Number, String})  # as a later pipeline stage
+
+
 class _Parser:
+    """Recursive descent over `lex`'s tokens (read by index: token[0] kind, [1] start, [2] end,
+    [3] value, [4] spaced).
+
+    The hot paths (item_list, action, pipeline) read the token list directly instead of through
+    next/peek. Go's parser, and this one, stops at the lexer's ERROR token as soon as it looks at it:
+    wherever a hot path meets a token it did not expect, it goes through `unexpected`, which raises
+    the lexer's error first. tests/templates/reference_parser.py keeps the parser that read every
+    token through next/peek, and the differential tests compare the two."""
+
     def __init__(self, text: str) -> None:
         tokens = lex(text)
         self.tokens = tokens + [tokens[-1]] * 2  # lex() ends with EOF or ERROR; room to read past it
@@ -80,7 +90,10 @@ class _Parser:
             self.unexpected(token, context)
         return token
 
-    def unexpected(self, token: Token, context: str) -> NoReturn:
+    @staticmethod
+    def unexpected(token: Token, context: str) -> NoReturn:
+        if token.kind is K_ERROR:  # the lexer's error comes first: the parser stops where it looks at it
+            raise _Stop(token.start, token.value)
         if token.kind is K_EOF:
             raise _Stop(token.start, f"unexpected EOF in {context}")
         shown = token.value if token.kind is not K_STRING else f'"{token.value}"'
@@ -89,14 +102,19 @@ class _Parser:
     # ---- lists ----------------------------------------------------------------------------
 
     def parse_top(self) -> None:
-        while self.peek().kind is not K_EOF:
-            token = self.next()
-            if token.kind is K_LEFT and self.peek().kind is K_KEYWORD and self.peek().value == "define":
-                self.next()
-                self.top.append(self.define(token))
-                continue
-            self.backup(token)
-            node, stop = self.text_or_action()
+        tokens = self.tokens
+        while True:
+            token = tokens[self.at]
+            kind = token[0]
+            if kind is K_EOF:
+                return
+            if kind is K_LEFT:
+                after = tokens[self.at + 1]
+                if after[0] is K_KEYWORD and after[3] == "define":
+                    self.at += 2
+                    self.top.append(self.define(token))
+                    continue
+            node, stop = self.text_or_action(token)
             if stop is not None:
                 raise _Stop(stop.pos, f"unexpected {{{{{stop.keyword}}}}}")
             if node is not None:
@@ -104,43 +122,50 @@ class _Parser:
 
     def item_list(self, context: str) -> tuple[tuple[Node, ...], LoopControl]:
         """Nodes up to `{{end}}` or `{{else}}`, which is returned as a LoopControl marker."""
+        tokens = self.tokens
         nodes: list[Node] = []
-        while self.peek().kind is not K_EOF:
-            node, stop = self.text_or_action()
+        while True:
+            token = tokens[self.at]
+            if token[0] is K_EOF:
+                raise _Stop(token[1], f"unexpected EOF: {context} has no {{{{end}}}}")
+            node, stop = self.text_or_action(token)
             if stop is not None:
                 return tuple(nodes), stop
             if node is not None:
                 nodes.append(node)
-        raise _Stop(self.peek().start, f"unexpected EOF: {context} has no {{{{end}}}}")
 
-    def text_or_action(self) -> tuple[Node | None, LoopControl | None]:
-        token = self.next()
-        if token.kind is K_TEXT:
-            return Text(token.start, token.end), None
-        if token.kind is K_COMMENT:
-            return Comment(token.start, token.end, token.value), None
-        if token.kind is K_LEFT:
+    def text_or_action(self, token: Token) -> tuple[Node | None, LoopControl | None]:
+        """The node that starts at `token` (the next one), which it consumes."""
+        kind = token[0]
+        if kind is K_LEFT:
+            self.at += 1
             return self.action(token)
+        if kind is K_TEXT:
+            self.at += 1
+            return _new(Text, (token[1], token[2])), None
+        if kind is K_COMMENT:
+            self.at += 1
+            return _new(Comment, (token[1], token[2], token[3])), None
         self.unexpected(token, "input")
 
     def action(self, left: Token) -> tuple[Node | None, LoopControl | None]:
-        token = self.peek()
-        if token.kind is K_KEYWORD:
-            self.next()
-            keyword = token.value
-            if keyword in ("end", "else"):
+        token = self.tokens[self.at]
+        if token[0] is K_KEYWORD:
+            self.at += 1
+            keyword = token[3]
+            if keyword == "end" or keyword == "else":
                 return None, self.end_or_else(left, keyword)
-            if keyword in ("if", "with", "range"):
+            if keyword == "if" or keyword == "with" or keyword == "range":
                 return self.branch(left, keyword), None
-            if keyword in ("break", "continue"):
+            if keyword == "break" or keyword == "continue":
                 return self.loop_control(left, keyword), None
             if keyword == "template":
                 return self.template(left), None
             if keyword == "block":
                 return self.block(left), None
-            raise _Stop(token.start, "{{define}} is only allowed at the top level")
+            raise _Stop(token[1], "{{define}} is only allowed at the top level")
         pipe = self.pipeline("command", K_RIGHT)
-        return Action(left.start, self.last_end, pipe), None
+        return _new(Action, (left[1], self.last_end, pipe)), None
 
     def end_or_else(self, left: Token, keyword: str) -> LoopControl:
         if keyword == "end":
@@ -241,19 +266,96 @@ class _Parser:
     # ---- pipelines ------------------------------------------------------------------------
 
     def pipeline(self, context: str, end_kind: Kind) -> Pipe:
-        start = self.peek().start
-        decls, is_assign = self.declarations(context)
+        tokens = self.tokens
+        first = tokens[self.at]
+        if first[0] is K_VARIABLE:
+            decls, is_assign = self.declarations(context)
+        elif first[0] is K_ERROR:
+            raise _Stop(first[1], first[3])
+        else:
+            decls, is_assign = [], False
+        at = self.at
         commands: list[Command] = []
         while True:
-            token = self.next()
-            if token.kind is end_kind:
-                self.last_end = token.end
-                self.check_pipeline(commands, context, token)
-                return Pipe(start, token.start, tuple(decls), is_assign, tuple(commands))
-            if token.kind not in _OPERAND_START:
-                self.unexpected(token, context)
-            self.backup(token)
-            commands.append(self.command())
+            token = tokens[at]
+            kind = token[0]
+            if kind is end_kind:
+                self.at = at + 1
+                self.last_end = token[2]
+                if len(commands) != 1:
+                    self.check_pipeline(commands, context, token)
+                return _new(Pipe, (first[1], token[1], tuple(decls), is_assign, tuple(commands)))
+            args: list[Operand] = []
+            where = context  # what a token that starts no operand is unexpected in
+            while True:  # one command: its operands, up to `|`, `}}` or `)`
+                if kind is K_FIELD:
+                    at += 1
+                    after = tokens[at]
+                    if after[0] is K_FIELD and not after[4]:  # `.a.b`: one Field
+                        names = [token[3]]
+                        while after[0] is K_FIELD and not after[4]:
+                            names.append(after[3])
+                            at += 1
+                            after = tokens[at]
+                        node: Operand = _new(Field, (token[1], tokens[at - 1][2], tuple(names)))
+                    else:
+                        node = _new(Field, (token[1], token[2], (token[3],)))
+                elif kind is K_IDENTIFIER:
+                    at += 1
+                    node = _new(Identifier, (token[1], token[2], token[3]))
+                elif kind is K_VARIABLE:
+                    if token[3] not in self.vars:
+                        raise _Stop(token[1], f"undefined variable {token[3]!r}")
+                    at += 1
+                    after = tokens[at]
+                    fields: list[str] = []
+                    while after[0] is K_FIELD and not after[4]:  # `$x.a.b`
+                        fields.append(after[3])
+                        at += 1
+                        after = tokens[at]
+                    node = _new(Variable, (token[1], tokens[at - 1][2], token[3], tuple(fields)))
+                elif kind is K_STRING or kind is K_RAW_STRING:
+                    at += 1
+                    node = _new(String, (token[1], token[2], token[3]))
+                elif kind is K_DOT:
+                    at += 1
+                    node = _new(Dot, (token[1], token[2]))
+                elif kind is K_LEFT_PAREN:
+                    self.at = at + 1
+                    self.enter(token[1])
+                    inner = self.pipeline("parenthesized pipeline", K_RIGHT_PAREN)
+                    self.depth -= 1
+                    at = self.at
+                    node = _new(Pipe, (token[1], self.last_end, inner[2], inner[3], inner[4]))
+                elif kind is K_NUMBER or kind is K_CHAR_CONSTANT:
+                    node = self.number(token)
+                    at += 1
+                elif kind is K_BOOL:
+                    at += 1
+                    node = _new(Bool, (token[1], token[2], token[3] == "true"))
+                elif kind is K_NIL:
+                    at += 1
+                    node = _new(Nil, (token[1], token[2]))
+                else:
+                    self.unexpected(token, where)
+                token = tokens[at]
+                kind = token[0]
+                if kind is K_FIELD and not token[4]:  # fields of a term that is not dot or a variable
+                    self.at = at
+                    node = self.chain(node)
+                    at = self.at
+                    token = tokens[at]
+                    kind = token[0]
+                args.append(node)
+                if kind is K_RIGHT or kind is K_RIGHT_PAREN:
+                    break
+                if kind is K_PIPE:
+                    at += 1
+                    break
+                if not token[4]:
+                    self.unexpected(token, "operand")
+                where = "operand"
+            commands.append(_new(Command, (args[0][0], args[-1][1], tuple(args))))
 
     def declarations(self, context: str) -> tuple[list[Variable], bool]:
         first = self.peek()
@@ -286,84 +388,31 @@ class _Parser:
         if token.value not in self.vars:
             raise _Stop(token.start, f"undefined variable {token.value!r}")
 
-    def check_pipeline(self, commands: list[Command], context: str, end: Token) -> None:
+    @staticmethod
+    def check_pipeline(commands: list[Command], context: str, end: Token) -> None:
         if not commands:
             raise _Stop(end.start, f"missing value for {context}")
         for i, command in enumerate(commands[1:], start=2):
             first = command.args[0]
-            if isinstance(first, (Bool, Dot, Nil, Number, String)):
+            if type(first) in _NOT_EXECUTABLE:
                 raise _Stop(first.pos, f"non executable command in pipeline stage {i}")
 
-    def command(self) -> Command:
-        args: list[Operand] = []
-        while True:
-            operand = self.operand()
-            if operand is not None:
-                args.append(operand)
-            token = self.peek()
-            if token.kind in (K_RIGHT, K_RIGHT_PAREN):
-                break
-            if token.kind is K_PIPE:
-                self.next()
-                break
-            if token.kind not in _OPERAND_START or not token.spaced:
-                self.unexpected(token, "operand")
-        if not args:
-            raise _Stop(self.peek().start, "empty command")
-        return Command(args[0].pos, args[-1].end, tuple(args))
-
-    def operand(self) -> Operand | None:
-        node = self.term()
-        if node is None:
-            return None
+    def chain(self, node: Operand) -> Operand:
+        """`(pipeline).a.b`, `fn.a`: the fields after a term that is not dot or a variable."""
         fields: list[str] = []
-        end = node.end
+        end = node[1]
         while self.peek().kind is K_FIELD and not self.peek().spaced:
             field = self.next()
             fields.append(field.value)
             end = field.end
-        if not fields:
-            return node
-        if isinstance(node, Field):
-            return Field(node.pos, end, (*node.names, *fields))
-        if isinstance(node, Variable):
-            return Variable(node.pos, end, node.name, (*node.fields, *fields))
         if isinstance(node, (Bool, String, Number, Nil, Dot)):
-            raise _Stop(node.end, "unexpected . after term")
-        return Chain(node.pos, end, node, tuple(fields))
-
-    def term(self) -> Operand | None:
-        token = self.next()
-        kind = token.kind
-        if kind is K_IDENTIFIER:
-            return Identifier(token.start, token.end, token.value)
-        if kind is K_DOT:
-            return Dot(token.start, token.end)
-        if kind is K_NIL:
-            return Nil(token.start, token.end)
-        if kind is K_VARIABLE:
-            self.use_variable(token)
-            return Variable(token.start, token.end, token.value)
-        if kind is K_FIELD:
-            return Field(token.start, token.end, (token.value,))
-        if kind is K_BOOL:
-            return Bool(token.start, token.end, token.value == "true")
-        if kind in (K_NUMBER, K_CHAR_CONSTANT):
-            return self.number(token)
-        if kind in (K_STRING, K_RAW_STRING):
-            return String(token.start, token.end, token.value)
-        if kind is K_LEFT_PAREN:
-            self.enter(token.start)
-            pipe = self.pipeline("parenthesized pipeline", K_RIGHT_PAREN)
-            self.depth -= 1
-            return Pipe(token.start, self.last_end, pipe.decls, pipe.is_assign, pipe.commands)
-        self.backup(token)
-        return None
+            raise _Stop(node[1], "unexpected . after term")
+        return Chain(node[0], end, node, tuple(fields))
 
     def number(self, token: Token) -> Number:
         text = token.value
-        if token.kind is K_NUMBER and not any(c.isdigit() for c in text):
+        if token.kind is K_NUMBER and not text.isdigit() and not any(c.isdigit() for c in text):
             raise _Stop(token.start, f"illegal number syntax: {text!r}")
         if token.kind is K_CHAR_CONSTANT and len(text) != 1:
             raise _Stop(token.start, "malformed character constant")
-        return Number(token.start, token.end, text)
+        return _new(Number, (token.start, token.end, text))
