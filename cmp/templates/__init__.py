@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmp.templates import parser
 from cmp.templates.nodes import Tree
+from cmp.templates.parser import collector_paused
 
 if TYPE_CHECKING:
     from cmp.pipeline.inputs import Inputs
@@ -117,7 +118,8 @@ def parse(text: str) -> Tree:
 
 def parse_all(inputs: Inputs) -> tuple[Tree, ...]:
     """`parse` of each template of the chart, in the order of `inputs.templates`."""
-    return tuple(parse(t.text) for t in inputs.templates)
+    with collector_paused():
+        return tuple(parse(t.text) for t in inputs.templates)
 
 
 def trees(inputs: Inputs) -> tuple[Tree, ...]:

@@ -27,6 +27,7 @@ from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, 
                                  Identifier, Nil, Node, Number, Operand, Pipe, Source, String,
                                  Template, Tree, Variable, walk)
 from cmp.templates import parse
+from cmp.templates.parser import collector_paused
 
 COMPARE = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
 NEEDLE_FIRST = frozenset({"hasPrefix", "hasSuffix", "contains", "has", "mustHas"})
@@ -199,9 +200,10 @@ def scan(files: Sequence[tuple[str, str]], settings: Settings, load: FileLoader 
 def scan_trees(files: Sequence[tuple[str, Tree]], settings: Settings, load: FileLoader | None = None) -> ScanResult:
     """`scan` of templates already parsed (name, tree)."""
     scanner = _Scanner(settings, load)
-    for name, tree in files:
-        scanner.add(name, tree)
-    scanner.run()
+    with collector_paused():  # the scan's values are tuples, dicts and lists without a cycle
+        for name, tree in files:
+            scanner.add(name, tree)
+        scanner.run()
     return ScanResult(tuple(sorted(scanner.hits.values(), key=lambda h: (h.file, h.offset, h.kind))),
                       scanner.trees)
 
