@@ -68,6 +68,7 @@ HINTS = {
               " by environment",
 }
 ALLOW = r"(?s)\s*gitops-cmp:allow\s+(?P<rule>[\w.-]+)(?P<rest>.*)"  # compiled when a chart has comments
+ALLOW_MARK = "gitops-cmp:allow"  # what every comment ALLOW matches holds
 REASON = r'reason\s*=\s*"(?P<reason>[^"]*)"'
 STRIPPED = ""  # the value every identity key gets in strip mode: the same in every environment
 
@@ -339,6 +340,8 @@ def allow_comments(result: ScanResult) -> Iterator[Allow]:
         if hit.kind != "syntax":
             by_file.setdefault(hit.file, []).append(hit)
     for name, tree in result.trees.items():
+        if ALLOW_MARK not in tree.source.text:  # a comment's body is part of the text: no allow comment here
+            continue
         spans = sorted(action_spans(tree.nodes))
         for comment in comments(tree.nodes):
             match = re.match(ALLOW, comment.body)

@@ -144,6 +144,10 @@ class Val(NamedTuple):
 ROOT = Val("root")
 ANY = Val("any")
 CONST = Val("const")
+NIL = Val("const", path=("nil",))
+# What a field of the root, of an unknown value or of a dict without that key names: `.Values` of an
+# unknown context (a helper's dot, a merged dict) is the chart's values.
+SPECIAL = {"Values": Val("values"), "Release": Val("release"), "Files": Val("files")}
 
 
 def derive(values: Sequence[Val]) -> Val:
@@ -219,7 +223,9 @@ class _Scanner:
         self.running: set[tuple[str, Val]] = set()
         self.hits: dict[tuple[str, int, str], Hit] = {}
         self.order: list[str] = []
-        self.identities: dict[tuple[str, ...], bool] = {}  # is_identity per values path, asked often
+        # Values are immutable: one per values path (is_identity asked once) and per unknown field name.
+        self.values: dict[tuple[str, ...], Val] = {}
+        self.fields: dict[str, Val] = {}
 
     def add(self, name: str, tree: Tree) -> None:
         self.trees[name] = tree
@@ -232,7 +238,9 @@ class _Scanner:
         self.collect_defines(name, tree.source, tree.nodes)
 
     def collect_defines(self, name: str, source: Source, nodes: Iterable[Node]) -> None:
-        for node in walk(nodes):
+        # The parser accepts {{define}} only at the top level, and only `block` defines a template
+        # elsewhere: without the word in the text, the top-level nodes hold every definition.
+        for node in walk(nodes) if "block" in source.text else nodes:
             if isinstance(node, (Define, Template)) and node.body is not None:
                 self.defines[node.name] = (name, source, node.body)
 
@@ -330,7 +338,7 @@ class _Scanner:
         if isinstance(node, String):
             return Val("lit", lits=(node.value,))
         if isinstance(node, Nil):
-            return Val("const", path=("nil",))
+            return NIL
         if isinstance(node, (Bool, Number)):
             return CONST
         if isinstance(node, Pipe):
@@ -368,18 +376,21 @@ class _Scanner:
             for key, item in value.items:
                 if key == name:
                     return item
-        if value.kind in ("root", "any", "dict"):
-            # `.Values` of an unknown context (a helper's dot, a merged dict) is the chart's values.
-            special = {"Values": Val("values"), "Release": Val("release"), "Files": Val("files")}
-            if name in special:
-                return special[name]
-        return Val("any", key=name)
+        if value.kind in ("root", "any", "dict") and name in SPECIAL:
+            return SPECIAL[name]
+        known = self.fields.get(name)
+        if known is None:
+            known = self.fields[name] = Val("any", key=name)
+        return known
 
     def values_path(self, path: tuple[str, ...]) -> Val:
-        known = self.identities.get(path)
+        known = self.values.get(path)
         if known is None:
-            known = self.identities[path] = self.settings.is_identity(path)
-        if known:
+            known = self.values[path] = self.path_value(path)
+        return known
+
+    def path_value(self, path: tuple[str, ...]) -> Val:
+        if self.settings.is_identity(path):
             shown = ".Values." + ".".join(p for p in path if p != "[]")
             return Val("values", path, origins=frozenset({shown}), key=path[-1])
         return Val("values", path, key=path[-1])

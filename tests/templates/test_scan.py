@@ -197,3 +197,14 @@ def test_a_map_keyed_by_the_release_full_name_is_this_release_not_an_environment
 def test_a_sentinel_literal_asks_whether_the_value_is_set():
     """w6d-io/charts: `env` holds container env YAML, "-" meaning none."""
     assert hits('{{ if and .Values.env (ne .Values.env "-") }}{{ end }}') == []
+
+
+def test_a_block_nested_anywhere_defines_a_helper_that_other_files_include():
+    """Without `block` in a file its definitions are its top-level {{define}}s; with it, a block
+    inside a branch or a define defines its template too."""
+    helpers = ('{{ if .Values.x }}{{ block "inner" . }}{{ if eq .e "blue" }}{{ end }}{{ end }}{{ end }}'
+               '{{ define "outer" }}{{ block "deep" . }}{{ if ne .e "green" }}{{ end }}{{ end }}{{ end }}')
+    assert hits('{{ include "inner" (dict "e" .Values.env) }}', helpers) == [("compare", 'eq .e "blue"')]
+    assert hits('{{ include "deep" (dict "e" .Values.env) }}', helpers) == [("compare", 'ne .e "green"')]
+    assert hits('{{ include "h" (dict "e" .Values.env) }}', '{{ define "h" }}{{ if eq .e "red" }}{{ end }}{{ end }}') == [
+        ("compare", 'eq .e "red"')]
