@@ -153,48 +153,56 @@ def _action(text: str, start: int, out: list[Token]) -> int:
                 pos = _skip_space(text, pos)
                 spaced = True
                 continue
-        else:
-            group = match.lastindex
-            begin, end = match.span(group)  # type: ignore[arg-type]  # a match of _TOKEN has a group
-            space = spaced or begin > pos
-            if group == 2:
-                token = _new(Token, (K_FIELD, begin, end, text[begin + 1:end], space))
-            elif group == 3:
-                word = text[begin:end]
-                token = _new(Token, (_WORD_KINDS.get(word, K_IDENTIFIER), begin, end, word, space))
-            elif group in _RIGHT_GROUPS:
-                if depth:
-                    append(_error(begin, "unclosed left paren"))
-                    return -1
-                append(_new(Token, (K_RIGHT, begin, end, RIGHT, space or group == 11)))
-                return end
-            elif group == 5:
-                token = _new(Token, (K_VARIABLE, begin, end, text[begin:end], space))
-            elif group == 6:
-                token = _new(Token, (_SIMPLE[text[begin]], begin, end, text[begin], space))
-            elif group == 4:
-                token = _new(Token, (K_STRING, begin, end, _unquote(text[begin + 1:end - 1]), space))
-            elif group == 7:
-                token = _new(Token, (K_DOT, begin, end, ".", space))
-            elif group == 8:
-                token = _new(Token, (K_NUMBER, begin, end, text[begin:end], space))
-            elif group == 9:
-                token = _new(Token, (K_DECLARE, begin, end, ":=", space))
-            else:
-                token = _new(Token, (K_RAW_STRING, begin, end, text[begin + 1:end - 1], space))
-        append(token)
-        kind = token.kind
-        if kind is K_LEFT_PAREN:
-            depth += 1
-        elif kind is K_RIGHT_PAREN:
-            depth -= 1
+            append(token)
+            kind = token.kind
+            if kind is K_ERROR:
+                return -1
+            depth += (kind is K_LEFT_PAREN) - (kind is K_RIGHT_PAREN)
             if depth < 0:
                 append(_error(token.start, "unexpected right paren"))
                 return -1
-        elif kind is K_ERROR:
-            return -1
-        pos = token.end
+            pos = token.end
+            spaced = False
+            continue
+        group = match.lastindex
+        begin, end = match.span(group)  # type: ignore[arg-type]  # a match of _TOKEN has a group
+        space = spaced or begin > pos
+        pos = end
         spaced = False
+        if group == 2:
+            append(_new(Token, (K_FIELD, begin, end, text[begin + 1:end], space)))
+        elif group == 3:
+            word = text[begin:end]
+            append(_new(Token, (_WORD_KINDS.get(word, K_IDENTIFIER), begin, end, word, space)))
+        elif group in _RIGHT_GROUPS:
+            if depth:
+                append(_error(begin, "unclosed left paren"))
+                return -1
+            append(_new(Token, (K_RIGHT, begin, end, RIGHT, space or group == 11)))
+            return end
+        elif group == 5:
+            append(_new(Token, (K_VARIABLE, begin, end, text[begin:end], space)))
+        elif group == 6:
+            char = text[begin]
+            kind = _SIMPLE[char]
+            append(_new(Token, (kind, begin, end, char, space)))
+            if kind is K_LEFT_PAREN:
+                depth += 1
+            elif kind is K_RIGHT_PAREN:
+                depth -= 1
+                if depth < 0:
+                    append(_error(begin, "unexpected right paren"))
+                    return -1
+        elif group == 4:
+            append(_new(Token, (K_STRING, begin, end, _unquote(text[begin + 1:end - 1]), space)))
+        elif group == 7:
+            append(_new(Token, (K_DOT, begin, end, ".", space)))
+        elif group == 8:
+            append(_new(Token, (K_NUMBER, begin, end, text[begin:end], space)))
+        elif group == 9:
+            append(_new(Token, (K_DECLARE, begin, end, ":=", space)))
+        else:
+            append(_new(Token, (K_RAW_STRING, begin, end, text[begin + 1:end - 1], space)))
 
 
 def _slow_token(text: str, pos: int, spaced: bool) -> Token | None:
