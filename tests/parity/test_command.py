@@ -325,21 +325,25 @@ def test_shard_covers_removed_apps_too(git_repo: Path, git, cli):
     assert sorted(names) == ["api-dev", "broken-prod", "monitoring-prod", "webapp-dev", "webapp-prod"]
 
 
+def without_timings(report):
+    """A parity JSON report without its timings, which differ from run to run."""
+    for app in report["apps"]:
+        app.pop("timings_ms")
+    report.pop("seconds")
+    report.pop("timings_ms")
+    return report
+
+
+def workers(result) -> int:
+    """How many worker processes a parity run used (its log line says)."""
+    return next(json.loads(ln)["workers"] for ln in result.err.splitlines() if '"event": "parity"' in ln)
+
+
 def test_worker_processes_give_the_same_report_as_in_process(example_repo: Path, cli, monkeypatch):
     from cmp.parity import runner
 
     monkeypatch.setattr(runner, "MIN_RENDERS_PER_WORKER", 8)  # a pool for 20 renders, not 128
     many_apps(example_repo, 17)
-
-    def without_timings(report):
-        for app in report["apps"]:
-            app.pop("timings_ms")
-        report.pop("seconds")
-        report.pop("timings_ms")
-        return report
-
-    def workers(result) -> int:
-        return next(json.loads(ln)["workers"] for ln in result.err.splitlines() if '"event": "parity"' in ln)
 
     serial_run, serial = parity_json(cli, "--repo", str(example_repo), "--jobs", "1")
     pooled_run, pooled = parity_json(cli, "--repo", str(example_repo), "--jobs", "2")
@@ -499,16 +503,6 @@ def test_the_pool_started_before_the_base_tree_gives_the_in_process_report(git_r
     git(git_repo.parent, "add", ".")
     git(git_repo.parent, "commit", "-q", "-m", "many apps")
     branch_with_every_status(git_repo, git)
-
-    def without_timings(report):
-        for app in report["apps"]:
-            app.pop("timings_ms")
-        report.pop("seconds")
-        report.pop("timings_ms")
-        return report
-
-    def workers(result) -> int:
-        return next(json.loads(ln)["workers"] for ln in result.err.splitlines() if '"event": "parity"' in ln)
 
     argv = ("--repo", str(git_repo), "--base", "main", "--render-all", *CLUSTER)
     serial_run, serial = parity_json(cli, *argv, "--jobs", "1")
