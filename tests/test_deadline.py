@@ -3,6 +3,7 @@ Both leave stdout empty. Real processes, a real Helm loop."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -46,7 +47,8 @@ def test_runaway_render_fails_with_a_message_at_the_deadline(tmp_path: Path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == ExitCode.RENDER
     assert out == ""
-    assert "gave up after 1.5 s (deadline 1.5 s, limits.deadlineSeconds" in err
+    # The seconds it gave up after are measured (1.6 s once at load 7.6); the deadline is the setting.
+    assert re.search(r"gave up after \d+(\.\d+)? s \(deadline 1\.5 s, limits\.deadlineSeconds", err), err
 
 
 def test_sigterm_during_a_render_exits_promptly_with_nothing_on_stdout(tmp_path: Path):
