@@ -50,6 +50,20 @@ def write_web_repo(root: Path, *, template: str, config: str) -> Path:
     return root
 
 
+def tgz(files: dict[str, bytes]) -> bytes:
+    """A gzip-compressed tar of `files` (member name -> bytes), as `helm package` writes a chart."""
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
 def write_chart(root: Path, *, template: str, values: str = "{}\n", config: str = "{}\n", name: str = "app") -> Path:
     """A one-template chart at root/chart with values/prod.yaml, and root/.gitops-cmp.yaml: a repo."""
     chart = root / "chart"

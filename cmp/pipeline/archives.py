@@ -70,6 +70,12 @@ def templates(path: Path, shown: str, limits: Limits, budget: int,
     return [SourceFile(path, member.where, member.text) for member in found], unpacked
 
 
+def members(data: bytes, shown: str, limits: Limits, wanted: Wanted) -> list[Member]:
+    """The `wanted` members of the chart archive `data` (already read), within maxChartBytes."""
+    overflow = f"{shown}: chart is over the {limits.max_chart_bytes}-byte limit once unpacked ({CHART_LIMIT})"
+    return _read(data, shown, wanted, limits, limits.max_chart_bytes, overflow, depth=1)[0]
+
+
 def yaml_files(path: Path, shown: str, limits: Limits, suffixes: tuple[str, ...]) -> list[Member]:
     """Every file with one of `suffixes` (the repository scan's) in the chart archive at `path` and
     in its subcharts (values.yaml, values/*.yaml, Chart.yaml, templates)."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 import marshal
 import os
+import pickle
 from pathlib import PurePath, PurePosixPath
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -38,7 +39,7 @@ from cmp.chartmodel import is_archive, is_template
 from cmp.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from cmp.config import AllowEntry
+    from cmp.config import AllowEntry, RepoConfig
     from cmp.pipeline.inputs import Inputs
     from cmp.pipeline.run import RenderResult
     from cmp.templates.nodes import Tree
@@ -185,8 +186,6 @@ def _trees_key(gathered: Inputs) -> str:
 
 
 def _keep_trees(pending: tuple[str, tuple[Tree, ...]]) -> None:
-    import pickle
-
     name, trees = pending
     _write(name, (TREES, 0.0, pickle.dumps(trees, protocol=pickle.HIGHEST_PROTOCOL)))
 
@@ -195,27 +194,31 @@ def _blocked(result: RenderResult) -> bool:
     return any(f.severity is Severity.ERROR for f in result.findings)
 
 
+class _TreesOnly(pickle.Unpickler):
+    """Builds only the template nodes' classes: an entry naming anything else is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        from cmp.templates import nodes
+
+        found = getattr(nodes, name, None) if module == nodes.__name__ else None
+        if not (isinstance(found, type) and issubclass(found, tuple) and hasattr(found, "_fields")):
+            raise pickle.UnpicklingError(f"{module}.{name} is not a template node")
+        return found
+
+
 def _unpickled_trees(data: bytes, gathered: Inputs) -> tuple[Tree, ...] | None:
     """Trees a worker of this code stored, or None. Unpickling builds only the template nodes'
     classes (anything else is refused), with the cycle collector paused: the trees hold no cycles,
     and a million new tuples would otherwise start one collection after another."""
     import gc
     import io
-    import pickle
 
     from cmp.templates import nodes
-
-    class TreesOnly(pickle.Unpickler):
-        def find_class(self, module: str, name: str) -> Any:
-            found = getattr(nodes, name, None) if module == nodes.__name__ else None
-            if not (isinstance(found, type) and issubclass(found, tuple) and hasattr(found, "_fields")):
-                raise pickle.UnpicklingError(f"{module}.{name} is not a template node")
-            return found
 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        trees = TreesOnly(io.BytesIO(data)).load()
+        trees = _TreesOnly(io.BytesIO(data)).load()
     except (pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError, IndexError, KeyError):
         return None
     finally:
@@ -300,58 +303,40 @@ def always_same(gathered: Inputs, trees: tuple[Tree, ...]) -> bool:
     gets the bytes already judged instead of new ones."""
     from cmp.rules import nondeterministic
 
-    if any(name in _unsure() for tree in trees for _, name in nondeterministic.called(tree)):
+    unsure = nondeterministic.VARYING | UNSURE
+    if any(name in unsure for tree in trees for _, name in nondeterministic.called(tree)):
         return False
-    limit = gathered.config.limits.max_chart_bytes
     for chart_file in gathered.files:
         rel = PurePosixPath(chart_file.rel)
         if is_template(rel):
             continue  # parsed: the trees above
-        if not (_archive_same(chart_file.data, limit) if is_archive(rel) else _text_same(chart_file.data)):
+        texts = _archive_texts(chart_file.data, gathered.config) if is_archive(rel) else [chart_file.data]
+        if texts is None or not all(_text_same(text, unsure) for text in texts):
             return False
     values = [v.data for v in (gathered.base_values, *gathered.value_files) if v is not None]
-    return all(_text_same(text) for text in _strings(values) if "{{" in text)
+    return all(_text_same(text, unsure) for text in _strings(values) if "{{" in text)
 
 
-def _unsure() -> frozenset[str]:
-    from cmp.rules import nondeterministic
-
-    return nondeterministic.VARYING | UNSURE
-
-
-def _text_same(data: bytes | str) -> bool:
-    """Text that a template may hand to `tpl` calls nothing that may vary."""
+def _text_same(data: bytes | str, unsure: frozenset[str]) -> bool:
+    """Text that a template may hand to `tpl` calls nothing in `unsure`."""
     from cmp.rules import nondeterministic
     from cmp.templates import parse
 
     text = data if isinstance(data, str) else data.decode("utf-8", "replace")
-    return "{{" not in text or not any(name in _unsure() for _, name in nondeterministic.called(parse(text)))
+    return "{{" not in text or not any(name in unsure for _, name in nondeterministic.called(parse(text)))
 
 
-def _archive_same(data: bytes, limit: int) -> bool:
-    """A packaged subchart: its plain files and values as above; one packaged inside it: never kept."""
-    import io
-    import tarfile
-    import zlib
+def _archive_texts(data: bytes, config: RepoConfig) -> list[str] | None:
+    """The plain files and values of a packaged subchart, read as the input stage reads its
+    templates (cmp/pipeline/archives.py), or None: one it cannot read as text, a subchart packaged
+    inside it among them, is never kept at once."""
+    from cmp.errors import CmpError
+    from cmp.pipeline import archives
 
     try:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        unpacked = inflater.decompress(data, limit)
-        if inflater.unconsumed_tail:
-            return False
-        with tarfile.open(fileobj=io.BytesIO(unpacked), mode="r:") as archive:
-            for member in archive:
-                if not member.isfile():
-                    continue
-                rel = PurePosixPath(*PurePosixPath(member.name).parts[1:])  # below <chart>/
-                if is_archive(rel) or rel.suffix == ".tgz":
-                    return False
-                content = archive.extractfile(member)
-                if not is_template(rel) and content is not None and not _text_same(content.read()):
-                    return False
-    except (zlib.error, tarfile.TarError, OSError, ValueError):
-        return False
-    return True
+        return [m.text for m in archives.members(data, "subchart", config.limits, lambda rel: not is_template(rel))]
+    except CmpError:
+        return None
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -414,3 +414,26 @@ def test_a_trees_entry_that_names_anything_but_template_nodes_is_refused(store: 
     assert not proof.exists()
     assert memo._TREES_PENDING is not None and len(trees) == len(gathered.templates)  # parsed afresh
     memo.drop()
+
+
+def _with_packaged_subchart(root: Path, conf: bytes) -> None:
+    from support import tgz
+
+    chart = write_chart(root, template="kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {a: b}\n")
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n"
+                                      "dependencies: [{name: db, version: 1.0.0}]\n")
+    (chart / "charts").mkdir()
+    (chart / "charts" / "db-1.0.0.tgz").write_bytes(tgz({
+        "db/Chart.yaml": b"apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "db/conf.txt": conf,  # a file a template could hand to `tpl`
+        "db/templates/cm.yaml": b"kind: ConfigMap\napiVersion: v1\nmetadata: {name: db}\ndata: {a: b}\n"}))
+
+
+def test_a_packaged_subchart_whose_files_call_nothing_that_varies_is_kept_at_once(store: Path, tmp_path: Path):
+    _with_packaged_subchart(tmp_path, b"plain {{ .Values.x }} text\n")
+    assert [run(tmp_path, chart="chart").memo for _ in range(2)] == ["", "hit"]
+
+
+def test_a_packaged_subchart_file_calling_randalphanum_waits_for_two_agreeing_renders(store: Path, tmp_path: Path):
+    _with_packaged_subchart(tmp_path, b"{{ randAlphaNum 8 }}\n")
+    assert [run(tmp_path, chart="chart").memo for _ in range(3)] == ["", "", "hit"]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
+from support import tgz
 
 from cmp import verdict
 from cmp.config import AllowEntry, RepoConfig
@@ -142,16 +141,6 @@ def test_check_silences_allowlisted_fingerprints_and_reports_stale_entries(tmp_p
 # ---- YAML inside subcharts packaged as charts/*.tgz -----------------------------------------------
 
 PACKAGED = "charts/web/charts/db-1.0.0.tgz"
-
-
-def tgz(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
 
 
 def packaged(root: Path, files: dict[str, bytes], where: str = PACKAGED) -> None:
