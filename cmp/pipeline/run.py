@@ -44,18 +44,15 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
     gathered = inputs.gather(request, cfg)
     memo = _memo()
     kept = memo.key(gathered, allow) if memo else None
-    if memo and kept:
+    if kept:
         hit = memo.load(kept)
         if hit is not None:
             return hit._replace(seconds=time.monotonic() - started)
-    if not (memo and kept):
-        findings, objects = judge_chart(gathered, allow)
-        return _result(gathered, verdict.judge(findings, allow), objects, started)
-    mark = memo.stderr_mark()
-    trees = memo.parsed(gathered)  # once, as the rule runner would: the memo looks at the calls too
+    mark = memo.stderr_mark() if kept else None
+    trees = memo.parsed(gathered) if kept else None  # parsed once, as the runner would: the memo reads the calls too
     findings, objects = judge_chart(gathered, allow, trees=trees)
     result = _result(gathered, verdict.judge(findings, allow), objects, started)
-    if mark is not None and memo.stderr_mark() == mark:
+    if kept and trees is not None and mark is not None and memo.stderr_mark() == mark:
         memo.offer(kept, gathered, trees, result)
     return result
 
