@@ -140,15 +140,16 @@ def sidecar(engine: Any, sidecar_image: Any) -> Callable[..., ContainerRun]:
 
     def run(*argv: str, env: Mapping[str, str] | None = None, repo: Path | None = None, app_path: str = "",
             user: str | None = "999", entrypoint: Sequence[str] = ("gitops-cmp",),
-            mounts: Mapping[Path, str] | None = None) -> ContainerRun:
-        """`mounts`: host dir -> path in the container, read-only (a ConfigMap's volume)."""
+            mounts: Mapping[Path, str] | None = None, mem_limit: str | None = None) -> ContainerRun:
+        """`mounts`: host dir -> path in the container, read-only (a ConfigMap's volume); `mem_limit`:
+        the container's memory limit (swap included), as a pod's resources.limits.memory."""
         volumes = {str(repo): {"bind": REPO_MOUNT, "mode": "rw"}} if repo else {}
         volumes |= {str(host): {"bind": path, "mode": "ro"} for host, path in (mounts or {}).items()}
         container = engine.containers.create(
             sidecar_image.id, command=list(argv), entrypoint=list(entrypoint), user=user or "",
             environment=dict(env or {}), read_only=True, tmpfs={"/tmp": "rw,mode=1777"},
             network_mode="none", working_dir=f"{REPO_MOUNT}/{app_path}".rstrip("/") if repo else None,
-            volumes=volumes or None,
+            volumes=volumes or None, mem_limit=mem_limit, memswap_limit=mem_limit,
         )
         try:
             container.start()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from container.conftest import REPO_MOUNT, ContainerRun
+from container.conftest import ContainerRun
 from security.attack import HostileRepo, assert_no_leak, mint
 
 pytestmark = pytest.mark.container
@@ -43,19 +43,8 @@ def _as_argocd_unpacks(src: Path, dest: Path) -> Path:
     return dest
 
 
-def _generate(engine: Any, image: Any, repo: Path, app_path: str, env: dict[str, str]) -> ContainerRun:
-    container = engine.containers.create(
-        image.id, command=["generate"], entrypoint=["gitops-cmp"], user="999", environment=env,
-        read_only=True, tmpfs={"/tmp": "rw,mode=1777"}, network_mode="none",
-        mem_limit=MEMORY_LIMIT, memswap_limit=MEMORY_LIMIT,
-        working_dir=f"{REPO_MOUNT}/{app_path}", volumes={str(repo): {"bind": REPO_MOUNT, "mode": "rw"}})
-    try:
-        container.start()
-        code = container.wait(timeout=300)["StatusCode"]
-        return ContainerRun(code, container.logs(stdout=True, stderr=False),
-                            container.logs(stdout=False, stderr=True).decode())
-    finally:
-        container.remove(force=True)
+def _generate(sidecar: Any, repo: Path, app_path: str, env: dict[str, str]) -> ContainerRun:
+    return sidecar("generate", env=env, repo=repo, app_path=app_path, mem_limit=MEMORY_LIMIT)
 
 
 def _env(app: str, path: str, **extra: str) -> dict[str, str]:
@@ -63,28 +52,28 @@ def _env(app: str, path: str, **extra: str) -> dict[str, str]:
             "ARGOCD_APP_SOURCE_PATH": path, "ARGOCD_APP_PARAMETERS": "null", **extra}
 
 
-def test_a_template_loop_stops_before_the_kernel_kills_it(engine, sidecar_image, tmp_path: Path):
+def test_a_template_loop_stops_before_the_kernel_kills_it(sidecar, tmp_path: Path):
     src = HostileRepo(tmp_path / "src")
     src.chart("loop", templates={"cm.yaml": LOOP}, values={"prod": "{}\n"})
     # The output limit set out of the way: the memory guard alone must stop it, from the cgroup's limit.
     src.config("limits: {maxOutputBytes: 1099511627775}\n")
     repo = _as_argocd_unpacks(src.root, tmp_path / "repo")
-    run = _generate(engine, sidecar_image, repo, "charts/loop", _env("loop", "charts/loop"))
+    run = _generate(sidecar, repo, "charts/loop", _env("loop", "charts/loop"))
     assert (run.code, run.out) == (3, b""), (run.code, run.err[-2000:])
     assert "MiB of memory" in run.err and "85% of the container's memory limit" in run.err, run.err
     assert "Traceback" not in run.err
 
 
-def test_the_output_limit_holds_in_the_image(engine, sidecar_image, tmp_path: Path):
+def test_the_output_limit_holds_in_the_image(sidecar, tmp_path: Path):
     src = HostileRepo(tmp_path / "src")
     src.chart("loop", templates={"cm.yaml": LOOP}, values={"prod": "{}\n"})
     repo = _as_argocd_unpacks(src.root, tmp_path / "repo")
-    run = _generate(engine, sidecar_image, repo, "charts/loop", _env("loop", "charts/loop"))
+    run = _generate(sidecar, repo, "charts/loop", _env("loop", "charts/loop"))
     assert (run.code, run.out) == (3, b""), (run.code, run.err[-2000:])
     assert "MiB of memory" in run.err or "limits.maxOutputBytes" in run.err, run.err
 
 
-def test_nothing_is_echoed_and_links_out_are_refused_in_the_image(engine, sidecar_image, tmp_path: Path):
+def test_nothing_is_echoed_and_links_out_are_refused_in_the_image(sidecar, tmp_path: Path):
     """A `required` message quoting a value, and a link to the sidecar's own environment holding a
     token: neither reaches stderr (the Argo CD UI)."""
     rng = random.Random(12)
@@ -97,10 +86,10 @@ def test_nothing_is_echoed_and_links_out_are_refused_in_the_image(engine, sideca
         "cm.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {e: {{ .Files.Get "files/env" | quote }}}\n'})
     src.symlink("charts/link/files/env", "/proc/self/environ")
     repo = _as_argocd_unpacks(src.root, tmp_path / "repo")
-    echoed = _generate(engine, sidecar_image, repo, "charts/echo", _env("echo", "charts/echo"))
+    echoed = _generate(sidecar, repo, "charts/echo", _env("echo", "charts/echo"))
     assert (echoed.code, echoed.out) == (3, b""), echoed.err
     assert "echo/templates/r.yaml:1" in echoed.err and "needs a host" in echoed.err, echoed.err
-    linked = _generate(engine, sidecar_image, repo, "charts/link", _env("link", "charts/link", GIT_TOKEN=token))
+    linked = _generate(sidecar, repo, "charts/link", _env("link", "charts/link", GIT_TOKEN=token))
     assert (linked.code, linked.out) == (2, b""), linked.err
     assert "resolves outside the repository" in linked.err, linked.err
     assert_no_leak([value, token], echoed.out, echoed.err, linked.out, linked.err)
