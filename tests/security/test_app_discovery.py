@@ -71,6 +71,18 @@ def test_parity_fails_on_an_app_it_would_have_skipped(hostile_repo, cli) -> None
     assert apps["ssh"] == "failed" and apps["multi"] == "failed", apps
 
 
+def _root_turned_decoy(hostile_repo) -> str:
+    """An app-of-apps root for this repository at the base commit (returned), which the head points
+    at another repository: as if this repository's apps were someone else's."""
+    root = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "root"},
+            "spec": {"source": {"repoURL": HERE, "path": "apps"}, "destination": {"namespace": "argocd"}}}
+    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    base = hostile_repo.commit("base")
+    root["spec"]["source"]["repoURL"] = "https://github.com/org/decoy"
+    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    return base
+
+
 def test_a_pr_that_renames_the_root_apps_url_cannot_make_every_app_another_repos(hostile_repo, cli, planted) -> None:
     """Without repoURLs in the config, this repository's URL is read off the app-of-apps root. A pull
     request that points its root at a decoy must not turn every app into "another repository"
@@ -81,12 +93,7 @@ def test_a_pr_that_renames_the_root_apps_url_cannot_make_every_app_another_repos
     web = json.loads(hostile_repo.path("apps/web.yaml").read_text())
     web["spec"]["source"]["repoURL"] = HERE
     hostile_repo.write("apps/web.yaml", json.dumps(web))
-    root = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "root"},
-            "spec": {"source": {"repoURL": HERE, "path": "apps"}, "destination": {"namespace": "argocd"}}}
-    hostile_repo.write("apps/root.yaml", json.dumps(root))
-    base = hostile_repo.commit("base")
-    root["spec"]["source"]["repoURL"] = "https://github.com/org/decoy"
-    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    base = _root_turned_decoy(hostile_repo)
     hostile_repo.write("charts/web/templates/leak.yaml",
                        f'apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: leak}}\ndata: {{DB_PASSWORD: "{secret}"}}\n')
     hostile_repo.commit("head")
@@ -99,12 +106,7 @@ def test_a_pr_that_renames_the_root_apps_url_cannot_make_every_app_another_repos
 def test_a_decoy_root_cannot_skip_an_applicationsets_git_generator_either(hostile_repo, cli) -> None:
     hostile_repo.chart("web", templates={"cm.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\ndata:\n'
                                          '  {{- if eq .Values.env "prod" }}\n  x: "1"\n  {{- end }}\n'})
-    root = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "root"},
-            "spec": {"source": {"repoURL": HERE, "path": "apps"}, "destination": {"namespace": "argocd"}}}
-    hostile_repo.write("apps/root.yaml", json.dumps(root))
-    base = hostile_repo.commit("base")
-    root["spec"]["source"]["repoURL"] = "https://github.com/org/decoy"
-    hostile_repo.write("apps/root.yaml", json.dumps(root))
+    base = _root_turned_decoy(hostile_repo)
     appset = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "charts"},
               "spec": {"generators": [{"git": {"repoURL": HERE, "revision": "main", "directories": [{"path": "charts/*"}]}}],
                        "template": {"metadata": {"name": "{{path.basename}}"},
