@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from cmp.errors import Abort, Interrupted, RenderError
 
@@ -69,8 +69,16 @@ def bounded_in_main_thread(fn: Callable[[], T], seconds: float, what: str, memor
     parity) is bounded by its caller already. A runaway stops the command (Abort): its thread goes on."""
     if threading.current_thread() is not threading.main_thread():
         return fn()
+    return awaited(Started(fn), seconds, what, memory_bytes)
+
+
+def awaited(started: Started[T], seconds: float, what: str, memory_bytes: int) -> T:
+    """`started`'s result, waited for under the deadline (counted from its start) and the memory guard
+    when the caller is the main thread, as bounded_in_main_thread; a render thread waits unbounded."""
+    if threading.current_thread() is not threading.main_thread():
+        return started.result()
     try:
-        return call_with_deadline(fn, seconds, what, memory_bytes)
+        return started.result(seconds, what, memory_bytes)
     except (DeadlineExceeded, MemoryExceeded) as exc:
         raise Abort(exc) from None
 
@@ -146,34 +154,55 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 def call_with_deadline(fn: Callable[[], T], seconds: float, what: str, memory_bytes: int | None = None) -> T:
     """`fn()` in a worker thread; the calling thread raises DeadlineExceeded when `seconds` pass, and
     MemoryExceeded as soon as the process's resident memory passes `memory_bytes` (memory_limit)."""
-    if sys.getprofile() is not None:  # `python -m cProfile`: it sees only this thread, so the render runs here
-        return fn()
-    outcome: list[T] = []
-    failure: list[BaseException] = []
+    return Started(fn).result(seconds, what, memory_bytes)
 
-    def work() -> None:
+
+class Started(Generic[T]):
+    """`fn()` running in a daemon thread from now on, while the caller goes on; `result` waits for it.
+    A thread that overruns its deadline is left to finish on its own: a native call cannot be stopped.
+    Under a profiler (`python -m cProfile` sees only its own thread) `fn` runs here, at once."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._outcome: list[T] = []
+        self._failure: list[BaseException] = []
+        self._started = time.monotonic()
+        self._thread: threading.Thread | None = None
+        if sys.getprofile() is not None:
+            self._work(fn)
+            return
+        self._thread = threading.Thread(target=self._work, args=(fn,), name="gitops-cmp-render", daemon=True)
+        self._thread.start()
+
+    def _work(self, fn: Callable[[], T]) -> None:
         try:
-            outcome.append(fn())
-        except BaseException as exc:  # handed to the main thread, which decides
-            failure.append(exc)
+            self._outcome.append(fn())
+        except BaseException as exc:  # handed to the waiting thread, which decides
+            self._failure.append(exc)
 
-    worker = threading.Thread(target=work, name="gitops-cmp-render", daemon=True)
-    started = time.monotonic()
-    guard = memory_limit(memory_bytes) if memory_bytes else None
-    worker.start()
-    if guard:
-        _watch(worker, started + seconds, guard, what)
-    else:
-        worker.join(seconds)
-    if worker.is_alive():
-        raise DeadlineExceeded(
-            f"{what}: gave up after {time.monotonic() - started:.1f} s (deadline {seconds:g} s,"
-            " limits.deadlineSeconds in .gitops-cmp.yaml); nothing was emitted. Look for a template"
-            " loop over a huge range, or raise the deadline along with Argo CD's repo-server timeouts"
-        )
-    if failure:
-        raise failure[0]
-    return outcome[0]
+    def result(self, seconds: float | None = None, what: str = "", memory_bytes: int | None = None) -> T:
+        """What `fn` returned, or its exception raised here. `seconds`: DeadlineExceeded once that
+        long has passed since the start; `memory_bytes`: MemoryExceeded (memory_limit) while waiting."""
+        if self._thread is not None:
+            self._wait(self._thread, seconds, what, memory_bytes)
+        if self._failure:
+            raise self._failure[0]
+        return self._outcome[0]
+
+    def _wait(self, worker: threading.Thread, seconds: float | None, what: str, memory_bytes: int | None) -> None:
+        if seconds is None:
+            worker.join()
+            return
+        guard = memory_limit(memory_bytes) if memory_bytes else None
+        if guard:
+            _watch(worker, self._started + seconds, guard, what)
+        else:
+            worker.join(max(0.0, self._started + seconds - time.monotonic()))
+        if worker.is_alive():
+            raise DeadlineExceeded(
+                f"{what}: gave up after {time.monotonic() - self._started:.1f} s (deadline {seconds:g} s,"
+                " limits.deadlineSeconds in .gitops-cmp.yaml); nothing was emitted. Look for a template"
+                " loop over a huge range, or raise the deadline along with Argo CD's repo-server timeouts"
+            )
 
 
 def _watch(worker: threading.Thread, deadline: float, guard: MemoryGuard, what: str) -> None:

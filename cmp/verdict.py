@@ -49,8 +49,8 @@ def check_inputs(inputs: "Inputs", rules: "Iterable[Rule]", tolerant: bool = Fal
                  trees: "tuple[Tree, ...] | None" = None) -> list[Finding]:
     """Before Helm: templates and value files. `tolerant`: a rule that cannot read its input
     reports that as a finding and the others still run (check); else the error propagates (render).
-    The templates are parsed once (or `trees` given) and passed to the rules as data; they are
-    dropped on return, so Helm's render has the memory."""
+    The templates are parsed once (or `trees` given) and passed to the rules as data, and dropped
+    on return (Helm's render may run meanwhile: cmp.pipeline.run.judge_chart)."""
     from cmp.templates import parse_all
 
     hooks = [(rule.id, rule.check_inputs) for rule in rules if rule.check_inputs]

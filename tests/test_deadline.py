@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from support import write_chart
 
-from cmp.deadline import DeadlineExceeded, call_with_deadline
+from cmp.deadline import DeadlineExceeded, Started, call_with_deadline
 from cmp.exitcodes import ExitCode
 
 RUNAWAY = """\
@@ -71,6 +71,29 @@ def test_the_worker_outcome_reaches_the_caller():
         call_with_deadline(lambda: 1 / 0, 5, "x")
     with pytest.raises(DeadlineExceeded, match="x: gave up after"):
         call_with_deadline(lambda: time.sleep(2), 0.1, "x")
+
+
+def test_a_started_render_counts_its_deadline_from_its_start():
+    """judge_chart waits for Helm only after the input rules: their time is in the render's budget."""
+    started = Started(lambda: time.sleep(3))
+    time.sleep(0.4)
+    with pytest.raises(DeadlineExceeded) as exc:
+        started.result(0.3, "x")
+    given_up = float(re.search(r"gave up after (\d+\.\d+) s", str(exc.value)).group(1))
+    assert given_up >= 0.4  # counted from the call, it would have waited 0.3 s more
+
+
+def test_under_a_profiler_a_started_render_runs_in_the_callers_thread():
+    """cProfile sees only the thread it started on: the profile command must see the render."""
+    import threading
+
+    sys.setprofile(lambda *_: None)
+    try:
+        started = Started(threading.current_thread)
+    finally:
+        sys.setprofile(None)
+    assert started.result() is threading.current_thread()
+    assert Started(threading.current_thread).result() is not threading.current_thread()
 
 
 def test_default_deadline_is_below_argo_cds_default_timeout():

@@ -73,10 +73,17 @@ def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ..
     """Every finding for one chart and env (before the allow list) and the objects Helm rendered:
     what render, generate, parity and check all judge. `tolerant`: a rule's input error is a
     finding (check) instead of the render's error. `trees`: the templates already parsed."""
-    findings = verdict.check_inputs(gathered, rules, tolerant, trees)
+    from cmp.deadline import Started, awaited
+
     shown = inputs.display(gathered.chart_dir, gathered.request.repo_root.resolve())
+    # Helm renders while the input rules run: its native call leaves the GIL, so on a large chart
+    # the two overlap. Its outcome is looked at only after the input rules', in the order a
+    # sequential run would meet them; if an input rule fails the render, Helm's is never read.
+    rendering = Started(lambda: render_objects(gathered, shown))
+    findings = verdict.check_inputs(gathered, rules, tolerant, trees)
+    limits = gathered.config.limits
     try:
-        objects = render_objects(gathered, shown)
+        objects = awaited(rendering, limits.deadline_seconds, f"render of {shown}", limits.max_memory_bytes)
     except CmpError:
         if not verdict.judge(findings, allow).blocked:
             raise
