@@ -18,6 +18,7 @@ from cmp.pipeline import chartfiles, emit, helm, inputs, manifests
 from cmp.rules import RENDER_RULES
 
 if TYPE_CHECKING:
+    from cmp.deadline import Started
     from cmp.rules import Rule
     from cmp.templates.nodes import Tree
 
@@ -49,8 +50,9 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
         if hit is not None:
             return hit._replace(seconds=time.monotonic() - started)
     mark = memo.stderr_mark() if kept else None
+    rendering = start_render(gathered)  # Helm goes on while the templates are parsed, too
     trees = memo.parsed(gathered) if kept else None  # parsed once, as the runner would: the memo reads the calls too
-    findings, objects = judge_chart(gathered, allow, trees=trees)
+    findings, objects = judged(rendering, gathered, allow, trees=trees)
     result = _result(gathered, verdict.judge(findings, allow), objects, started)
     if kept and trees is not None and mark is not None and memo.stderr_mark() == mark:
         memo.offer(kept, gathered, trees, result)
@@ -73,13 +75,31 @@ def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ..
     """Every finding for one chart and env (before the allow list) and the objects Helm rendered:
     what render, generate, parity and check all judge. `tolerant`: a rule's input error is a
     finding (check) instead of the render's error. `trees`: the templates already parsed."""
-    from cmp.deadline import Started, awaited
+    return judged(start_render(gathered), gathered, allow, rules, tolerant, trees)
 
-    shown = inputs.display(gathered.chart_dir, gathered.request.repo_root.resolve())
-    # Helm renders while the input rules run: its native call leaves the GIL, so on a large chart
-    # the two overlap. Its outcome is looked at only after the input rules', in the order a
-    # sequential run would meet them; if an input rule fails the render, Helm's is never read.
-    rendering = Started(lambda: render_objects(gathered, shown))
+
+def start_render(gathered: inputs.Inputs) -> "Started[list[manifests.Manifest]]":
+    """Helm's render (render_objects), begun now in a thread: its native call leaves the GIL, so on a
+    large chart it overlaps the template parse and the input rules that the caller runs meanwhile.
+    `judged` reads its outcome only after theirs, in the order a sequential run meets them: if an
+    input rule fails the render, Helm's outcome is never read."""
+    from cmp.deadline import Started
+
+    return Started(lambda: render_objects(gathered, _shown(gathered)))
+
+
+def _shown(gathered: inputs.Inputs) -> str:
+    return inputs.display(gathered.chart_dir, gathered.request.repo_root.resolve())
+
+
+def judged(rendering: "Started[list[manifests.Manifest]]", gathered: inputs.Inputs,
+           allow: tuple[repo_config.AllowEntry, ...], rules: "Iterable[Rule]" = RENDER_RULES,
+           tolerant: bool = False, trees: "tuple[Tree, ...] | None" = None,
+           ) -> tuple[list[Finding], list[manifests.Manifest]]:
+    """judge_chart's findings and objects, with Helm's render already under way (start_render)."""
+    from cmp.deadline import awaited
+
+    shown = _shown(gathered)
     findings = verdict.check_inputs(gathered, rules, tolerant, trees)
     limits = gathered.config.limits
     try:

@@ -3,6 +3,8 @@ the caller sees is what a sequential run would show. Real Helm, real charts, pro
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,8 @@ from support import write_chart
 
 from cmp import config as repo_config
 from cmp.context import RenderRequest
-from cmp.errors import Abort, InputError, RenderError
+from cmp.errors import InputError, RenderError
+from cmp.exitcodes import ExitCode
 from cmp.findings import Finding
 from cmp.pipeline import inputs, run
 from cmp.rules import RENDER_RULES, Rule
@@ -33,15 +36,16 @@ def probe(check: object) -> Rule:
     return Rule(id="probe", doc="a test's probe", check_inputs=check)  # type: ignore[arg-type]
 
 
-def render_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "gitops-cmp-render"]
+def render_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "gitops-cmp-render"}
 
 
 def test_helm_renders_while_the_input_rules_run(tmp_path: Path):
-    seen: list[threading.Thread] = []
+    seen: set[threading.Thread] = set()
+    before = render_threads()
 
     def wait_for_helm(_: inputs.Inputs) -> Iterator[Finding]:
-        seen.extend(render_threads())
+        seen.update(render_threads() - before)
         for thread in seen:  # Helm finishes while this input rule still runs
             thread.join(60)
         return iter(())
@@ -64,10 +68,40 @@ def test_an_input_rules_error_is_reported_before_helms(tmp_path: Path):
     assert "helm refuses too" in str(helm_error.value.detail)
 
 
-def test_from_the_main_thread_the_overlapped_render_keeps_its_deadline(tmp_path: Path):
-    """`check` judges charts on the main thread: a runaway template stops it at the deadline."""
-    assert threading.current_thread() is threading.main_thread()
-    chart = gathered(tmp_path, RUNAWAY, config="limits: {deadlineSeconds: 1}\n")
-    with pytest.raises(Abort) as stopped:
-        run.judge_chart(chart, (), RENDER_RULES)
-    assert "gave up after" in str(stopped.value) and "deadline 1 s" in str(stopped.value)
+def test_check_judges_on_the_main_thread_and_stops_a_runaway_render_at_the_deadline(tmp_path: Path):
+    """`check` waits for the overlapped render on the main thread: a runaway template still stops it.
+    A process of its own: the abandoned render thread goes on until that process ends."""
+    write_chart(tmp_path, template=RUNAWAY, config="limits: {deadlineSeconds: 1}\n")
+    proc = subprocess.run([sys.executable, "-m", "cmp", "check", "chart"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == ExitCode.RENDER, proc.stderr
+    assert proc.stdout == ""
+    assert "gave up after" in proc.stderr and "(deadline 1 s, limits.deadlineSeconds" in proc.stderr
+
+
+def test_in_a_worker_helm_renders_while_the_templates_are_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A `serve` render process (its memo configured) parses the templates itself, before the input
+    rules: Helm is started before that parse, not after it."""
+    import cmp.templates
+    from cmp.pipeline import memo
+
+    real_parse = cmp.templates.parse_all
+    seen: set[threading.Thread] = set()
+    before = render_threads()
+
+    def parse_watching_helm(gathered: inputs.Inputs) -> object:
+        seen.update(render_threads() - before)
+        return real_parse(gathered)
+
+    monkeypatch.setattr(cmp.templates, "parse_all", parse_watching_helm)
+    chart = write_chart(tmp_path / "repo", template=SLOW)
+    (tmp_path / "memo").mkdir(mode=0o700)
+    memo.configure(memo.Store(str(tmp_path / "memo"), 64 << 20, b"the code under test"))
+    try:
+        result = run.render(RenderRequest(repo_root=tmp_path / "repo", chart_dir=chart, env="prod", release="app",
+                                          namespace="apps"))
+    finally:
+        memo.configure(None)
+        memo.settle()
+    assert seen, "Helm's render had not started when the templates were parsed"
+    assert result.objects == 1
