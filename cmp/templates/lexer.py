@@ -117,7 +117,7 @@ _TERM = r"(?=[ \t\r\n.,|:()]|\}\}|\Z)"  # what _at_terminator accepts: ends a fi
 # constants, `=`, `,`, every error) goes through _slow_token, one token at a time. Each alternative
 # matches exactly where _slow_token would build the same token: a word, field or variable must be
 # followed by a terminator, a decimal number by neither a word character nor `.`.
-_TOKEN = re.compile(
+_TOKEN = (  # compiled when first used: the parser's fast path (fastparse) lexes real charts
     r"[ \t\r\n]*(?:(\}\})"                # 1 }}
     r"|(\.(?!\d)\w+)" + _TERM +            # 2 field
     r"|((?!\d)\w+)" + _TERM +              # 3 identifier, keyword, bool or nil
@@ -143,7 +143,7 @@ def _action(text: str, start: int, out: list[Token]) -> int:
     pos += after_marker
     depth = 0
     spaced = False
-    match_token = _TOKEN.match
+    match_token = re.compile(_TOKEN).match
     append = out.append
     while True:
         match = match_token(text, pos)

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
+from cmp.templates import fastparse
+from cmp.templates.fastparse import MAX_DEPTH  # nesting of control structures and parentheses
 from cmp.templates.lexer import (K_ASSIGN, K_BOOL, K_CHAR, K_CHAR_CONSTANT, K_COMMENT, K_DECLARE, K_DOT, K_EOF,
                                  K_ERROR, K_FIELD, K_IDENTIFIER, K_KEYWORD, K_LEFT, K_LEFT_PAREN, K_NIL, K_NUMBER,
                                  K_PIPE, K_RAW_STRING, K_RIGHT, K_RIGHT_PAREN, K_STRING, K_TEXT, K_VARIABLE, Kind,
@@ -22,8 +24,6 @@ from cmp.templates.lexer import (K_ASSIGN, K_BOOL, K_CHAR, K_CHAR_CONSTANT, K_CO
 from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
                                  Identifier, LoopControl, Nil, Node, Number, Operand, ParseError, Pipe,
                                  Source, String, Template, Text, Tree, Variable)
-
-MAX_DEPTH = 100  # nesting of control structures and parentheses; real charts stay far below
 
 
 class _Stop(Exception):
@@ -38,6 +38,9 @@ def parse(text: str) -> Tree:
     if "{{" not in text:  # no action (a CRD, a static manifest): the lexer would find one Text
         return Tree(source, (Text(0, len(text)),) if text else ())
     with collector_paused():
+        nodes = fastparse.parse(text)  # a template without an error (every real chart's)
+        if nodes is not None:
+            return Tree(source, nodes)
         parser = _Parser(text)
         try:
             parser.parse_top()

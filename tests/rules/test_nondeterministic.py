@@ -58,23 +58,26 @@ def test_render_reports_but_does_not_block(example_repo, cli):
     assert "charts/webapp/templates/configmap.yaml:6:10: [warning] `now` depends on the clock" in result.err
 
 
-def test_a_render_lexes_each_template_once(example_repo, monkeypatch):
+def test_a_render_parses_each_template_once(example_repo, monkeypatch):
     """env-conditional and this rule read the same parse of each template (issue 7)."""
     stamp = example_repo / "charts" / "webapp" / "templates" / "configmap.yaml"
     stamp.write_text("kind: ConfigMap\ndata:\n  at: {{ now | quote }}\n")
     request = RenderRequest(example_repo, example_repo / "charts" / "webapp", "dev", None, None)
     gathered = inputs.gather(request, repo_config.load(example_repo))
-    lexed: Counter[str] = Counter()
+    read: Counter[str] = Counter()
 
-    def counting_lex(text: str) -> list[lexer.Token]:
-        lexed[text] += 1
-        return lex(text)
+    def counting(read_text):
+        def counted(text: str):
+            read[text] += 1
+            return read_text(text)
+        return counted
 
-    monkeypatch.setattr(parser, "lex", counting_lex)
-    monkeypatch.setattr(nondeterministic, "lex", counting_lex)
+    monkeypatch.setattr(parser, "parse", counting(parser.parse))
+    monkeypatch.setattr(parser, "lex", counting(lex))
+    monkeypatch.setattr(nondeterministic, "lex", counting(lex))
     found = verdict.check_inputs(gathered, RENDER_RULES)
     assert [(f.path, f.rule) for f in found] == [("charts/webapp/templates/configmap.yaml", ID)]
-    assert lexed == Counter(t.text for t in gathered.templates)
+    assert read == Counter(t.text for t in gathered.templates)  # parsed, and not lexed again
     assert gathered.trees == ()  # the parsed copy went with the rules: nothing held while Helm renders
 
 
