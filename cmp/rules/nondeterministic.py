@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs
 from cmp.templates.lexer import Kind, lex
-from cmp.templates.nodes import Action, Branch, Chain, Identifier, Node, Pipe, Template, Tree, walk
+from cmp.templates.nodes import Action, Branch, Chain, Define, Identifier, Node, Pipe, Template, Text, Tree
 from cmp.templates import parse
 from cmp.templates import trees as chart_trees
 
@@ -66,25 +66,42 @@ def findings(tree: Tree, path: str) -> Iterator[Finding]:
 def called(tree: Tree) -> Iterator[tuple[int, str]]:
     """(offset, name) of every function the template calls, in source order."""
     if tree.ok:
-        return ((node.pos, node.name) for node in calls(tree.nodes))
+        found: list[tuple[int, str]] = []
+        _list_calls(tree.nodes, found)
+        return iter(found)
     # The tree stops at the syntax error (env-conditional reports it, Helm refuses the chart) and
     # the lexer goes on: lex this one again, so its findings stay those of the whole text.
     return ((t.start, t.value) for t in lex(tree.source.text) if t.kind is Kind.IDENTIFIER)
 
 
-def calls(nodes: Iterable[Node]) -> Iterator[Identifier]:
-    """The function names in the nodes' actions, in source order."""
-    for node in walk(nodes):
-        if isinstance(node, (Action, Branch, Template)) and node.pipe is not None:
-            yield from pipe_calls(node.pipe)
+# Into a list, by recursion, tested by type: a chart's templates hold tens of thousands of nodes, and
+# a generator per node and per pipeline cost twice the walk (tests compare it with the lexer's identifiers).
+def _list_calls(nodes: Iterable[Node], found: list[tuple[int, str]]) -> None:
+    for node in nodes:
+        if type(node) is Text:  # most nodes
+            continue
+        if type(node) is Action:
+            _pipe_calls(node.pipe, found)
+        elif type(node) is Branch:
+            _pipe_calls(node.pipe, found)
+            _list_calls(node.body, found)
+            if node.else_body:
+                _list_calls(node.else_body, found)
+        elif type(node) is Template:
+            if node.pipe is not None:
+                _pipe_calls(node.pipe, found)
+            if node.body:
+                _list_calls(node.body, found)
+        elif type(node) is Define:
+            _list_calls(node.body, found)
 
 
-def pipe_calls(pipe: Pipe) -> Iterator[Identifier]:
+def _pipe_calls(pipe: Pipe, found: list[tuple[int, str]]) -> None:
     for command in pipe.commands:
         for arg in command.args:
-            while isinstance(arg, Chain):  # `(lookup ...).data`
+            while type(arg) is Chain:
                 arg = arg.node
-            if isinstance(arg, Identifier):
-                yield arg
-            elif isinstance(arg, Pipe):
-                yield from pipe_calls(arg)
+            if type(arg) is Identifier:
+                found.append((arg.pos, arg.name))
+            elif type(arg) is Pipe:
+                _pipe_calls(arg, found)
