@@ -21,11 +21,12 @@ It never raises on any input; a template that does not parse is a `syntax` Hit.
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from cmp.templates.nodes import (Action, Bool, Branch, Chain, Command, Comment, Define, Dot, Field,
                                  Identifier, Nil, Node, Number, Operand, Pipe, Source, String,
-                                 Template, Tree, Variable, walk)
+                                 Template, Text, Tree, Variable, walk)
 from cmp.templates import parse
 from cmp.templates.parser import collector_paused
 
@@ -61,6 +62,11 @@ NOT_IDENTITY_WORDS = frozenset({"extra", "additional", "container", "containers"
 # Functions whose result is their argument: a dict survives `toJson | fromJson`.
 PASS = frozenset({"toJson", "fromJson", "mustToJson", "mustFromJson", "toYaml", "fromYaml",
                   "toPrettyJson", "toRawJson", "deepCopy", "mustDeepCopy"})
+SELECT = frozenset({"index", "pick", "omit", "pluck", "get", "hasKey", "dig"})  # selector_keys
+# Every function `call` treats otherwise than "its value is unknown" (tests/templates/test_scan.py
+# checks that it names each one `call`, `call_value` and `selector_keys` compare with).
+INTERPRETED = (COMPARE | NEEDLE_FIRST | REGEX | LOGIC | SELECT | COMPOSE | PASS | DERIVE
+               | {"ternary", "set", "include", "tpl", "dict", "list", "merge", "mustMerge"})
 RELEASE_IDENTITIES = frozenset({"Name", "Namespace"})
 MAX_CALL_DEPTH = 30
 MAX_CONTEXTS = 16  # distinct contexts one helper is analysed with
@@ -87,8 +93,9 @@ class Settings(NamedTuple):
         """Whether the `.Values` path (list elements as "[]") names the environment."""
         if path in self.inferred:
             return True
-        if any(len(path) >= len(k) and path[-len(k):] == k for k in self.identity_keys):
-            return True
+        for key in self.identity_keys:
+            if path[-len(key):] == key:  # a shorter path has a shorter slice
+                return True
         return path not in self.containers and identity_named(path)
 
 
@@ -175,9 +182,14 @@ def helper_output(printed: Sequence[Val]) -> Val:
     return derive(printed) if printed else CONST
 
 
-def split_words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+@lru_cache(maxsize=4096)  # asked for each values path a chart reads (is_identity) and each key compared
+def split_words(name: str) -> tuple[str, ...]:
+    spaced = _CAMEL.sub(r"\1 \2", name)
+    return tuple(w.lower() for w in _NOT_ALNUM.split(spaced) if w)
+
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
 # ---- the scanner ------------------------------------------------------------------------------
@@ -226,6 +238,7 @@ class _Scanner:
         # Values are immutable: one per values path (is_identity asked once) and per unknown field name.
         self.values: dict[tuple[str, ...], Val] = {}
         self.fields: dict[str, Val] = {}
+        self.root_fields: dict[tuple[str, ...], Val] = {}  # resolve(ROOT, names): a function of the names
 
     def add(self, name: str, tree: Tree) -> None:
         self.trees[name] = tree
@@ -267,13 +280,15 @@ class _Scanner:
 
     def walk(self, nodes: Iterable[Node], frame: _Frame) -> None:
         for node in nodes:
-            if isinstance(node, Action):
+            if type(node) is Text:  # most nodes; type tests: this runs for each node of a chart
+                continue
+            if type(node) is Action:
                 value = self.pipe(node.pipe, frame)
                 if not node.pipe.decls:
                     frame.printed.append(value)
-            elif isinstance(node, Branch):
+            elif type(node) is Branch:
                 self.branch(node, frame)
-            elif isinstance(node, Template):
+            elif type(node) is Template:
                 ctx = self.pipe(node.pipe, frame) if node.pipe else CONST
                 self.helper(node.name, ctx, frame.depth + 1)
 
@@ -305,18 +320,16 @@ class _Scanner:
 
     def commands(self, pipe: Pipe, frame: _Frame) -> Val:
         value: Val | None = None
-        for command in pipe.commands:
-            value = self.command(command, value, frame, self.site_start(pipe, command))
+        commands = pipe.commands
+        if commands:
+            start = commands[0].pos  # a piped command is shown with what feeds it: `.Values.env | eq "prod"`
+            for command in commands:
+                value = self.command(command, value, frame, start)
         return value or ANY
-
-    @staticmethod
-    def site_start(pipe: Pipe, command: Command) -> int:
-        """A piped command is shown with what feeds it: `.Values.env | eq "prod"`."""
-        return pipe.commands[0].pos if command is not pipe.commands[0] else command.pos
 
     def command(self, command: Command, piped: Val | None, frame: _Frame, start: int) -> Val:
         first = command.args[0]
-        if isinstance(first, Identifier):
+        if type(first) is Identifier:
             args = [self.operand(a, frame) for a in command.args[1:]]
             if piped is not None:
                 args.append(piped)
@@ -329,6 +342,24 @@ class _Scanner:
         return self.operand(first, frame)
 
     def operand(self, node: Operand, frame: _Frame) -> Val:
+        if type(node) is Field:
+            if frame.dot is ROOT:  # most fields: `.Values.x` at the top of a template or in a helper given `.`
+                known = self.root_fields.get(node.names)
+                if known is None:
+                    known = self.root_fields[node.names] = self.resolve(ROOT, node.names)
+                return known
+            return self.resolve(frame.dot, node.names)
+        if type(node) is Variable:
+            return self.resolve(frame.vars.get(node.name, ANY), node.fields)
+        if type(node) is String:
+            return Val("lit", lits=(node.value,))
+        if type(node) is Dot:
+            return frame.dot
+        if type(node) is Pipe:
+            return self.commands(node, frame) if not node.decls else self.pipe(node, frame)
+        return self.rare_operand(node, frame)
+
+    def rare_operand(self, node: Operand, frame: _Frame) -> Val:
         if isinstance(node, Field):
             return self.resolve(frame.dot, node.names)
         if isinstance(node, Variable):
@@ -337,12 +368,12 @@ class _Scanner:
             return frame.dot
         if isinstance(node, String):
             return Val("lit", lits=(node.value,))
+        if isinstance(node, Pipe):
+            return self.commands(node, frame) if not node.decls else self.pipe(node, frame)
         if isinstance(node, Nil):
             return NIL
         if isinstance(node, (Bool, Number)):
             return CONST
-        if isinstance(node, Pipe):
-            return self.commands(node, frame) if not node.decls else self.pipe(node, frame)
         if isinstance(node, Chain):
             return self.resolve(self.operand(node.node, frame), node.fields)
         return self.call(node.name, [], Command(node.pos, node.end, (node,)), frame, node.pos)
@@ -406,6 +437,8 @@ class _Scanner:
     # ---- calls --------------------------------------------------------------------------
 
     def call(self, name: str, args: list[Val], command: Command, frame: _Frame, start: int) -> Val:
+        if name not in INTERPRETED:  # `nindent`, a chart's own function: decides nothing here
+            return ANY
         site = (frame, start, command.end)
         if name in COMPARE:
             others = args[1:] if name == "eq" else args[1:2]  # `eq x a b` is x == a || x == b

@@ -208,3 +208,27 @@ def test_a_block_nested_anywhere_defines_a_helper_that_other_files_include():
     assert hits('{{ include "deep" (dict "e" .Values.env) }}', helpers) == [("compare", 'ne .e "green"')]
     assert hits('{{ include "h" (dict "e" .Values.env) }}', '{{ define "h" }}{{ if eq .e "red" }}{{ end }}{{ end }}') == [
         ("compare", 'eq .e "red"')]
+
+
+def test_every_function_the_scanner_interprets_is_named_in_interpreted():
+    """`call` answers "unknown value" at once for a name outside INTERPRETED: each name its
+    branches (and selector_keys') compare with, or look up in a set, must be in it."""
+    import ast
+    import inspect
+    import textwrap
+
+    from cmp.templates import scan as module
+
+    named: set[str] = set()
+    for function in (module._Scanner.call, module._Scanner.call_value, module.selector_keys):
+        for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(function)))):
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "name":
+                for right in node.comparators:
+                    if isinstance(right, ast.Constant):
+                        named.add(right.value)
+                    elif isinstance(right, ast.Tuple):
+                        named |= {e.value for e in right.elts if isinstance(e, ast.Constant)}
+                    elif isinstance(right, ast.Name):
+                        named |= getattr(module, right.id)
+    assert {"include", "tpl", "index", "dig", "eq", "toJson", "default"} <= named
+    assert named <= module.INTERPRETED
