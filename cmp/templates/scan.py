@@ -239,6 +239,7 @@ class _Scanner:
         self.values: dict[tuple[str, ...], Val] = {}
         self.fields: dict[str, Val] = {}
         self.root_fields: dict[tuple[str, ...], Val] = {}  # resolve(ROOT, names): a function of the names
+        self.literals: dict[str, Val] = {}
 
     def add(self, name: str, tree: Tree) -> None:
         self.trees[name] = tree
@@ -283,9 +284,10 @@ class _Scanner:
             if type(node) is Text:  # most nodes; type tests: this runs for each node of a chart
                 continue
             if type(node) is Action:
-                value = self.pipe(node.pipe, frame)
-                if not node.pipe.decls:
-                    frame.printed.append(value)
+                if node.pipe.decls:
+                    self.pipe(node.pipe, frame)
+                else:
+                    frame.printed.append(self.commands(node.pipe, frame))
             elif type(node) is Branch:
                 self.branch(node, frame)
             elif type(node) is Template:
@@ -350,14 +352,21 @@ class _Scanner:
                 return known
             return self.resolve(frame.dot, node.names)
         if type(node) is Variable:
-            return self.resolve(frame.vars.get(node.name, ANY), node.fields)
+            value = frame.vars.get(node.name, ANY)
+            return self.resolve(value, node.fields) if node.fields else value
         if type(node) is String:
-            return Val("lit", lits=(node.value,))
+            return self.literal(node.value)
         if type(node) is Dot:
             return frame.dot
         if type(node) is Pipe:
             return self.commands(node, frame) if not node.decls else self.pipe(node, frame)
         return self.rare_operand(node, frame)
+
+    def literal(self, text: str) -> Val:
+        known = self.literals.get(text)
+        if known is None:
+            known = self.literals[text] = Val("lit", lits=(text,))
+        return known
 
     def rare_operand(self, node: Operand, frame: _Frame) -> Val:
         if isinstance(node, Field):
