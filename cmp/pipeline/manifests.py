@@ -6,7 +6,7 @@ Argo CD applies exactly that) and the text Helm rendered (for finding line numbe
 """
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from cmp import yamlio
 from cmp.chartmodel import is_notes
@@ -74,14 +74,19 @@ def signature(obj: dict[str, Any]) -> str:
     return f"{obj.get('apiVersion', '')}/{obj.get('kind', '')} {ns + '/' if ns else ''}{name}"
 
 
-def collect(templates: dict[str, str], crds: list[dict[str, str]]) -> list[Manifest]:
-    """Every object Helm rendered, NOTES and partials dropped, in `helm template` order."""
+class Parser(Protocol):
+    def load_all(self, doc: str, source: str, duplicates: list[yamlio.Duplicate]) -> list[Any]: ...
+
+
+def collect(templates: dict[str, str], crds: list[dict[str, str]], parser: Parser | None = None) -> list[Manifest]:
+    """Every object Helm rendered, NOTES and partials dropped, in `helm template` order. `parser`:
+    what parses each document in place of yamlio.load_all (a worker's memo.OutputDocs)."""
     found: list[Manifest] = []
     for crd in crds:
-        found.extend(split(crd["filename"], crd["data"], is_crd_file=True))
+        found.extend(split(crd["filename"], crd["data"], is_crd_file=True, parser=parser))
     for path in sorted(templates):
         if not is_notes(path):
-            found.extend(split(path, templates[path]))
+            found.extend(split(path, templates[path], parser=parser))
     return sorted(found, key=Manifest.sort_key)
 
 
@@ -111,7 +116,8 @@ def _skip_space(text: str, i: int) -> int:
     return i
 
 
-def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Manifest]:
+def split(source: str, text: str, *, is_crd_file: bool = False, parser: Parser | None = None) -> Iterator[Manifest]:
+    load_all = yamlio.load_all if parser is None else parser.load_all
     for index, piece in enumerate(d for d in split_documents(text) if d and not d.isspace()):  # d.strip()
         # Each document as it stands in `helm template`'s stream, which Argo CD parses: trimmed
         # (releaseutil.SplitManifests, strings.TrimSpace) and followed by a newline. Parsed without
@@ -120,7 +126,7 @@ def split(source: str, text: str, *, is_crd_file: bool = False) -> Iterator[Mani
         doc = trimmed + "\n"
         duplicates: list[yamlio.Duplicate] = []
         try:
-            parsed = yamlio.load_all(doc, source, duplicates)
+            parsed = load_all(doc, source, duplicates)
         except InputError as exc:
             raise RenderError(f"{source}: rendered document {index + 1} is not valid YAML", str(exc)) from None
         if len(parsed) > 1:  # after `...`: Argo CD reads the first document only, a reviewer may read both

@@ -21,7 +21,11 @@ one render of the same inputs to the next. A chart that may call a function the
 nondeterministic-template rule names (random values, the clock, new keys; `lookup` is the same
 nothing every time) in a template, or in a value or plain file a template could hand to `tpl`, is
 kept only once two renders of the same inputs gave the same result, and then for ten minutes
-(`settle`). Corrupt, cut short or foreign entries are misses. The store's total size is bounded
+(`settle`). Corrupt, cut short or foreign entries are misses.
+
+Two partial entries serve renders that are not kept whole, each a function of text alone: a chart's
+parsed templates (`parsed`, by the templates' texts) and the parsed documents of its last render's
+output (`OutputDocs`, by each document's text). The store's total size is bounded
 (`serve --memo-bytes`); the least recently used entries go first.
 """
 
@@ -33,7 +37,7 @@ import os
 import pickle
 from pathlib import PurePath, PurePosixPath
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 from cmp.chartmodel import is_archive, is_template
 from cmp.findings import Finding, Severity
@@ -48,6 +52,7 @@ MAGIC = b"gitops-cmp-memo/1\n"
 RESULT, CANDIDATE, VARIES = "result", "candidate", "varies"  # the kinds of entry
 VARIES_SUFFIX = ".varies"
 TREES = "trees"  # a chart's parsed templates (`parsed`)
+DOCS = "docs"  # the documents a chart's last render gave, parsed (`OutputDocs`)
 # Calls that may vary without being the rule's: `tpl` can build any call from strings (`printf`),
 # sprig's `keys` and `values` list a map in Go's random order, `getHostByName` asks DNS. A chart
 # that calls one is kept only once two renders agree.
@@ -190,6 +195,83 @@ def _keep_trees(pending: tuple[str, tuple[Tree, ...]]) -> None:
     _write(name, (TREES, 0.0, pickle.dumps(trees, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
+class OutputDocs:
+    """The documents of Helm's output parsed before, by their exact text: a render of the same chart
+    (the same template texts: a commit that changes only values, or the chart's other environment)
+    parses again only the documents whose text changed. Parsing is a function of the text alone, so
+    a document is looked up by the SHA-256 of its text and its object read back from marshal's bytes,
+    new for each use: no object is shared between renders or documents. Only documents that parsed
+    are kept, with the repeated keys the parse reported, and only after a render that was not blocked
+    (a blocked render's objects may hold the value that blocked it: they stay off the disk)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._known: dict[bytes, Any] | None = None
+        self._kept: dict[bytes, tuple[bytes, tuple[tuple[int, int], ...]]] = {}  # read back from the store
+        self._parsed: dict[bytes, tuple[Any, tuple[tuple[int, int], ...]]] = {}  # written at `keep`
+        self.reused = 0
+
+    def load_all(self, doc: str, source: str, duplicates: list[Any]) -> list[Any]:
+        """yamlio.load_all(doc, source, duplicates), from the store when this text was parsed before."""
+        from hashlib import sha256
+
+        from cmp import yamlio
+
+        digest = sha256(doc.encode("utf-8", "surrogatepass")).digest()
+        kept = self._entry().get(digest)
+        if _is_doc(kept):
+            try:
+                parsed = [marshal.loads(kept[0])]
+            except (ValueError, TypeError, EOFError):
+                parsed = None
+            if parsed is not None:
+                duplicates.extend(yamlio.Duplicate(line, first) for line, first in kept[1])
+                self._kept[digest] = kept
+                self.reused += 1
+                return parsed
+        found: list[yamlio.Duplicate] = []
+        parsed = yamlio.load_all(doc, source, found)
+        duplicates.extend(found)
+        if len(parsed) == 1:
+            # Written as parsed: nothing changes a rendered object after its parse (the rules read,
+            # emit writes; tests/pipeline/test_run.py holds every render to it).
+            self._parsed[digest] = (parsed[0], tuple((d.line, d.first) for d in found))
+        return parsed
+
+    def _entry(self) -> dict[bytes, Any]:
+        if self._known is None:
+            entry = _read(self._name)
+            self._known = entry[2] if entry is not None and entry[0] == DOCS and isinstance(entry[2], dict) else {}
+        return self._known
+
+    def keep(self) -> None:
+        """Write this render's documents, after its answer (`settle`)."""
+        entry = dict(self._kept)
+        for digest, (obj, duplicates) in self._parsed.items():
+            try:
+                entry[digest] = (marshal.dumps(obj), duplicates)
+            except ValueError:  # a type marshal does not write: parsed again next time
+                continue
+        if entry:
+            _write(self._name, (DOCS, 0.0, entry))
+
+
+def _is_doc(kept: Any) -> TypeGuard[tuple[bytes, tuple[tuple[int, int], ...]]]:
+    return (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], bytes) and isinstance(kept[1], tuple)
+            and all(isinstance(d, tuple) and len(d) == 2 and all(type(n) is int for n in d) for d in kept[1]))
+
+
+def output_docs(gathered: Inputs) -> OutputDocs:
+    """The parsed documents of this chart's last render, for manifests.collect; kept at `settle`
+    when this render is kept."""
+    global _DOCS_PENDING
+    _DOCS_PENDING = OutputDocs("o" + _trees_key(gathered)[1:])
+    return _DOCS_PENDING
+
+
+_DOCS_PENDING: OutputDocs | None = None
+
+
 def _blocked(result: RenderResult) -> bool:
     return any(f.severity is Severity.ERROR for f in result.findings)
 
@@ -260,13 +342,16 @@ def settle() -> None:
     draws a random password only when none is set): its first render leaves a fingerprint of the
     result, and a second render of the same inputs with the same result keeps it for CONFIRMED_SECONDS;
     a different result marks the inputs as varying, and they are rendered every time."""
-    parsed_now = _TREES_PENDING
+    parsed_now, docs_now = _TREES_PENDING, _DOCS_PENDING
     pending = drop()
     if pending is None or STORE is None:
         return
     name, gathered, trees, result = pending
-    if parsed_now is not None and not _blocked(result):  # a blocked chart's text stays off the disk
-        _keep_trees(parsed_now)
+    if not _blocked(result):  # a blocked chart's text and objects stay off the disk
+        if parsed_now is not None:
+            _keep_trees(parsed_now)
+        if docs_now is not None:
+            docs_now.keep()
     encoded = _encode(result)
     if always_same(gathered, trees):
         _write(name, (RESULT, 0.0, encoded))
@@ -290,8 +375,8 @@ def settle() -> None:
 def drop() -> tuple[str, Inputs, tuple[Tree, ...], RenderResult] | None:
     """Forget the offered result (and return it): the render did not end in an answer, say it ran
     past the deadline and its thread offered it after `generate` had failed."""
-    global _PENDING, _TREES_PENDING
-    _TREES_PENDING = None
+    global _PENDING, _TREES_PENDING, _DOCS_PENDING
+    _TREES_PENDING = _DOCS_PENDING = None
     pending, _PENDING = _PENDING, None
     return pending
 
@@ -396,7 +481,7 @@ def _read(name: str) -> tuple[str, float, Any] | None:
         kind, expires, content = marshal.loads(data[head:])
     except (ValueError, TypeError, EOFError):
         return None
-    if kind not in (RESULT, CANDIDATE, VARIES, TREES) or not isinstance(expires, float):
+    if kind not in (RESULT, CANDIDATE, VARIES, TREES, DOCS) or not isinstance(expires, float):
         return None
     return kind, expires, content
 

@@ -50,7 +50,7 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
         if hit is not None:
             return hit._replace(seconds=time.monotonic() - started)
     mark = memo.stderr_mark() if kept else None
-    rendering = start_render(gathered)  # Helm goes on while the templates are parsed, too
+    rendering = start_render(gathered, memo.output_docs(gathered) if kept else None)  # goes on while the templates are parsed
     trees = memo.parsed(gathered) if kept else None  # parsed once, as the runner would: the memo reads the calls too
     findings, objects = judged(rendering, gathered, allow, trees=trees)
     result = _result(gathered, verdict.judge(findings, allow), objects, started)
@@ -78,14 +78,14 @@ def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ..
     return judged(start_render(gathered), gathered, allow, rules, tolerant, trees)
 
 
-def start_render(gathered: inputs.Inputs) -> "Started[list[manifests.Manifest]]":
+def start_render(gathered: inputs.Inputs, parser: manifests.Parser | None = None) -> "Started[list[manifests.Manifest]]":
     """Helm's render (render_objects), begun now in a thread: its native call leaves the GIL, so on a
     large chart it overlaps the template parse and the input rules that the caller runs meanwhile.
     `judged` reads its outcome only after theirs, in the order a sequential run meets them: if an
     input rule fails the render, Helm's outcome is never read."""
     from cmp.deadline import Started
 
-    return Started(lambda: render_objects(gathered, _shown(gathered)))
+    return Started(lambda: render_objects(gathered, _shown(gathered), parser))
 
 
 def _shown(gathered: inputs.Inputs) -> str:
@@ -130,12 +130,12 @@ def duplicate_keys(objects: list[manifests.Manifest]) -> list[Finding]:
             for m in objects for d in m.duplicates]
 
 
-def render_objects(gathered: inputs.Inputs, shown: str) -> list[manifests.Manifest]:
+def render_objects(gathered: inputs.Inputs, shown: str, parser: manifests.Parser | None = None) -> list[manifests.Manifest]:
     """Helm with the values the rules prepared, split into objects; zero objects is an error.
     Its errors never quote a value: Helm's message (the detail) loses whatever came from the values."""
     values = verdict.prepare_values(gathered, RENDER_RULES)
     try:
-        return _render_objects(gathered, values, shown)
+        return _render_objects(gathered, values, shown, parser)
     except CmpError as exc:
         from cmp.redact import Redactor
 
@@ -158,7 +158,8 @@ def _subchart_values(gathered: inputs.Inputs) -> list[Any]:
     return found
 
 
-def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str) -> list[manifests.Manifest]:
+def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str,
+                    parser: manifests.Parser | None) -> list[manifests.Manifest]:
     from cmp.deadline import bounded_in_main_thread
 
     base = gathered.base_values.data if gathered.base_values else None
@@ -173,7 +174,7 @@ def _render_objects(gathered: inputs.Inputs, values: dict[str, Any], shown: str)
         shown=shown,
         max_output_bytes=limits.max_output_bytes,
     ), limits.deadline_seconds, f"render of {shown}", limits.max_memory_bytes)
-    objects = manifests.collect(templates, crds)
+    objects = manifests.collect(templates, crds, parser)
     if not any(True for m in objects for _ in m.objects()):
         raise RenderError(
             f"{shown}: the render produced zero objects; refusing to emit an empty stream"

@@ -54,8 +54,8 @@ def fresh(repo: Path, **kwargs: object) -> RenderResult:
 
 
 def results(store: Path) -> list[Path]:
-    """The store's render results (not its parsed templates, whose names start with t)."""
-    return [p for p in store.iterdir() if not p.name.startswith("t")]
+    """The store's render results (not its parsed templates or documents, whose names start with t, o)."""
+    return [p for p in store.iterdir() if not p.name.startswith(("t", "o"))]
 
 
 def same(a: RenderResult, b: RenderResult) -> bool:
@@ -262,7 +262,8 @@ def test_the_store_stays_within_its_bytes(tmp_path: Path, repo: Path):
 def test_entries_are_private(store: Path, repo: Path):
     run(repo)
     (entry,) = results(store)
-    assert entry.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name[0] for p in store.iterdir() if p.name[0] in "ot") == ["o", "t"]
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in store.iterdir())
 
 
 def test_a_value_of_a_type_the_key_does_not_know_makes_the_render_uncacheable():
@@ -377,6 +378,42 @@ def test_another_template_text_is_parsed_anew(store: Path, repo: Path):
     memo.parsed(_gathered(repo))
     assert memo._TREES_PENDING is not None
     memo.drop()
+
+
+def render_watching_docs(repo: Path, chart: str = "charts/webapp") -> tuple[RenderResult, memo.OutputDocs]:
+    """`run`, and the render's memo.OutputDocs (how many documents it read back from the store)."""
+    result = render(RenderRequest(repo, repo / chart, "prod", None, None), repo_config.load(repo))
+    docs = memo._DOCS_PENDING
+    memo.settle()
+    assert docs is not None
+    return result, docs
+
+
+def test_a_values_change_parses_again_only_the_documents_whose_text_changed(store: Path, repo: Path):
+    run(repo)
+    assert [p for p in store.iterdir() if p.name.startswith("o")], "the chart's documents were not kept"
+    _edit("charts/webapp/values/prod.yaml", 'memory: "512Mi"', 'memory: "768Mi"')(repo)  # the Deployment's text only
+    changed, docs = render_watching_docs(repo)
+    assert changed.memo == "" and same(changed, fresh(repo))
+    assert docs.reused == changed.objects - 1
+
+
+def test_repeated_keys_are_reported_for_a_document_read_back_from_the_store(store: Path, tmp_path: Path):
+    write_chart(tmp_path, template="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: '1'\n  a: '2'\n"
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata: {v: '{{ .Values.v }}'}\n",
+                values="v: one\n")
+    first = run(tmp_path, chart="chart")
+    (tmp_path / "chart" / "values" / "prod.yaml").write_text("v: two\n")
+    second, docs = render_watching_docs(tmp_path, chart="chart")
+    assert docs.reused == 1  # the ConfigMap with the repeated key
+    assert [f.rule for f in second.findings] == [f.rule for f in first.findings] == ["duplicate-key"]
+    assert same(second, fresh(tmp_path, chart="chart"))
+
+
+def test_another_charts_documents_are_not_looked_up(store: Path, repo: Path):
+    run(repo)
+    _, docs = render_watching_docs(repo, chart="charts/monitoring")
+    assert docs.reused == 0
 
 
 def test_stored_trees_of_real_charts_equal_a_fresh_parse(store: Path, tmp_path: Path):

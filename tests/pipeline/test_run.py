@@ -105,3 +105,30 @@ def test_in_a_worker_helm_renders_while_the_templates_are_parsed(tmp_path: Path,
         memo.settle()
     assert seen, "Helm's render had not started when the templates were parsed"
     assert result.objects == 1
+
+
+def test_the_rules_leave_the_objects_they_judge_as_parsed(tmp_path: Path):
+    """A worker writes a render's parsed documents to its store after the rules ran on them
+    (memo.OutputDocs): a rule that changed an object would make that entry differ from the parse."""
+    import os
+    import shutil
+
+    from support import EXAMPLE
+
+    from cmp import yamlio
+
+    corpus = Path(os.environ.get("GITOPS_CMP_REALCHARTS", "/tmp/realcharts"))
+    charts = [EXAMPLE / "charts" / "webapp", EXAMPLE / "charts" / "monitoring",
+              *(corpus / name / "chart" for name in ("argo-cd", "kube-prometheus-stack", "grafana")
+                if (corpus / name / "chart" / "Chart.yaml").is_file())]
+    for chart in charts:
+        repo = tmp_path / chart.name if chart.parent.name == "charts" else tmp_path / chart.parent.name
+        shutil.copytree(chart, repo / "chart", symlinks=True)
+        (repo / "chart" / "values").mkdir(exist_ok=True)
+        (repo / "chart" / "values" / "prod.yaml").touch()
+        (repo / ".gitops-cmp.yaml").write_text("limits: {maxFileBytes: 4194304}\n")
+        request = RenderRequest(repo_root=repo, chart_dir=repo / "chart", env="prod", release="app", namespace="apps")
+        _, objects = run.judge_chart(inputs.gather(request, repo_config.load(repo)), (), RENDER_RULES)
+        assert objects, chart
+        for manifest in objects:
+            assert manifest.obj == yamlio.load_all(manifest.text + "\n", manifest.source, [])[0], (chart, manifest.source)
