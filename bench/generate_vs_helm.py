@@ -11,7 +11,9 @@ Charts (added to a temporary copy of the example repo, env `dev`):
   default the search tool's mirror; the row is skipped when absent); its one dependency
   (redis-ha, disabled by default) is dropped from Chart.yaml, so both sides render the same;
 - 400 ConfigMaps of one 5 KB string, 4000 ConfigMaps of 10 keys (synthetic, about 2 MB each);
-- kube-prometheus-stack from the real-chart corpus (tests/realcharts/; `--realcharts DIR`), when present.
+- kube-prometheus-stack from the real-chart corpus (tests/realcharts/; `--realcharts DIR`), when present:
+  with its defaults (blocked: Secrets with values), and with the admin credentials and Alertmanager's
+  configuration from Secrets in the cluster, as the standard has it (emitted).
 
 With `--worker` the table gets two columns for generate through a resident `gitops-cmp serve`:
 "new inputs" through a worker that keeps nothing (`--memo-bytes 0`: every request renders, as for
@@ -101,15 +103,28 @@ def argo_cd(repo: Path, gitdir: Path) -> Path | None:
     return chart
 
 
-def realchart(repo: Path, corpus: Path, name: str) -> Path | None:
+# What a team following the standard sets: the admin credentials and Alertmanager's configuration
+# come from Secrets in the cluster (External Secrets), so nothing in the render is blocked.
+KPS_SECRETS_FROM_THE_CLUSTER = """\
+grafana:
+  admin:
+    existingSecret: grafana-admin
+alertmanager:
+  alertmanagerSpec:
+    useExistingSecret: true
+    configSecret: alertmanager-config
+"""
+
+
+def realchart(repo: Path, corpus: Path, name: str, values: str = "{}\n", as_name: str = "") -> Path | None:
     """A chart of the real-chart corpus (tests/realcharts/: <corpus>/<name>/chart, vendored)."""
     source = corpus / name / "chart"
     if not (source / "Chart.yaml").is_file():
         return None
-    chart = repo / "charts" / name
+    chart = repo / "charts" / (as_name or name)
     shutil.copytree(source, chart)
     (chart / "values").mkdir(exist_ok=True)
-    (chart / "values" / "dev.yaml").write_text("{}\n")
+    (chart / "values" / "dev.yaml").write_text(values)
     return chart
 
 
@@ -160,6 +175,8 @@ def main() -> None:
         "400 ConfigMaps of one 5 KB string": synthetic(repo, "bigstrings", BIG_STRING),
         "4000 ConfigMaps of 10 keys": synthetic(repo, "smallmaps", SMALL_MAPS),
         "kube-prometheus-stack": realchart(repo, args.realcharts, "kube-prometheus-stack"),
+        "kube-prometheus-stack, secrets from the cluster": realchart(
+            repo, args.realcharts, "kube-prometheus-stack", KPS_SECRETS_FROM_THE_CLUSTER, "kps-secrets-from-cluster"),
     }
     helm = helm_binary()
     home = scratch / "helm-home"
