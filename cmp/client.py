@@ -39,9 +39,42 @@ def entry() -> None:
         code = via_worker(argv, os.environ)
         if code is not None:
             os._exit(code)
+    elif argv == ["init"] and declares_no_dependencies("."):
+        os._exit(0)  # what the whole init does for such a chart, without loading Helm to learn it
     from cmp.main import entry as in_process
 
     in_process()
+
+
+CHART_FILE_BYTES = 1 << 20  # a larger Chart.yaml is left to the whole init
+
+
+def declares_no_dependencies(chart_dir: str) -> bool:
+    """The plugin's init (`gitops-cmp init`, before every generate) has nothing to vendor: the chart
+    declares no dependency, so the whole init (Python's imports and Helm's engine, about 70 ms of
+    CPU) would exit 0 having done nothing. True only when that is certain from the bytes: Chart.yaml
+    is a regular file (not a link) that never spells `dependencies` and holds no escape (a quoted
+    key could spell it with one) and no NUL (UTF-16 or 32 text), and there is no requirements.yaml
+    (where apiVersion v1 charts list them). Anything else: the whole init decides."""
+    if any(os.path.lexists(os.path.join(chart_dir, name)) for name in ("requirements.yaml", "requirements.yml")):
+        return False
+    try:
+        fd = os.open(os.path.join(chart_dir, "Chart.yaml"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        if not _is_regular(fd):
+            return False
+        data = os.read(fd, CHART_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    return len(data) <= CHART_FILE_BYTES and not any(part in data for part in (b"dependencies", b"\\", b"\0"))
+
+
+def _is_regular(fd: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(os.fstat(fd).st_mode)
 
 
 def socket_path(environ: Mapping[str, str]) -> str:

@@ -65,3 +65,61 @@ def test_a_failing_init_names_the_repository_and_what_to_do(tmp_path: Path, cli,
     assert any(line.startswith("    redis 1.0.0 from https://charts.example.invalid/stable: unreachable") for line in lines)
     assert any("pg 2.0.0: repository '@bitnami' is a local `helm repo add` alias" in line for line in lines)
     assert "helm-c-dep" not in result.err and "helm repo update" not in result.err
+
+
+# ---- the plugin's init without Helm (cmp.client.declares_no_dependencies) ----------------------
+
+NO_DEPENDENCIES = {  # Chart.yaml -> whether init may exit 0 without loading Helm
+    "apiVersion: v2\nname: app\nversion: 0.1.0\n": True,
+    "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies: []\n": False,  # Helm decides: the word is there
+    "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - {name: redis, version: 1.0.0}\n": False,
+    'apiVersion: v2\nname: app\nversion: 0.1.0\n"depend\\x65ncies": [{name: redis, version: 1.0.0}]\n': False,
+    "apiVersion: v2\nname: app\nversion: 0.1.0\n{dependencies: []}\n": False,
+    "\ufeffapiVersion: v2\nname: app\nversion: 0.1.0\n": True,  # a UTF-8 byte order mark
+}
+
+
+def test_init_without_helm_only_when_no_dependency_can_be_declared(tmp_path: Path):
+    from cmp.client import declares_no_dependencies
+
+    for number, (text, expected) in enumerate(NO_DEPENDENCIES.items()):
+        chart = tmp_path / str(number)
+        chart.mkdir()
+        (chart / "Chart.yaml").write_text(text)
+        assert declares_no_dependencies(str(chart)) is expected, text
+
+
+def test_init_without_helm_never_for_other_encodings_links_requirements_or_no_chart(tmp_path: Path):
+    from cmp.client import declares_no_dependencies
+
+    plain = "apiVersion: v2\nname: app\nversion: 0.1.0\n"
+    utf16 = tmp_path / "utf16"
+    utf16.mkdir()
+    (utf16 / "Chart.yaml").write_bytes(("\ufeff" + plain + "dependencies: [{name: x}]\n").encode("utf-16-le"))
+    requirements = tmp_path / "v1"
+    requirements.mkdir()
+    (requirements / "Chart.yaml").write_text("apiVersion: v1\nname: app\nversion: 0.1.0\n")
+    (requirements / "requirements.yaml").write_text("dependencies: [{name: redis, version: 1.0.0}]\n")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (tmp_path / "elsewhere.yaml").write_text(plain)
+    (linked / "Chart.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    huge = tmp_path / "huge"
+    huge.mkdir()
+    (huge / "Chart.yaml").write_text(plain + "#" * (1 << 20) + "\n")
+    for chart in (utf16, requirements, linked, huge, tmp_path / "absent"):
+        assert declares_no_dependencies(str(chart)) is False, chart.name
+
+
+def test_the_plugins_init_of_a_chart_without_dependencies_loads_neither_helm_nor_the_cli(example_repo: Path):
+    import subprocess
+    import sys
+
+    from support import ROOT
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "cmp", "init"], cwd=example_repo / "charts" / "webapp",
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert "cmp.client" in imported
+    assert not [m for m in imported if m.startswith(("helm_python", "cmp.main", "argparse", "yaml"))]
