@@ -1,16 +1,18 @@
 """Walk a values tree, a Kubernetes object or a text file and report every secret as a Hit.
 
-Per leaf, the key name is judged at once (cached). Every string long enough to hold a credential
-is then joined into one text (per tree, or per render: scan_objects), and C-speed passes over it
-find where credential anchors, catalog keywords and sensitive words are; only those strings get the
-full patterns and the embedded `key=value` search. So a 2 MB render costs one walk plus a few passes.
+Per leaf, the key name is judged at once (cached). Every distinct string long enough to hold a
+credential is then joined into one text (per tree, or per render: scan_objects), and C-speed passes
+over it find where credential anchors, catalog keywords and sensitive words are; only those strings
+get the full patterns and the embedded `key=value` search, once per distinct string. So a 2 MB
+render costs one walk plus a few passes over what it does not repeat.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import itemgetter
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -47,7 +49,7 @@ def scan_values(data: Any) -> list[Hit]:
     """A values file (or any YAML document that is not a Kubernetes object)."""
     walk = _Walk()
     walk.node(data)
-    _batch([walk])
+    _batch([walk], _Known())
     return _dedupe(walk.hits)
 
 
@@ -59,9 +61,12 @@ def scan_object(obj: dict[str, Any]) -> list[Hit]:
 def scan_objects(objs: list[dict[str, Any]]) -> list[list[Hit]]:
     """scan_object of each object (the same hits), the strings of many judged in one batch: a render's
     thousand small objects cost a few joins and passes of each search, not a thousand. A batch ends
-    at _BATCH_STRINGS strings, so what is held for it stays small (and young, for the collector)."""
+    at _BATCH_STRINGS strings, so what is held for it stays small (and young, for the collector).
+    What the passes found in a string is kept for the whole call: a render repeats its strings (a
+    CRD's descriptions, labels), and each distinct one is searched once."""
     found: list[list[Hit]] = []
     walks: list[_Walk] = []
+    known = _Known()
     held = 0
     for obj in objs:
         walk = _Walk()
@@ -69,16 +74,16 @@ def scan_objects(objs: list[dict[str, Any]]) -> list[list[Hit]]:
         walks.append(walk)
         held += len(walk.strings)
         if held >= _BATCH_STRINGS:
-            found += _judged(walks)
+            found += _judged(walks, known)
             walks, held = [], 0
-    return found + _judged(walks)
+    return found + _judged(walks, known)
 
 
 _BATCH_STRINGS = 512
 
 
-def _judged(walks: list[_Walk]) -> list[list[Hit]]:
-    _batch(walks)
+def _judged(walks: list[_Walk], known: _Known) -> list[list[Hit]]:
+    _batch(walks, known)
     return [_dedupe(walk.hits) for walk in walks]
 
 
@@ -171,6 +176,88 @@ class _Walk:
             self.hits.append(Hit(hit.path, hit.label, hit.fingerprint, 0, by_name=True))
 
 
+_ANCHOR, _KEYWORD, _SENSITIVE = 1, 2, 4
+_VALUE = itemgetter(3)  # of an _Entry
+
+
+class _Known:
+    """What a scan_objects call found in its strings, by string: a render repeats them (a CRD's
+    descriptions, labels), and each distinct one is searched and looked into once."""
+
+    __slots__ = ("flags", "judged")
+
+    def __init__(self) -> None:
+        self.flags: dict[str, int] = {}  # what the passes found: _ANCHOR | _KEYWORD | _SENSITIVE
+        self.judged: dict[tuple[str, bool], list[Hit]] = {}  # (string, pairs looked into) -> its hits
+
+
+def _batch(walks: list[_Walk], known: _Known) -> None:
+    """The distinct strings of every walk not in `known` joined into one text, C-speed passes over it
+    to find which hold a credential anchor, a catalog keyword or a sensitive word; only those strings
+    get the full patterns and the embedded `key=value` search, and strings shaped like base64 are
+    decoded and looked into. Each walk's hits are appended in the order of its strings, as if it were
+    batched alone. `known` is read and extended.
+
+    A string's flags depend on it alone: no anchor, keyword or word match holds the separator, except
+    `api.?key`, which finds `api` ending one string and `key` starting the next; the pair search then
+    looks into the first string alone and finds what its own flag would have found. Strings lowercase
+    position for position here; a batch with one that does not (İ) is judged by _batch_joined, where
+    its whole object is lowercased ASCII only."""
+    flags, judged = known.flags, known.judged
+    fresh = dict.fromkeys(map(_VALUE, chain.from_iterable([walk.strings for walk in walks])))
+    for value in fresh.keys() & flags.keys():
+        del fresh[value]
+    joined = _SEPARATOR.join(fresh)
+    lowered = joined.lower()
+    if len(lowered) != len(joined):
+        _batch_joined(walks)
+        return
+    values = list(fresh)
+    starts = [0, *accumulate(len(value) + 1 for value in values)]
+    found = [0] * len(values)
+    for index in _owners(detectors.ANCHORS, joined, starts):
+        found[index] |= _ANCHOR
+    for index in _keyword_owners(lowered, starts):
+        found[index] |= _KEYWORD
+    # A sensitive word matters only in a string with a separator (_has_separator): when no string has
+    # one (a render of names and identifiers), that pass would be for nothing.
+    if "=" in joined or ":" in joined or " " in joined or "\n" in joined:
+        for index in _owners(embedded.SENSITIVE, lowered, starts):
+            found[index] |= _SENSITIVE
+    flags.update(zip(values, found))
+    minimum = decode.MIN_ENCODED
+    for walk in walks:
+        for parent, last, name, value in walk.strings:
+            found_in = flags[value]
+            # A string shorter or not a multiple of 4 long is no base64 (maybe_base64 says None).
+            if not (found_in or (len(value) >= minimum and not len(value) % 4) or '"auth' in value):
+                continue
+            paired = bool(found_in & _SENSITIVE) and name not in _NO_EMBEDDED and _has_separator(value)
+            hits = judged.get((value, paired))
+            if hits is None:
+                hits = judged[value, paired] = _string_hits(value, found_in, paired)
+            if hits:
+                path = parent if last is None else (*parent, last)
+                walk.hits.extend(Hit(path, *hit[1:]) for hit in hits)
+
+
+def _string_hits(value: str, found_in: int, paired: bool) -> list[Hit]:
+    """What one string of a walk holds (its hits with an empty path): `found_in` its flags, `paired`
+    whether its pairs are looked into."""
+    path: Path = ()
+    hits: list[Hit] = []
+    if '"auth' in value and _found(hits, _registry_hits(value, path, "")):
+        return hits  # its password and auth fields are one credential: one finding
+    if found_in & (_ANCHOR | _KEYWORD):
+        hits.extend(_pattern_hits(value, path, hand_kept=bool(found_in & _ANCHOR), catalog=bool(found_in & _KEYWORD)))
+    if paired:
+        hits.extend(_pair_hits(value, path))
+    decoded = decode.maybe_base64(value) if len(value) >= decode.MIN_ENCODED and not len(value) % 4 else None
+    if decoded is not None:
+        hits.extend(_text_hits(decoded, path, decoded=True))
+    return hits
+
+
 # Between two walks' strings in a batch: a string of its own, so each walk's strings are joined and
 # searched exactly as they would be alone. No credential anchor, sensitive word or catalog keyword
 # holds or starts at a newline, and none spans `\x00\n\x00` (`api.?key` spans one `\x00`, as it does
@@ -178,11 +265,10 @@ class _Walk:
 _BETWEEN_WALKS = "\n"
 
 
-def _batch(walks: list[_Walk]) -> None:
-    """The strings of every walk joined into one text, two C-speed passes over it to find where
-    credential anchors and sensitive words are; only those strings get the full patterns and the
-    embedded `key=value` search, and strings shaped like base64 are decoded and looked into. Each
-    walk's hits are appended in the order of its strings, as if it were batched alone."""
+def _batch_joined(walks: list[_Walk]) -> None:
+    """_batch for a batch holding a string that lowercases longer: every string of every walk joined
+    into one text (each walk lowercased as a whole, as embedded.lower does), the passes over it, then
+    each string judged where they found something."""
     texts: list[str] = []
     entries: list[tuple[_Walk, _Entry] | None] = []
     segments: list[tuple[int, int]] = []  # each walk's strings: (first index, index after the last)

@@ -3,11 +3,13 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cmp.secrets import scan
 from cmp.secrets.scan import Hit, scan_object, scan_objects, scan_text, scan_values
 
 
@@ -114,13 +116,50 @@ _EDGES = st.lists(st.sampled_from(["api", "key", "Key=", "İ", "Σ", "a", "\x00"
                                    "hunter22x", "ghp_", "nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc", "AKIAPTGZ6JFEBZSDOXRL",
                                    "\u212a", "to\u212aen=", "token", ": ", '"auth', b64("password=hunter22"), "-----BEGIN", "_"]),
                   max_size=12).map("".join)
-_OBJECTS = st.lists(st.dictionaries(st.sampled_from(["apiVersion", "kind", "data", "value", "name", "note", "x"]),
+_OBJECTS = st.lists(st.dictionaries(st.sampled_from(["apiVersion", "kind", "data", "value", "name", "note", "x",
+                                                    "description"]),
                                     st.one_of(_EDGES, st.lists(_EDGES, max_size=3)), max_size=5), max_size=6)
 
 
 @given(_OBJECTS)
 def test_objects_scanned_together_hit_what_each_scanned_alone_hits(objects: list[dict[str, object]]):
     assert scan_objects(objects) == [scan_object(obj) for obj in objects]
+
+
+def _joined_hits(objects: list[dict[str, object]]) -> list[list[Hit]]:
+    """The scan as it was before each distinct string was searched once: every string of every
+    object joined, searched, then judged where the passes found something (scan._batch_joined)."""
+    walks = []
+    for obj in objects:
+        walk = scan._Walk()
+        walk.node(scan._without_references(obj))
+        walks.append(walk)
+    scan._batch_joined(walks)
+    return [scan._dedupe(walk.hits) for walk in walks]
+
+
+@given(_OBJECTS)
+def test_strings_judged_once_hit_what_the_joined_scan_hits(objects: list[dict[str, object]]):
+    assert scan_objects(objects) == _joined_hits(objects)
+
+
+@given(_OBJECTS, st.integers(1, 6))
+def test_strings_judged_in_an_earlier_batch_hit_what_the_joined_scan_hits(objects: list[dict[str, object]],
+                                                                          batch: int):
+    # Each object again, in batches of a few strings: the later ones read what the earlier ones found.
+    objects = objects + objects[::-1]
+    with mock.patch.object(scan, "_BATCH_STRINGS", batch):
+        assert scan_objects(objects) == _joined_hits(objects)
+
+
+def test_a_repeated_string_is_judged_at_each_of_its_paths_and_by_each_name():
+    token = "ghp_nB6nhdddVkMRjMcIFLpuch1HsXAPmEmpCAFc"
+    pair = "-Dspring.datasource.password=hunter22 -Xmx1g"
+    objects = [{"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": token, "b": pair, "description": pair}},
+               {"apiVersion": "v1", "kind": "ConfigMap", "data": {"c": [token, pair]}, "description": pair}]
+    found = scan_objects(objects)
+    assert found == _joined_hits(objects)
+    assert [paths(hits) for hits in found] == [[("data", "a"), ("data", "b")], [("data", "c", 0), ("data", "c", 1)]]
 
 
 DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "webapp-frontend"},
