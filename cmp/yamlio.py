@@ -149,7 +149,7 @@ def load_all(text: str, source: str, duplicates: list[Duplicate] | None = None) 
     """Every document of `text` as Go's YAML (sigs.k8s.io/yaml) reads it; `source` names the file in
     errors. A repeated key is an error, unless `duplicates` is given: then the last one wins, as in
     Go, and each repetition is appended there."""
-    if text.startswith("%") or "\n%" in text:
+    if "%" in text and (text.startswith("%") or "\n%" in text):  # `%` first: memchr, where `\n%` reads every line
         line = 1 if text.startswith("%") else text[: text.index("\n%")].count("\n") + 2
         raise InputError(f"{source}:{line}: a YAML directive (%YAML, %TAG) is not allowed: Go's YAML reads"
                          " documents with directives differently")
@@ -190,6 +190,8 @@ def _load_plain(text: str) -> list[Any] | None:
     (and any error) returns None, and the node path reads the text again, with its checks and
     messages. What this builds equals the node path's result: plain scalars through go_resolve,
     every other scalar a string, keys in document order."""
+    if not _EVENTS_ARE_VALUES:
+        return None
     parser = _CParser(text)
     try:
         return _plain_documents(parser.get_event)
@@ -203,87 +205,123 @@ class _NotPlain(Exception):
     """The document needs the node path (an anchor, alias, tag, merge key, repeated or non-string key)."""
 
 
+class _Event:
+    """What the event builders below give for an event that is not a plain scalar."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+_MAPPING, _SEQUENCE, _END, _DOCUMENT, _STREAM_END, _NODE_PATH = (
+    _Event(name) for name in ("mapping", "sequence", "end", "document", "stream end", "node path"))
+
+
+# libyaml's events reach Python through PyYAML's Cython layer, which builds each one by calling the
+# event class its module names (yaml._yaml.ScalarEvent, ...): a Python object and its __init__ per
+# event, a third of the parse. These builders take their place there, so an event arrives as what
+# the fast path needs: a plain or quoted scalar as its value (resolved as Go resolves it), anything
+# the fast path leaves to the node path as _NODE_PATH, a collection's start or end as a marker.
+# Nothing else in gitops-cmp reads PyYAML's events (yaml.parse, yaml.emit); the node path (get_node)
+# builds its nodes from libyaml's events in C and is unaffected.
+
+
+def _scalar_event(anchor: str | None, tag: str | None, implicit: tuple[bool, bool], value: str,
+                  start_mark: Any, end_mark: Any, style: str | None) -> Any:
+    if anchor is not None or tag is not None:
+        return _NODE_PATH
+    if implicit[0]:
+        if value in _WORDS or value[:1] in _RESOLVED_FIRST:
+            return go_resolve(value)[1]
+        if value == "<<":  # a merge key, or `<<` as a value: the node path's rules
+            return _NODE_PATH
+    return value
+
+
+def _mapping_event(anchor: str | None, tag: str | None, implicit: bool, start_mark: Any, end_mark: Any,
+                   flow_style: bool) -> _Event:
+    return _MAPPING if anchor is None and tag is None else _NODE_PATH
+
+
+def _sequence_event(anchor: str | None, tag: str | None, implicit: bool, start_mark: Any, end_mark: Any,
+                    flow_style: bool) -> _Event:
+    return _SEQUENCE if anchor is None and tag is None else _NODE_PATH
+
+
+def _end_event(start_mark: Any, end_mark: Any) -> _Event:
+    return _END  # of a mapping or a list: libyaml nests them, so which one is known
+
+
+_EVENT_BUILDERS: dict[str, Any] = {
+    "ScalarEvent": _scalar_event,
+    "MappingStartEvent": _mapping_event,
+    "SequenceStartEvent": _sequence_event,
+    "MappingEndEvent": _end_event,
+    "SequenceEndEvent": _end_event,
+    "AliasEvent": lambda anchor, start_mark, end_mark: _NODE_PATH,
+    "StreamStartEvent": lambda start_mark, end_mark, encoding: _DOCUMENT,
+    "DocumentStartEvent": lambda start_mark, end_mark, explicit, version, tags: _DOCUMENT,
+    "DocumentEndEvent": lambda start_mark, end_mark, explicit: _DOCUMENT,
+    "StreamEndEvent": lambda start_mark, end_mark: _STREAM_END,
+}
+
+
+def _install_event_builders() -> bool:
+    """Put the builders in PyYAML's Cython module; whether its parser now gives what they build (a
+    PyYAML that bound its event classes otherwise would not: then every document takes the node path)."""
+    import yaml._yaml as cyaml
+
+    for name, builder in _EVENT_BUILDERS.items():
+        setattr(cyaml, name, builder)
+    parser = _CParser("a: [1, '2']\n")
+    try:
+        events = [parser.get_event() for _ in range(10)]
+    finally:
+        parser.dispose()
+    return events == [_DOCUMENT, _DOCUMENT, _MAPPING, "a", _SEQUENCE, 1, "2", _END, _END, _DOCUMENT]
+
+
+_EVENTS_ARE_VALUES = _install_event_builders()
+
+
 # One function per container kind, each reading its own events: the nesting is Python's call stack, so
-# an event costs a type test and a store, not pushes and pops on stacks of containers and pending keys
-# (libyaml's events are most of the parse; this loop was a third of it). A scalar is resolved inline in
-# each loop for the same reason.
+# an event costs a type test and a store, not pushes and pops on stacks of containers and pending keys.
 
 
 def _plain_documents(get_event: Any) -> list[Any]:
     docs: list[Any] = []
     while True:
         event = get_event()
-        kind = type(event)
-        if kind is _SCALAR:
-            docs.append(_plain_scalar(event))
-        elif kind is _MAPPING_START:
-            _plain_collection(event, 0)
+        if type(event) is not _Event:
+            docs.append(event)
+        elif event is _MAPPING:
             docs.append(_plain_mapping(get_event, 1))
-        elif kind is _SEQUENCE_START:
-            _plain_collection(event, 0)
+        elif event is _SEQUENCE:
             docs.append(_plain_sequence(get_event, 1))
-        elif kind is yaml.StreamEndEvent:
+        elif event is _STREAM_END:
             return docs
-        elif kind not in _DOCUMENT_EVENTS:  # an alias
+        elif event is not _DOCUMENT:
             raise _NotPlain
-
-
-def _plain_collection(event: Any, depth: int) -> None:
-    if event.anchor is not None or event.tag is not None or depth >= _PLAIN_DEPTH:
-        raise _NotPlain
-
-
-def _plain_scalar(event: Any) -> Any:
-    if event.anchor is not None or event.tag is not None:
-        raise _NotPlain
-    value = event.value
-    if event.implicit[0]:
-        if value in _WORDS or value[:1] in _RESOLVED_FIRST:
-            return go_resolve(value)[1]
-        if value == "<<":  # a merge key, or `<<` as a value: the node path's rules
-            raise _NotPlain
-    return value
 
 
 def _plain_mapping(get_event: Any, depth: int) -> dict[str, Any]:
     """The mapping whose start event was read, up to and with its end event; `depth`: open containers."""
     data: dict[str, Any] = {}
-    words, first_chars = _WORDS, _RESOLVED_FIRST
     while True:
-        event = get_event()
-        if type(event) is not _SCALAR:
-            if type(event) is _MAPPING_END:
+        key = get_event()
+        if type(key) is not str:
+            if key is _END:
                 return data
-            raise _NotPlain  # a mapping or list as a key, or an alias
-        if event.anchor is not None or event.tag is not None:
-            raise _NotPlain
-        key = event.value
-        if event.implicit[0]:
-            if key in words or key[:1] in first_chars:
-                key = go_resolve(key)[1]
-                if type(key) is not str:
-                    raise _NotPlain
-            elif key == "<<":
-                raise _NotPlain
+            raise _NotPlain  # a key that is not a string (Go's would become one), a collection, an alias
         if key in data:
             raise _NotPlain
-        event = get_event()
-        kind = type(event)
-        if kind is _SCALAR:
-            if event.anchor is not None or event.tag is not None:
-                raise _NotPlain
-            value = event.value
-            if event.implicit[0]:
-                if value in words or value[:1] in first_chars:
-                    value = go_resolve(value)[1]
-                elif value == "<<":
-                    raise _NotPlain
+        value = get_event()
+        if type(value) is not _Event:
             data[key] = value
-        elif kind is _MAPPING_START:
-            _plain_collection(event, depth)
+        elif value is _MAPPING and depth < _PLAIN_DEPTH:
             data[key] = _plain_mapping(get_event, depth + 1)
-        elif kind is _SEQUENCE_START:
-            _plain_collection(event, depth)
+        elif value is _SEQUENCE and depth < _PLAIN_DEPTH:
             data[key] = _plain_sequence(get_event, depth + 1)
         else:
             raise _NotPlain
@@ -293,35 +331,18 @@ def _plain_sequence(get_event: Any, depth: int) -> list[Any]:
     """The list whose start event was read, up to and with its end event; `depth`: open containers."""
     items: list[Any] = []
     append = items.append
-    words, first_chars = _WORDS, _RESOLVED_FIRST
     while True:
-        event = get_event()
-        kind = type(event)
-        if kind is _SCALAR:
-            if event.anchor is not None or event.tag is not None:
-                raise _NotPlain
-            value = event.value
-            if event.implicit[0]:
-                if value in words or value[:1] in first_chars:
-                    value = go_resolve(value)[1]
-                elif value == "<<":
-                    raise _NotPlain
-            append(value)
-        elif kind is _MAPPING_START:
-            _plain_collection(event, depth)
+        item = get_event()
+        if type(item) is not _Event:
+            append(item)
+        elif item is _MAPPING and depth < _PLAIN_DEPTH:
             append(_plain_mapping(get_event, depth + 1))
-        elif kind is _SEQUENCE_END:
+        elif item is _END:
             return items
-        elif kind is _SEQUENCE_START:
-            _plain_collection(event, depth)
+        elif item is _SEQUENCE and depth < _PLAIN_DEPTH:
             append(_plain_sequence(get_event, depth + 1))
         else:
             raise _NotPlain
-
-
-_SCALAR, _MAPPING_START, _SEQUENCE_START = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-_MAPPING_END, _SEQUENCE_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
-_DOCUMENT_EVENTS = (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent)
 
 
 def _anchor_error(exc: yaml.MarkedYAMLError, text: str, source: str) -> InputError:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 from cmp import appdocs, yamlio
 from cmp.errors import InputError
 from cmp.secrets import files
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"b{i}: &b{i} [{', '.join([('*a' if i == 0 else f'*b{i - 1}')] * 10)}]\n" for i in range(7)
@@ -91,3 +94,41 @@ def test_document_spans_is_the_one_splitter_both_callers_use(keep_empty: bool, e
         assert files.split(text) == [("\n".join(lines[s:e]), s + 1) for s, e in spans]
     else:
         assert appdocs.document_lines(text, len(spans)) == spans
+
+
+def _node_path(text: str) -> list:
+    with mock.patch.object(yamlio, "_load_plain", lambda text: None):
+        return yamlio.load_all(text, "f.yaml")
+
+
+def test_pyyaml_gives_the_fast_path_its_events_as_values():
+    # Without the event builders in PyYAML's Cython module, every document would take the node path.
+    assert yamlio._EVENTS_ARE_VALUES
+    assert yamlio._load_plain("a: [1, '2', yes, {b: ~}]\n") == [{"a": [1, "2", True, {"b": None}]}]
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").rglob("*.yaml")
+                                         if "templates" not in p.parts))
+def test_the_fast_path_builds_what_the_node_path_builds_for_the_examples(path: str):
+    text = (ROOT / path).read_text()
+    fast = yamlio._load_plain(text)
+    assert fast is not None or "&" in text or "!" in text or "<<" in text
+    if fast is not None:
+        assert repr(fast) == repr(_node_path(text))  # repr: 1 and True, 1 and 1.0 differ
+
+
+_ATOMS = ["a", "b", "yes", "No", "on", "~", "null", "", "0x1F", "0o17", "08", "1_000", "1e3", ".5", "-.inf", ".NaN", "+1",
+          "-0", "9223372036854775808", "18446744073709551616", "<<", "'q'", '"d\\u00e9"', "&x v", "*x", "!!str 1", "!t x",
+          "! 1", "2024-01-01", "1:20", "=", "[1, 2]", "{k: v}", "|\n  block\n", ">-\n  folded\n", "'a: b'", "-", "true",
+          "False", "0b101", "-0x1", "1.", "1.0e+3", '"a\\nb"', "key: val", "- x", "[a, {b: 1}]", "{<<: {a: 1}}"]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(_ATOMS), st.sampled_from(_ATOMS), st.integers(0, 3)),
+                min_size=1, max_size=6))
+def test_the_fast_path_builds_what_the_node_path_builds(lines: list[tuple[int, str, str, int]]):
+    text = "".join(f"{'  ' * indent}{key}: {value}\n" if form < 2 else f"{'  ' * indent}- {value}\n"
+                   if form == 2 else f"{'  ' * indent}{key}:\n" for indent, key, value, form in lines)
+    fast = yamlio._load_plain(text)
+    if fast is not None:
+        assert repr(fast) == repr(_node_path(text))
