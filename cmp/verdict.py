@@ -52,15 +52,20 @@ def check_inputs(inputs: "Inputs", rules: "Iterable[Rule]", tolerant: bool = Fal
     The templates are parsed once (or `trees` given) and passed to the rules as data, and dropped
     on return (Helm's render may run meanwhile: cmp.pipeline.run.judge_chart)."""
     from cmp.templates import parse_all
+    from cmp.templates.parser import collector_paused
 
     hooks = [(rule.id, rule.check_inputs) for rule in rules if rule.check_inputs]
     if not hooks:
         return []
-    parsed = inputs._replace(trees=parse_all(inputs) if trees is None else trees)
     where = _chart_shown(inputs)
     findings: list[Finding] = []
-    for rule_id, hook in hooks:
-        findings += _run(rule_id, where, hook, tolerant, parsed)
+    # The cycle collector stays off until the trees are gone: with it on, the first allocation after
+    # the parse made a pass over every node of every tree (kube-prometheus-stack: 22 ms), all alive.
+    with collector_paused():
+        parsed = inputs._replace(trees=parse_all(inputs) if trees is None else trees)
+        for rule_id, hook in hooks:
+            findings += _run(rule_id, where, hook, tolerant, parsed)
+        del parsed
     return findings
 
 

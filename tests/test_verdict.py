@@ -162,3 +162,46 @@ def test_check_honours_the_same_entry_and_does_not_call_it_stale(tmp_path: Path,
     assert result.code == 0, result.out
     assert json.loads(result.out)["findings"] == []
     assert render(_request(tmp_path)).findings == ()
+
+
+def test_the_input_rules_run_without_a_collection_over_the_trees(tmp_path: Path):
+    """A pass of the cycle collector while the parsed templates are alive visits every node (on
+    kube-prometheus-stack a tenth of the input rules' time): none runs until they are dropped, and
+    the collector is left as it was found, also when a rule raises."""
+    import gc
+
+    from cmp.rules import RENDER_RULES, Rule
+    from cmp.templates.nodes import Tree
+
+    _repo(tmp_path)
+    gathered = inputs.gather(_request(tmp_path), RepoConfig())
+    over_trees: list[bool] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":  # what this pass visits first: what was made since the last one
+            over_trees.append(any(type(o) is Tree for o in gc.get_objects(generation=0)))
+
+    gc.collect()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1, 10**6, 10**6)  # with the collector on, any allocation starts a pass (of the young)
+    gc.callbacks.append(seen)
+    try:
+        found = verdict.check_inputs(gathered, RENDER_RULES)
+        assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*thresholds)
+    assert found and over_trees and not any(over_trees)
+
+    def broken(_: object) -> list[Finding]:
+        raise RuntimeError("rule bug")
+
+    with pytest.raises(RuntimeError, match="rule bug"):
+        verdict.check_inputs(gathered, [Rule("broken", "doc", check_inputs=broken)])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        verdict.check_inputs(gathered, RENDER_RULES)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
