@@ -96,8 +96,10 @@ def is_private(directory: str) -> bool:
 
 
 def fingerprint() -> bytes:
-    """What the code is: every file of cmp/ and helm_python/ by name, size and mtime, and the interpreter."""
-    parts = [sys.executable, sys.version]
+    """What the code is: every file of cmp/ and helm_python/ by name, size and mtime, and the interpreter
+    (the file itself: `python` and `python3` in one venv are links to one interpreter, and a worker
+    started with one must serve clients started with the other)."""
+    parts = [os.path.realpath(sys.executable), sys.version]
     package = os.path.dirname(os.path.abspath(__file__))
     helm = next((os.path.join(p, "helm_python") for p in sys.path if os.path.isdir(os.path.join(p or ".", "helm_python"))), "")
     for top in (package, helm):

@@ -105,6 +105,25 @@ def test_output_is_byte_identical_with_and_without_the_worker(worker: Worker, ex
         assert without_time(served.stderr) == without_time(alone.stderr)
 
 
+def test_a_client_started_through_another_link_to_the_interpreter_is_served(worker: Worker, example_repo: Path):
+    """`gitops-cmp generate` runs the console script's `python3`; a worker started as `python -m cmp
+    serve` (or the other way round) runs the same interpreter under another name: it must serve."""
+    interpreter = os.path.realpath(sys.executable)
+    names = [p for p in Path(sys.executable).parent.iterdir() if p.name.startswith("python")
+             and os.path.realpath(p) == interpreter and p.name != Path(sys.executable).name]
+    if not names:
+        pytest.skip(f"no other name for {interpreter} beside {sys.executable}")
+    worker.ready()
+    before = children(worker.proc.pid)
+    env = {**worker.env, "GITOPS_CMP_SOCKET": str(worker.socket), "ARGOCD_APP_NAME": "webapp-prod",
+           "ARGOCD_APP_NAMESPACE": "webapp-prod", "ARGOCD_ENV_ENVIRONMENT": "prod", "ARGOCD_APP_PARAMETERS": "null"}
+    served = subprocess.run([str(names[0]), "-X", "importtime", "-m", "cmp", "generate"], cwd=example_repo / "charts" / "webapp",
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert served.returncode == 0, served.stderr
+    assert wait_until(lambda: children(worker.proc.pid) - before, 30)
+    assert "cmp.pipeline" not in served.stderr, "the client rendered itself: the worker's answer was refused"
+
+
 def test_a_policy_violation_is_the_same_verdict_and_words_through_the_worker(worker: Worker, tmp_path: Path):
     chart = write_chart(tmp_path / "repo", template="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
                         "data:\n  {{- if eq .Values.env \"prod\" }}\n  a: b\n  {{- end }}\n")
