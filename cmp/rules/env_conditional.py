@@ -56,7 +56,7 @@ from cmp.errors import InputError
 from cmp.findings import Finding, Severity
 from cmp.pipeline.inputs import Inputs, confine, display, merge_values
 from cmp.templates.nodes import Action, Branch, Comment, Node, Template, Tree, walk
-from cmp.templates import remembered
+from cmp.templates import TREE_BYTES_PER_CHAR, remembered
 from cmp.templates import trees as chart_trees
 from cmp.templates.scan import Hit, ScanResult, Settings, non_env_key, scan_trees
 
@@ -266,9 +266,34 @@ def _load(text: str, shown: str) -> Any:
 
 
 def scan_chart(inputs: Inputs) -> ScanResult:
+    """The scan of the chart's templates. While parity renders, remembered by the settings and the
+    templates' names and texts, with the answer to each `.Files.Get` the scan followed: the base and
+    head of an app, and the chart's other environments, scan the same templates with the same
+    settings. The scan is a pure function of those and of the answers, so a remembered result is
+    used only when this chart's files give the same answers."""
     trees = chart_trees(inputs)
     files = [(t.display, tree) for t, tree in zip(inputs.templates, trees)]
-    return scan_trees(files, chart_settings(inputs), lambda path: tpl_file(inputs, path))
+    chart = chart_settings(inputs)
+    asked: list[tuple[str, tuple[str, str] | None]] = []
+
+    def load(path: str) -> tuple[str, str] | None:
+        answer = tpl_file(inputs, path)
+        asked.append((path, answer))
+        return answer
+
+    def scan() -> tuple[ScanResult, tuple[tuple[str, tuple[str, str] | None], ...]]:
+        return scan_trees(files, chart, load), tuple(asked)
+
+    key = (SCAN_ID, chart, tuple((t.display, t.text) for t in inputs.templates))
+    text = sum(len(t.text) for t in inputs.templates)
+    result, followed = remembered(key, SCAN_BYTES + TREE_BYTES_PER_CHAR * text, scan)
+    if followed and not asked and any(tpl_file(inputs, path) != answer for path, answer in followed):
+        return scan()[0]  # remembered for other files than this chart's
+    return result
+
+
+SCAN_ID = ID + ":scan"
+SCAN_BYTES = 8192  # a ScanResult's hits and dict, about; its trees are counted at the parse's estimate
 
 
 def tpl_file(inputs: Inputs, path: str) -> tuple[str, str] | None:

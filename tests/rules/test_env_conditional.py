@@ -260,3 +260,26 @@ def test_remembered_settings_follow_the_sibling_value_files_text(tmp_path):
     for root in (inferred, not_inferred):  # and each is what a fresh computation gives
         fresh = env_conditional.settings(repo_config.load(root), env_conditional.chart_value_files(gathered(root)))
         assert env_conditional.chart_settings(gathered(root)) == fresh
+
+
+def test_remembered_scans_follow_the_templates_the_settings_and_the_files_tpl_reads(tmp_path):
+    """While parity remembers, a chart's scan is reused for the same templates and settings (the
+    base and head of an app, its other environments); a file the templates render with `tpl` that
+    differs (here: one branches on the environment, the other does not) gets a scan of its own."""
+    from cmp import templates
+
+    template = {"templates/cm.yaml": 'a: {{ tpl (.Files.Get "files/c.tpl") . }}\n'}
+    branching, plain = tmp_path / "a", tmp_path / "b"
+    for root, tpl in ((branching, '{{ if eq .Values.env "prod" }}y{{ end }}'), (plain, "{{ .Values.env }}")):
+        root.mkdir()
+        make_chart(root, template, extra={"files/c.tpl": tpl})
+    (tmp_path / "c").mkdir()
+    make_chart(tmp_path / "c", {"templates/cm.yaml": 'a: {{ if eq .Values.env "prod" }}y{{ end }}\n'})
+    expected = {root: findings(root) for root in (branching, plain, tmp_path / "c")}
+    assert [f.path for f in expected[branching]] == ["charts/app/files/c.tpl"] and expected[plain] == []
+    with templates.remembering_parses():
+        first = env_conditional.scan_chart(gathered(branching))
+        assert env_conditional.scan_chart(gathered(branching)) is first
+        assert env_conditional.scan_chart(gathered(plain)) is not first
+        for _ in range(2):
+            assert {root: findings(root) for root in expected} == expected
