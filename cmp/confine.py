@@ -20,10 +20,14 @@ MAX_HOPS = 40  # Linux's own bound on the links followed in one path (ELOOP)
 
 def resolve(path: Path, root: Path, what: str) -> Path:
     """`path` with every symlink followed, each hop inside `root` (resolved) and outside `.git/`."""
-    shown = display(path.absolute(), root)
-    rest = _below_root(path.absolute(), root)
+    absolute = path.absolute()
+    rest = _below_root(absolute, root)
+
+    def shown() -> str:  # for the error messages only: most calls never need it
+        return display(absolute, root)
+
     if rest is None:
-        raise InputError(f"{shown}: {what} path leads outside the repository ({root.name}/)")
+        raise InputError(f"{shown()}: {what} path leads outside the repository ({root.name}/)")
     current, hops, missing = root, 0, False
     stack = list(reversed(rest))
     while stack:
@@ -32,11 +36,11 @@ def resolve(path: Path, root: Path, what: str) -> Path:
             continue
         if part == "..":
             if current == root:
-                raise InputError(f"{shown}: {what} path leads outside the repository ({root.name}/)")
+                raise InputError(f"{shown()}: {what} path leads outside the repository ({root.name}/)")
             current = current.parent
             continue
         if part.lower() == ".git":
-            raise InputError(f"{shown}: {what} path leads into .git/, which gitops-cmp never reads")
+            raise InputError(f"{shown()}: {what} path leads into .git/, which gitops-cmp never reads")
         candidate = current / part
         if missing:
             current = candidate
@@ -47,18 +51,18 @@ def resolve(path: Path, root: Path, what: str) -> Path:
             missing, current = True, candidate  # the caller reports what is absent
             continue
         except OSError as exc:
-            raise InputError(f"{shown}: {what}: cannot read: {exc.strerror}") from None
+            raise InputError(f"{shown()}: {what}: cannot read: {exc.strerror}") from None
         if not stat.S_ISLNK(mode):
             current = candidate
             continue
         hops += 1
         if hops > MAX_HOPS:
-            raise InputError(f"{shown}: {what} is a symlink loop (more than {MAX_HOPS} links)")
+            raise InputError(f"{shown()}: {what} is a symlink loop (more than {MAX_HOPS} links)")
         target = os.readlink(candidate)
         if os.path.isabs(target):
             inner = _below_root(Path(target), root, lexical_only=True)
             if inner is None:
-                raise InputError(f"{shown}: {what} is a symlink that resolves outside the repository")
+                raise InputError(f"{shown()}: {what} is a symlink that resolves outside the repository")
             current = root
             stack.extend(reversed(inner))
         else:

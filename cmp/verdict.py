@@ -46,18 +46,19 @@ class Verdict(NamedTuple):
 
 
 def check_inputs(inputs: "Inputs", rules: "Iterable[Rule]", tolerant: bool = False,
-                 trees: "tuple[Tree, ...] | None" = None) -> list[Finding]:
+                 trees: "tuple[Tree, ...] | None" = None, chart_shown: str | None = None) -> list[Finding]:
     """Before Helm: templates and value files. `tolerant`: a rule that cannot read its input
     reports that as a finding and the others still run (check); else the error propagates (render).
     The templates are parsed once (or `trees` given) and passed to the rules as data, and dropped
-    on return (Helm's render may run meanwhile: cmp.pipeline.run.judge_chart)."""
+    on return (Helm's render may run meanwhile: cmp.pipeline.run.judge_chart). `chart_shown`: the
+    chart directory as findings name it, if known."""
     from cmp.templates import parse_all
     from cmp.templates.parser import collector_paused
 
     hooks = [(rule.id, rule.check_inputs) for rule in rules if rule.check_inputs]
     if not hooks:
         return []
-    where = _chart_shown(inputs)
+    where = _chart_shown(inputs) if chart_shown is None else chart_shown
     findings: list[Finding] = []
     # The cycle collector stays off until the trees are gone: with it on, the first allocation after
     # the parse made a pass over every node of every tree (kube-prometheus-stack: 22 ms), all alive.
@@ -78,9 +79,9 @@ def prepare_values(inputs: "Inputs", rules: "Iterable[Rule]") -> dict[str, Any]:
 
 
 def check_output(inputs: "Inputs", manifests: "list[Manifest]", rules: "Iterable[Rule]",
-                 tolerant: bool = False) -> list[Finding]:
+                 tolerant: bool = False, chart_shown: str | None = None) -> list[Finding]:
     """On the rendered objects; findings name the template by its repo path."""
-    where = _chart_shown(inputs)
+    where = _chart_shown(inputs) if chart_shown is None else chart_shown
     paths = source_paths(inputs, {m.source for m in manifests}, where)
     findings: list[Finding] = []
     for rule in rules:

@@ -42,15 +42,19 @@ def collect(chart_dir: Path, root: Path, max_bytes: int, check_name: Callable[[s
 
 def _walk(directory: Path, prefix: str, root: Path, rules: _Ignore, check_name: Callable[[str, Path], None],
           found: list[ChartFile], budget: list[int], ancestors: set[tuple[int, int]], chart_dir: Path) -> None:
-    for name in sorted(os.listdir(directory)):
+    with os.scandir(directory) as listing:
+        entries = sorted(listing, key=_name)
+    for entry in entries:
+        name = entry.name
         here = directory / name
         check_name(name, here)
         if name.lower() == ".git":
             continue  # nothing under .git/ is read, even when Helm would
         rel = prefix + name
-        real = confine.resolve(here, root, "chart file") if os.path.islink(here) else here
+        link = entry.is_symlink()
+        real = confine.resolve(here, root, "chart file") if link else here
         try:
-            info = os.stat(real)
+            info = os.stat(real) if link else entry.stat()  # the entry's: the same stat, once
         except OSError:
             raise InputError(f"{confine.display(here, root)}: chart file is a dangling symlink") from None
         if stat.S_ISDIR(info.st_mode):
@@ -75,6 +79,10 @@ def _walk(directory: Path, prefix: str, root: Path, rules: _Ignore, check_name: 
         except OSError as exc:
             raise InputError(f"{confine.display(here, root)}: cannot read: {exc.strerror}") from None
         found.append(ChartFile(rel, real, data))
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _inode(path: Path) -> tuple[int, int]:

@@ -194,6 +194,8 @@ def _templates(chart_dir: Path, files: list[chartfiles.ChartFile], root: Path, c
     found: list[SourceFile] = []
     budget = config.limits.max_chart_bytes - sum(len(f.data) for f in files)
     for chart_file in files:
+        if "templates/" not in chart_file.rel and not chart_file.rel.endswith(".tgz"):
+            continue  # neither a template nor a packaged subchart (what each test below needs)
         rel = PurePath(chart_file.rel)
         path = chart_dir / chart_file.rel
         shown = display(path, root)

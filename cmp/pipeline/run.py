@@ -100,7 +100,7 @@ def judged(rendering: "Started[list[manifests.Manifest]]", gathered: inputs.Inpu
     from cmp.deadline import awaited
 
     shown = _shown(gathered)
-    findings = verdict.check_inputs(gathered, rules, tolerant, trees)
+    findings = verdict.check_inputs(gathered, rules, tolerant, trees, shown)
     limits = gathered.config.limits
     try:
         objects = awaited(rendering, limits.deadline_seconds, f"render of {shown}", limits.max_memory_bytes)
@@ -113,7 +113,7 @@ def judged(rendering: "Started[list[manifests.Manifest]]", gathered: inputs.Inpu
                                 "Helm could not render the chart either; its message is withheld because"
                                 " it may quote a value reported above. Fix those findings first"))
         return findings, []
-    findings += verdict.check_output(gathered, objects, rules, tolerant)
+    findings += verdict.check_output(gathered, objects, rules, tolerant, shown)
     findings += duplicate_keys(objects)
     return findings, objects
 

@@ -218,3 +218,21 @@ def test_a_null_default_is_dropped_by_the_engine(tmp_path: Path):
     (chart / "values.yaml").write_text("a: null\nnested: {x: ~, y: 1}\n")
     templates, _ = render(chart)
     assert data(templates) == {"a": "false", "x": "false"}
+
+
+def test_a_chart_that_declares_no_dependency_is_not_asked_for_its_loaded_subcharts(tmp_path: Path, monkeypatch):
+    """check_loaded_dependencies looks among the loaded subcharts only for the declared ones: parity
+    renders thousands of charts without any, and each question is a call into Helm."""
+    from cmp.pipeline import chartfiles
+
+    def loaded(meta: str) -> helm_python.Chart:
+        chart = make_chart(tmp_path / str(len(meta)), {"cm.yaml": CAPS}, meta)
+        files = chartfiles.collect(chart, tmp_path, 10**7, lambda name, path: None)
+        return helm_python.Chart.load_archive(chartfiles.archive(files, None))
+
+    plain = loaded("")
+    declared = loaded("dependencies:\n  - name: redis\n    version: 1.0.0\n    repository: file://../redis\n")
+    monkeypatch.setattr(type(plain), "dependencies", property(lambda self: pytest.fail("asked")))
+    helm.check_loaded_dependencies(plain, "chart")
+    with pytest.raises(pytest.fail.Exception, match="asked"):
+        helm.check_loaded_dependencies(declared, "chart")
