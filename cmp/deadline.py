@@ -14,10 +14,11 @@ import signal
 import sys
 import threading
 import time
+from _queue import SimpleQueue  # queue's C part: `queue` would import heapq for nothing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from cmp.errors import Abort, Interrupted, RenderError
 
@@ -152,13 +153,13 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def call_with_deadline(fn: Callable[[], T], seconds: float, what: str, memory_bytes: int | None = None) -> T:
-    """`fn()` in a worker thread; the calling thread raises DeadlineExceeded when `seconds` pass, and
+    """`fn()` in a render thread; the calling thread raises DeadlineExceeded when `seconds` pass, and
     MemoryExceeded as soon as the process's resident memory passes `memory_bytes` (memory_limit)."""
     return Started(fn).result(seconds, what, memory_bytes)
 
 
 class Started(Generic[T]):
-    """`fn()` running in a daemon thread from now on, while the caller goes on; `result` waits for it.
+    """`fn()` running in a render thread from now on, while the caller goes on; `result` waits for it.
     A thread that overruns its deadline is left to finish on its own: a native call cannot be stopped.
     Under a profiler (`python -m cProfile` sees only its own thread) `fn` runs here, at once."""
 
@@ -166,12 +167,18 @@ class Started(Generic[T]):
         self._outcome: list[T] = []
         self._failure: list[BaseException] = []
         self._started = time.monotonic()
-        self._thread: threading.Thread | None = None
+        self.finished = False
+        self._done: threading.Lock | None = None
         if sys.getprofile() is not None:
             self._work(fn)
+            self.finished = True
             return
-        self._thread = threading.Thread(target=self._work, args=(fn,), name="gitops-cmp-render", daemon=True)
-        self._thread.start()
+        self._done = threading.Lock()
+        self._done.acquire()
+        began = threading.Lock()
+        began.acquire()
+        _RenderThread.take().submit(self, fn, began)
+        began.acquire()  # as Thread.start: the render thread has the GIL first, and starts `fn` at once
 
     def _work(self, fn: Callable[[], T]) -> None:
         try:
@@ -179,25 +186,38 @@ class Started(Generic[T]):
         except BaseException as exc:  # handed to the waiting thread, which decides
             self._failure.append(exc)
 
+    def _finish(self) -> None:
+        self.finished = True
+        if self._done is not None:
+            self._done.release()
+
+    def wait(self, seconds: float | None = None) -> bool:
+        """Until `fn` has run, or `seconds` passed: whether it has."""
+        if self._done is None or self.finished:
+            return True
+        if not self._done.acquire(timeout=-1 if seconds is None else seconds):
+            return False
+        self._done.release()  # the next wait returns at once
+        return True
+
     def result(self, seconds: float | None = None, what: str = "", memory_bytes: int | None = None) -> T:
         """What `fn` returned, or its exception raised here. `seconds`: DeadlineExceeded once that
         long has passed since the start; `memory_bytes`: MemoryExceeded (memory_limit) while waiting."""
-        if self._thread is not None:
-            self._wait(self._thread, seconds, what, memory_bytes)
+        self._wait(seconds, what, memory_bytes)
         if self._failure:
             raise self._failure[0]
         return self._outcome[0]
 
-    def _wait(self, worker: threading.Thread, seconds: float | None, what: str, memory_bytes: int | None) -> None:
+    def _wait(self, seconds: float | None, what: str, memory_bytes: int | None) -> None:
         if seconds is None:
-            worker.join()
+            self.wait()
             return
         guard = memory_limit(memory_bytes) if memory_bytes else None
         if guard:
-            _watch(worker, self._started + seconds, guard, what)
+            _watch(self, self._started + seconds, guard, what)
         else:
-            worker.join(max(0.0, self._started + seconds - time.monotonic()))
-        if worker.is_alive():
+            self.wait(max(0.0, self._started + seconds - time.monotonic()))
+        if not self.finished:
             raise DeadlineExceeded(
                 f"{what}: gave up after {time.monotonic() - self._started:.1f} s (deadline {seconds:g} s,"
                 " limits.deadlineSeconds in .gitops-cmp.yaml); nothing was emitted. Look for a template"
@@ -205,13 +225,54 @@ class Started(Generic[T]):
             )
 
 
-def _watch(worker: threading.Thread, deadline: float, guard: MemoryGuard, what: str) -> None:
-    """Wait for `worker` until `deadline`, looking at the memory every poll."""
-    while worker.is_alive():
+class _RenderThread(threading.Thread):
+    """A daemon thread that runs one Started after another. A new thread for each cost about half a
+    millisecond of CPU (the thread, and the Go runtime's set-up of each new thread that calls into
+    Helm) and wall time for the hand-offs: parity makes two per render, thousands in a run. A thread
+    whose call passed its deadline is not idle: it goes on alone, and rejoins the idle ones only if
+    it ever finishes (its Started's outcome is then never read)."""
+
+    _idle: ClassVar[list[_RenderThread]] = []
+
+    def __init__(self) -> None:
+        super().__init__(name="gitops-cmp-render", daemon=True)
+        self._calls: SimpleQueue[tuple[Started[Any], Callable[[], Any], threading.Lock]] = SimpleQueue()
+
+    @classmethod
+    def take(cls) -> _RenderThread:
+        """An idle render thread, else a new one."""
+        while cls._idle:
+            try:
+                thread = cls._idle.pop()
+            except IndexError:  # another thread took the last one meanwhile
+                break
+            if thread.is_alive():  # a forked child inherits the list, not the threads
+                return thread
+        thread = cls()
+        thread.start()
+        return thread
+
+    def submit(self, started: Started[Any], fn: Callable[[], Any], began: threading.Lock) -> None:
+        """Run `fn` for `started`; `began` is released as it starts."""
+        self._calls.put((started, fn, began))
+
+    def run(self) -> None:
+        while True:
+            started, fn, began = self._calls.get()
+            began.release()
+            started._work(fn)
+            _RenderThread._idle.append(self)  # before `finished`: the caller's next call finds it idle
+            started._finish()
+            del started, fn, began  # the outcome is the caller's now
+
+
+def _watch(started: Started[Any], deadline: float, guard: MemoryGuard, what: str) -> None:
+    """Wait for `started` until `deadline`, looking at the memory every poll."""
+    while not started.finished:
         left = deadline - time.monotonic()
         if left <= 0:
             return
-        worker.join(min(left, _POLL_SECONDS))
+        started.wait(min(left, _POLL_SECONDS))
         over = guard.exceeded()
         if over:
             raise MemoryExceeded(

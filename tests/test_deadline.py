@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -94,6 +95,44 @@ def test_under_a_profiler_a_started_render_runs_in_the_callers_thread():
         sys.setprofile(None)
     assert started.result() is threading.current_thread()
     assert Started(threading.current_thread).result() is not threading.current_thread()
+
+
+def test_calls_one_after_another_run_on_one_render_thread():
+    """parity renders thousands of charts: a thread (and Go's set-up of it) per call cost 0.5 ms."""
+    first = call_with_deadline(threading.current_thread, 5, "x")
+    assert call_with_deadline(threading.current_thread, 5, "x", 2**40) is first is not threading.main_thread()
+    assert Started(threading.current_thread).result() is first
+
+
+def test_a_render_and_the_helm_call_it_starts_keep_their_two_threads():
+    """judge_chart, in a render thread, starts Helm's render in another: both are reused next time."""
+    def render() -> tuple[threading.Thread, threading.Thread]:
+        return threading.current_thread(), Started(threading.current_thread).result()
+
+    outer, inner = call_with_deadline(render, 5, "x")
+    assert outer is not inner
+    assert call_with_deadline(render, 5, "x") == (outer, inner)
+
+
+def test_a_thread_past_its_deadline_is_not_handed_the_next_call():
+    release = threading.Event()
+    ran_on: list[threading.Thread] = []
+
+    def runaway() -> str:
+        ran_on.append(threading.current_thread())
+        release.wait(10)
+        return "late"
+
+    with pytest.raises(DeadlineExceeded):
+        call_with_deadline(runaway, 0.05, "x")
+    assert call_with_deadline(threading.current_thread, 5, "x") is not ran_on[0]
+    release.set()  # the runaway ends: its value is never anyone's outcome
+    assert call_with_deadline(lambda: "mine", 5, "x") == "mine"
+
+
+def test_a_result_can_be_asked_for_again():
+    started = Started(lambda: 42)
+    assert started.result(5, "x", 2**40) == 42 == started.result() == started.result(5, "x")
 
 
 def test_default_deadline_is_below_argo_cds_default_timeout():

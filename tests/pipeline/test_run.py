@@ -36,22 +36,34 @@ def probe(check: object) -> Rule:
     return Rule(id="probe", doc="a test's probe", check_inputs=check)  # type: ignore[arg-type]
 
 
-def render_threads() -> set[threading.Thread]:
-    return {t for t in threading.enumerate() if t.name == "gitops-cmp-render"}
+def watch_helm(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """(started, finished) of Helm's render (run.render_objects), wherever it runs. Render threads
+    are reused from one render to the next (cmp.deadline), so a new thread is no sign of it."""
+    started, finished = threading.Event(), threading.Event()
+    real = run.render_objects
+
+    def watched(*args: object) -> object:
+        started.set()
+        try:
+            return real(*args)  # type: ignore[arg-type]
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(run, "render_objects", watched)
+    return started, finished
 
 
-def test_helm_renders_while_the_input_rules_run(tmp_path: Path):
-    seen: set[threading.Thread] = set()
-    before = render_threads()
+def test_helm_renders_while_the_input_rules_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    seen: list[bool] = []
+    started, finished = watch_helm(monkeypatch)
 
     def wait_for_helm(_: inputs.Inputs) -> Iterator[Finding]:
-        seen.update(render_threads() - before)
-        for thread in seen:  # Helm finishes while this input rule still runs
-            thread.join(60)
+        seen.append(started.is_set())
+        finished.wait(60)  # Helm finishes while this input rule still runs
         return iter(())
 
     findings, objects = run.judge_chart(gathered(tmp_path, SLOW), (), (*RENDER_RULES, probe(wait_for_helm)))
-    assert seen, "Helm's render had not started when the input rules ran"
+    assert seen == [True], "Helm's render had not started when the input rules ran"
     assert [m.source for m in objects] == ["app/templates/cm.yaml"]
     assert findings == []
 
@@ -85,13 +97,20 @@ def test_in_a_worker_helm_renders_while_the_templates_are_parsed(tmp_path: Path,
     import cmp.templates
     from cmp.pipeline import memo
 
-    real_parse = cmp.templates.parse_all
-    seen: set[threading.Thread] = set()
-    before = render_threads()
+    real_parse, real_start = cmp.templates.parse_all, run.start_render
+    seen: list[bool] = []
+    started = threading.Event()
+
+    def start_watched(*args: object) -> object:
+        rendering = real_start(*args)  # type: ignore[arg-type]
+        started.set()  # handed to a render thread (whether it has reached Helm yet is the scheduler's)
+        return rendering
 
     def parse_watching_helm(gathered: inputs.Inputs) -> object:
-        seen.update(render_threads() - before)
+        seen.append(started.is_set())
         return real_parse(gathered)
+
+    monkeypatch.setattr(run, "start_render", start_watched)
 
     monkeypatch.setattr(cmp.templates, "parse_all", parse_watching_helm)
     chart = write_chart(tmp_path / "repo", template=SLOW)
@@ -103,7 +122,7 @@ def test_in_a_worker_helm_renders_while_the_templates_are_parsed(tmp_path: Path,
     finally:
         memo.configure(None)
         memo.settle()
-    assert seen, "Helm's render had not started when the templates were parsed"
+    assert seen and all(seen), "Helm's render had not started when the templates were parsed"
     assert result.objects == 1
 
 
