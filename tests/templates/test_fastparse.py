@@ -48,6 +48,7 @@ TAKEN = [
     pytest.param("{{ true }}{{ false | not }}{{ nil }}{{ 42 }}{{ x | y | z }}", id="literals"),
     pytest.param("{{ x | }}", id="pipe-before-end"),
     pytest.param("{{ .a }}\n" * 3, id="text-after"),
+    pytest.param("{{ if .a }}{{- end }}{{ if .b }}x{{ end }}{{ if .c }}{{- end -}}{{ if .d }}{{end}}", id="ends"),
 ]
 
 
@@ -71,6 +72,8 @@ LEFT_TO_THE_PARSER = [
     pytest.param("{{ if .a }}{{ else with .b }}{{ end }}", id="else-with-in-if"),
     pytest.param("{{ if .a }}", id="missing-end"),
     pytest.param("{{ end }}", id="end-at-top"),
+    pytest.param("{{- end }}", id="trimmed-end-at-top"),
+    pytest.param('{{ define "x" }}{{ if 1 }}{{- end }}', id="end-of-the-branch-only"),
     pytest.param('{{ if 1 }}{{ define "x" }}{{ end }}{{ end }}', id="nested-define"),
     pytest.param('{{ define "x" }}{{ else }}{{ end }}', id="else-in-define"),
     pytest.param("{{ x | 1 }}{{ }}", id="pipeline-stages"),
