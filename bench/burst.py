@@ -3,8 +3,9 @@
 Argo CD asks the plugin for every app a commit touched, concurrently. This starts N renders of
 the example's webapp (prod) at the same moment, each the plugin's `init` then `generate` as whole
 processes, and times the burst until the
-last one exits: through a resident `gitops-cmp serve` (`--workers W`, memo off: every request
-renders), in-process (`GITOPS_CMP_WORKER=off`), and N `helm template` processes of the same chart.
+last one exits: through a resident `gitops-cmp serve` (`--workers W`), once with the memo off (every
+request renders: new inputs) and once answering from its memo (the app's inputs judged before: the
+apps a commit elsewhere in the monorepo did not touch), in-process (`GITOPS_CMP_WORKER=off`), and N `helm template` processes of the same chart.
 Besides the wall time, the CPU the burst cost: the clients' (user+sys of the N processes) and the
 worker's (its render processes and the ones it forks to replace them), measured after a pause
 that lets the replacements load. Median of ROUNDS bursts.
@@ -68,12 +69,17 @@ def main() -> None:
     home = scratch / "helm-home"
     home.mkdir()
     server, socket_path = start_worker(scratch, "burst", ["--memo-bytes", "0", "--workers", str(args.workers)])
+    kept, kept_socket = start_worker(scratch, "kept", ["--workers", str(args.workers)])
     genv = argocd_env("webapp-prod", "charts/webapp", "prod")
     # each app as Argo CD runs the plugin: init, then generate (sh costs about 1 ms)
     generate = ["/bin/sh", "-c", f"'{PYTHON}' -m cmp init && exec '{PYTHON}' -m cmp generate"]
+    judged = {**genv, "GITOPS_CMP_SOCKET": str(kept_socket)}
+    for _ in range(2):  # the worker keeps the app's judged result (the same inputs: a commit elsewhere)
+        subprocess.run(generate, cwd=chart, env=judged, capture_output=True, check=True)
     modes = {
-        f"generate through serve --workers {args.workers}": (generate, {**genv, "GITOPS_CMP_SOCKET": str(socket_path)}, server.pid),
-        "generate in-process": (generate, {**genv, "GITOPS_CMP_WORKER": "off"}, None),
+        f"through serve --workers {args.workers}, new inputs": (generate, {**genv, "GITOPS_CMP_SOCKET": str(socket_path)}, server.pid),
+        f"through serve --workers {args.workers}, inputs judged before": (generate, judged, kept.pid),
+        "in-process": (generate, {**genv, "GITOPS_CMP_WORKER": "off"}, None),
         "helm template": (template_argv(chart, "webapp-prod", "webapp-prod", [chart / "values" / "prod.yaml"], "1.30.2",
                                         tuple(API_VERSIONS.split(","))), helm_env(home), None),
     }
@@ -83,8 +89,9 @@ def main() -> None:
             for mode, (argv, env, worker) in modes.items():
                 got[mode].append(burst(argv, chart, env, args.apps, worker))
     finally:
-        server.terminate()
-        server.wait(10)
+        for worker in (server, kept):
+            worker.terminate()
+            worker.wait(10)
         shutil.rmtree(scratch, ignore_errors=True)
     helm_wall = statistics.median(w for w, _, _ in got["helm template"])
     rows = []

@@ -1,7 +1,8 @@
 """`gitops-cmp serve`: a resident render worker for `generate` (README: "Resident worker").
 
 A parent process imports the whole pipeline once and keeps a pool of forked children, each of which
-loads Helm's engine, answers exactly one `generate` on a private unix socket, renders it by running
+loads Helm's engine while it waits (in a burst, only once its request needs it: a result the memo
+kept is answered without it), answers exactly one `generate` on a private unix socket, renders it by running
 the same `main(["generate"])` in the request's directory and environment, passes back the exit
 code and its stdout and stderr (memory files), and exits. Nothing of one render's process is left
 for the next: each request gets a process no other request touched. What is kept is the judged
@@ -209,23 +210,28 @@ def _fork_child(listener: Any, alive: tuple[int, int], fingerprint: bytes, base_
 
 
 def _serve_one(listener: Any, alive: int, fingerprint: bytes, base_env: dict[str, str], watched: set[int]) -> int:
-    """A child: load the engine, take one request, render it as `generate` in-process would, exit."""
+    """A child: take one request, render it as `generate` in-process would, exit. Helm's engine
+    (about 45 ms of CPU to load) is loaded while the child waits, unless a request is already
+    waiting: then, in a burst, it loads beside the request's input stage (generate's warm_up), and
+    a request answered from the memo never waits for it."""
     import select
     import signal
 
-    import helm_python  # noqa: F401 - the engine, loaded before a request arrives
-
     from cmp import client
 
-    # After the engine: Go's runtime installs its own handlers when it loads, and SIGTERM must end an
-    # idle child, as it ends an in-process generate (whose render installs the usual handler).
+    # SIGTERM must end an idle child, as it ends an in-process generate (whose render installs the
+    # usual handler); Go's runtime keeps both handlers when it loads after them.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
     poller = select.poll()
     poller.register(listener.fileno(), select.POLLIN)
     poller.register(alive, select.POLLIN)
+    loading = False
     while True:
+        if not loading and not poller.poll(0):
+            _load_engine_while_idle()
+            loading = True
         ready = {fd for fd, _ in poller.poll()}
         if alive in ready:
             return 0  # the parent is gone: nobody would replace this child or stop it
@@ -240,11 +246,22 @@ def _serve_one(listener: Any, alive: int, fingerprint: bytes, base_env: dict[str
         conn.close()  # the client left before asking (it gave up waiting): still unused, wait again
     listener.close()
     os.close(alive)
+    if not loading:
+        from cmp.pipeline import helm
+
+        helm.defer_loading()
     argv, environ, out_encoding, err_encoding, cwd = request
     if client.comparable_env(environ) != client.comparable_env(base_env):
         conn.sendall(b"D")  # a different environment: Helm's runtime read ours, so the client renders
         return 0
     return _render(conn, argv, environ, out_encoding, err_encoding, cwd)
+
+
+def _load_engine_while_idle() -> None:
+    """Helm's engine, loaded in the background: a request that needs it finds it loaded."""
+    from cmp.pipeline import helm
+
+    helm.load_in_background()
 
 
 def _take_request(conn: Any, fingerprint: bytes) -> tuple[Any, ...] | None:

@@ -23,10 +23,25 @@ _RENDERED_ANYWAY = {"wrong version"}
 def warm_up() -> None:
     """Start loading the Helm engine in the background, so that the start of its Go runtime (about
     30 ms, mostly outside the GIL) overlaps the caller's imports and input checks. `render` imports
-    it as before and waits for this load only if it has not finished."""
+    it as before and waits for this load only if it has not finished. Off after `defer_loading`."""
+    if not _DEFERRED:
+        load_in_background()
+
+
+def load_in_background() -> None:
     import threading
 
     threading.Thread(target=_load_engine, name="gitops-cmp-helm-load", daemon=True).start()
+
+
+_DEFERRED = False
+
+
+def defer_loading() -> None:
+    """A worker's render process that has not loaded the engine yet (a burst took it before it could):
+    the engine loads when a render needs it, so a result the worker kept is answered without it."""
+    global _DEFERRED
+    _DEFERRED = True
 
 
 def _load_engine() -> None:

@@ -474,3 +474,46 @@ def test_a_packaged_subchart_whose_files_call_nothing_that_varies_is_kept_at_onc
 def test_a_packaged_subchart_file_calling_randalphanum_waits_for_two_agreeing_renders(store: Path, tmp_path: Path):
     _with_packaged_subchart(tmp_path, b"{{ randAlphaNum 8 }}\n")
     assert [run(tmp_path, chart="chart").memo for _ in range(3)] == ["", "", "hit"]
+
+
+DEFERRED_RENDER = """
+import json, sys
+from pathlib import Path
+from cmp import config as repo_config
+from cmp.context import RenderRequest
+from cmp.pipeline import helm, memo
+from cmp.pipeline.run import render
+helm.defer_loading()
+helm.warm_up()  # what generate does first: off in a worker's render process that deferred the engine
+memo.configure(memo.Store(sys.argv[1], 64 << 20, b"the code under test"))
+repo = Path(sys.argv[2])
+result = render(RenderRequest(repo, repo / "charts/webapp", "prod", None, None), repo_config.load(repo))
+memo.settle()
+print(json.dumps({"memo": result.memo, "stream": result.stream, "engine": "helm_python" in sys.modules}))
+"""
+
+
+def test_a_worker_process_that_deferred_the_engine_answers_a_kept_result_without_loading_it(tmp_path: Path, repo: Path):
+    """In a burst a worker's render process takes a request before it loaded Helm's engine: a result
+    its memo kept is answered without paying that load; a render loads it when it needs it."""
+    import json
+    import subprocess
+    import sys
+
+    from support import ROOT
+
+    store = tmp_path / "memo"
+    store.mkdir(mode=0o700)
+
+    def deferred() -> dict[str, object]:
+        with (tmp_path / "stderr").open("w+") as stderr:  # a file, as a worker's: a render Helm warned about is not kept
+            proc = subprocess.run([sys.executable, "-c", DEFERRED_RENDER, str(store), str(repo)], stdout=subprocess.PIPE,
+                                  stderr=stderr, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+            stderr.seek(0)
+            assert proc.returncode == 0, stderr.read()
+        return json.loads(proc.stdout)
+
+    first, again = deferred(), deferred()
+    assert (first["memo"], first["engine"]) == ("", True)  # rendered: the engine loaded when Helm was needed
+    assert (again["memo"], again["engine"]) == ("hit", False)
+    assert first["stream"] == again["stream"] == fresh(repo).stream
