@@ -6,5 +6,5 @@ from __future__ import annotations
 from cmp.secrets.detector import Detector
 
 DETECTORS = (
-    Detector("Google OAuth client secret", r"\bGOCSPX-[0-9A-Za-z_-]{28}\b", r"-(?<=GOCSPX-)", 6),
+    Detector("Google OAuth client secret", r"\bGOCSPX-[0-9A-Za-z_-]{28}\b", r"G(?=OCSPX-)"),
 )
