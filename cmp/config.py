@@ -424,7 +424,22 @@ def _entry_dict(entry: AllowEntry) -> dict[str, Any]:
 
 
 def digest(cfg: RepoConfig) -> str:
-    """A short hash of the effective policy: two renders with the same digest applied the same policy."""
+    """A short hash of the effective policy: two renders with the same digest applied the same policy.
+    The last one is kept with its config: parity's renders share one config object (per job in a
+    worker), and a RepoConfig is immutable all the way down (tuples, frozensets, NamedTuples)."""
+    global _LAST_DIGEST
+    last = _LAST_DIGEST
+    if last is not None and last[0] is cfg:
+        return last[1]
+    value = _digest(cfg)
+    _LAST_DIGEST = (cfg, value)
+    return value
+
+
+_LAST_DIGEST: tuple[RepoConfig, str] | None = None
+
+
+def _digest(cfg: RepoConfig) -> str:
     data = {**as_dict(cfg), "repoMayAllow": None if cfg.repo_may_allow is None else sorted(cfg.repo_may_allow)}
     for entry in data["allow"]:
         del entry["from"]

@@ -195,3 +195,16 @@ def test_eso_settings_default_to_the_standard_and_merge_to_what_both_allow():
     with pytest.raises(InputError, match="esoStoreKinds: an empty list allows nothing"):
         config.parse({"esoStoreKinds": []}, "repo")
     assert [c.setting for c in config.changes(RepoConfig(), repo) if c.weakening] == ["esoStoreKinds", "esoProviders"]
+
+
+def test_a_digest_is_kept_for_its_config_object_only():
+    """parity's renders share one config: its digest is kept, by identity: an equal config may
+    still be another policy's JSON (1 == True, and a limit of `true` is not a limit of 1)."""
+    digest = config.digest
+    one = RepoConfig(limits=Limits(deadline_seconds=1))
+    true = RepoConfig(limits=Limits(deadline_seconds=True))  # type: ignore[arg-type]
+    assert one == true
+    first = digest(one)
+    assert digest(one) is first
+    assert digest(true) != first
+    assert digest(one) == first == digest(RepoConfig(limits=Limits(deadline_seconds=1)))

@@ -158,7 +158,7 @@ def _result(result: AppResult, head: Rendered, base: Rendered | None) -> AppResu
 
 def _compare(name: str, base: Rendered | None, head: Rendered | None) -> tuple[diff.Change, ...]:
     if base and head and base.stream is not None and base.stream == head.stream:
-        return diff.changes(*diff.resources_twice(base.stream, f"{name} (base render)"))
+        return diff.changes_of_equal(base.stream, f"{name} (base render)")
     before = diff.resources(base.stream, f"{name} (base render)") if base and base.stream is not None else {}
     after = diff.resources(head.stream, f"{name} (head render)") if head and head.stream is not None else {}
     # Reports list a whole app's resources when it is added or removed: no diff text to build.

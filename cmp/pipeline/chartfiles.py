@@ -189,7 +189,7 @@ def archive(files: list[ChartFile], values: dict[str, Any] | None, max_bytes: in
         data = chart_file.data
         if chart_file.rel == "values.yaml" and values is not None:
             data = json.dumps(values, ensure_ascii=False, allow_nan=False).encode()
-        elif is_archive(PurePosixPath(chart_file.rel)):
+        elif chart_file.rel.endswith(".tgz") and is_archive(PurePosixPath(chart_file.rel)):
             from cmp.pipeline import archives
 
             data = archives.canonical(data, str(chart_file.path), max_bytes)

@@ -44,6 +44,9 @@ Allow one place with a reason, in the template, right before the action:
 `{{/* gitops-cmp:allow env-conditional reason="legacy ingress, JIRA-123" */}}`
 """
 
+import errno
+import fnmatch
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
@@ -221,10 +224,12 @@ def value_file_texts(inputs: Inputs) -> dict[str, tuple[str, Loaded]]:
         for value_file in inputs.value_files:
             if value_file.path.parent == chart / "values":
                 files[f"values/{inputs.request.env}.yaml"] = _given(value_file.text, value_file.data)
+    root: Path | None = None  # resolved once, for the first file read
     for path in sibling_value_files(chart):
         name = path.relative_to(chart).as_posix()
         if name not in files and env_of(name) is not None:
-            read = read_value_text(path, inputs)
+            root = root or inputs.request.repo_root.resolve()
+            read = read_value_text(path, inputs, root)
             if read is not None:
                 files[name] = read
     return files
@@ -239,16 +244,53 @@ def _parsed(texts: Mapping[str, tuple[str, Loaded]]) -> dict[str, Any]:
 
 
 def sibling_value_files(chart: Path) -> Iterable[Path]:
-    yield from sorted(chart.glob("values[-._]*.y*ml"))
+    """What `chart.glob` gives for `values[-._]*.y*ml`, then for each of ENV_DIRS that is a directory
+    `<dir>/*.y*ml` and `<dir>/*/*.y*ml`, each sorted: the same walk (pathlib's, Python 3.11: names
+    matched case-sensitively, hidden ones too, directories followed through links, an unreadable
+    directory skipped), without building the pattern's selectors on every render."""
+    if not chart.is_dir():
+        return
+    yield from sorted(_listed(chart, _VALUES_NAME))
     for folder in ENV_DIRS:
-        if (chart / folder).is_dir():
-            yield from sorted(chart.glob(f"{folder}/*.y*ml"))
-            yield from sorted(chart.glob(f"{folder}/*/*.y*ml"))
+        directory = chart / folder
+        if directory.is_dir():
+            yield from sorted(_listed(directory, _YAML_NAME))
+            yield from sorted(p for sub in _listed(directory, _ANY_NAME, dirs_only=True) for p in _listed(sub, _YAML_NAME))
 
 
-def read_value_text(path: Path, inputs: Inputs) -> tuple[str, Loaded] | None:
+_VALUES_NAME = re.compile(fnmatch.translate("values[-._]*.y*ml")).fullmatch
+_YAML_NAME = re.compile(fnmatch.translate("*.y*ml")).fullmatch
+_ANY_NAME = re.compile(fnmatch.translate("*")).fullmatch
+_GONE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})  # pathlib's ignored errors
+
+
+def _listed(directory: Path, match: Callable[[str], object], dirs_only: bool = False) -> list[Path]:
+    """The entries of `directory` whose names `match` (only directories, links to them included, with
+    `dirs_only`), as pathlib's glob lists them; none when the directory cannot be read."""
     try:
-        shown = confine(path, inputs.request.repo_root.resolve(), "value file").as_posix()
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+        found = []
+        for entry in entries:
+            if dirs_only:
+                try:
+                    if not entry.is_dir():
+                        continue
+                except OSError as exc:
+                    if exc.errno not in _GONE:
+                        raise
+                    continue
+            if match(entry.name):
+                found.append(directory / entry.name)
+        return found
+    except PermissionError:
+        return []
+
+
+def read_value_text(path: Path, inputs: Inputs, root: Path) -> tuple[str, Loaded] | None:
+    """`root`: the repository root, resolved."""
+    try:
+        shown = confine(path, root, "value file").as_posix()
         text = yamlio.read_text(path, shown, inputs.config.limits.max_file_bytes)
     except InputError:
         return None

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cmp.errors import CmpError
 from cmp.parity import diff
 
 STREAM = """\
@@ -104,3 +105,18 @@ def test_one_parse_for_two_equal_renders_gives_what_two_parses_give():
     assert all(before[k] is not after[k] for k in before)  # nothing shared: a change to one is not in the other
     two_parses = diff.changes(diff.resources(stream, "s"), diff.resources(stream, "s"))
     assert diff.changes(before, after) == two_parses  # .nan is not equal to itself: one parse must not hide that
+
+
+@pytest.mark.parametrize("ratio", ["0.5", ".nan", ".NaN", ".NAN", ".inf", "-.Inf", "'.nan'"])
+def test_the_changes_of_two_equal_renders_are_those_of_two_parses(ratio: str):
+    """changes_of_equal skips the copy unless the text may hold a NaN (not equal to itself)."""
+    stream = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: '1'}\n---\n"
+              "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: b},"
+              f" spec: {{ratio: {ratio}}}}}\n")
+    two_parses = diff.changes(diff.resources(stream, "s"), diff.resources(stream, "s"))
+    assert diff.changes_of_equal(stream, "s") == two_parses
+
+
+def test_the_changes_of_two_equal_renders_that_do_not_parse_are_an_error():
+    with pytest.raises(CmpError):
+        diff.changes_of_equal("a: [\n", "s")

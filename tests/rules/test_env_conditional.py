@@ -283,3 +283,36 @@ def test_remembered_scans_follow_the_templates_the_settings_and_the_files_tpl_re
         assert env_conditional.scan_chart(gathered(plain)) is not first
         for _ in range(2):
             assert {root: findings(root) for root in expected} == expected
+
+
+def test_sibling_value_files_are_what_pathlib_globs_them_as(tmp_path):
+    """sibling_value_files lists the directories itself: the same paths, in the same order, as the
+    globs it replaced, for names that match and nearly match, hidden files, directories named like
+    files, links to files and directories, dangling links and a link loop."""
+    chart = tmp_path / "chart"
+    files = ["values.yaml", "values-prod.yaml", "values_dev.yml", "values.qa.yaml", ".values-x.yaml", "values-.yaml",
+             "Values-prod.yaml", "values-prod.YAML", "values-prod.json", "valuesprod.yaml", "values/prod.yaml",
+             "values/.hidden.yaml", "values/a/b.yaml", "values/a/c.txt", "values/a/d/e.yaml", "values/.h/f.yml",
+             "env/dev.yaml", "envs/x/y.yaml", "environments/staging.yaml", "ci/test.yaml", "values-dir.yaml/z.yaml"]
+    for name in files:
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        if not name.endswith("values-dir.yaml"):
+            (chart / name).write_text("a: 1\n")
+    (chart / "values" / "linked").symlink_to(chart / "envs" / "x")
+    (chart / "values" / "file-link.yaml").symlink_to(chart / "values.yaml")
+    (chart / "values" / "dangling.yaml").symlink_to(tmp_path / "nowhere")
+    (chart / "values" / "loop").symlink_to(chart / "values" / "loop")
+    (chart / "environments" / "prod").symlink_to(tmp_path / "nowhere")
+
+    def globbed(chart: Path) -> list[Path]:  # sibling_value_files as it was
+        found = sorted(chart.glob("values[-._]*.y*ml"))
+        for folder in env_conditional.ENV_DIRS:
+            if (chart / folder).is_dir():
+                found += sorted(chart.glob(f"{folder}/*.y*ml"))
+                found += sorted(chart.glob(f"{folder}/*/*.y*ml"))
+        return found
+
+    assert list(env_conditional.sibling_value_files(chart)) == globbed(chart)
+    assert len(globbed(chart)) > 10
+    for other in (tmp_path / "nowhere", chart / "values.yaml", chart / "ci"):
+        assert list(env_conditional.sibling_value_files(other)) == globbed(other)
