@@ -30,17 +30,19 @@ HELLO_SECONDS = 0.2  # an idle worker answers in well under 1 ms; longer means b
 PER_REQUEST = ("ARGOCD_", "KUBE_", "GITOPS_CMP_", "PARAM_")
 SHELL_NOISE = frozenset({"PWD", "OLDPWD", "SHLVL", "_", "COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE"})
 RESULT = struct.Struct("!ci")
+# What a worker runs: the plugin's two commands, exactly as Argo CD calls them (plugin.yaml).
+SERVED = (["generate"], ["init"])
 
 
 def entry() -> None:
     """The console script and `python -m cmp`: a worker's result, else the whole command here."""
     argv = sys.argv[1:]
-    if argv == ["generate"]:
+    if argv == ["init"] and declares_no_dependencies("."):
+        os._exit(0)  # what the whole init does for such a chart, without loading Helm to learn it
+    if argv in SERVED:
         code = via_worker(argv, os.environ)
         if code is not None:
             os._exit(code)
-    elif argv == ["init"] and declares_no_dependencies("."):
-        os._exit(0)  # what the whole init does for such a chart, without loading Helm to learn it
     from cmp.main import entry as in_process
 
     in_process()

@@ -2,8 +2,9 @@
 
 A parent process imports the whole pipeline once and keeps a pool of forked children, each of which
 loads Helm's engine while it waits (in a burst, only once its request needs it: a result the memo
-kept is answered without it), answers exactly one `generate` on a private unix socket, renders it by running
-the same `main(["generate"])` in the request's directory and environment, passes back the exit
+kept is answered without it), answers exactly one request on a private unix socket (the plugin's
+`generate`, or its `init` of a chart that declares dependencies), runs it by calling the same
+`main(argv)` in the request's directory and environment, passes back the exit
 code and its stdout and stderr (memory files), and exits. Nothing of one render's process is left
 for the next: each request gets a process no other request touched. What is kept is the judged
 result (cmp/pipeline/memo.py), by a key over every input byte: a later render with exactly those
@@ -286,8 +287,8 @@ def _take_request(conn: Any, fingerprint: bytes) -> tuple[Any, ...] | None:
         argv, environ, out_encoding, err_encoding = marshal.loads(client.read_exactly(conn, size))
     except (OSError, EOFError, ValueError, TypeError, struct.error):
         return None
-    if argv != ["generate"] or not _is_env(environ) or not (_is_encoding(out_encoding) and _is_encoding(err_encoding)):
-        os.close(fds[0])  # the worker serves the plugin's generate step and nothing else
+    if argv not in client.SERVED or not _is_env(environ) or not (_is_encoding(out_encoding) and _is_encoding(err_encoding)):
+        os.close(fds[0])  # the worker serves the plugin's init and generate steps and nothing else
         return None
     return argv, environ, out_encoding, err_encoding, fds[0]
 
