@@ -55,15 +55,16 @@ def watch_helm(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, thread
 
 def test_helm_renders_while_the_input_rules_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     seen: list[bool] = []
-    started, finished = watch_helm(monkeypatch)
+    _, finished = watch_helm(monkeypatch)
 
     def wait_for_helm(_: inputs.Inputs) -> Iterator[Finding]:
-        seen.append(started.is_set())
-        finished.wait(60)  # Helm finishes while this input rule still runs
+        # Helm's render finishes while this input rule still runs; whether it had begun by the time
+        # the rule started is the scheduler's (a loaded machine let the rule run first).
+        seen.append(finished.wait(30))
         return iter(())
 
     findings, objects = run.judge_chart(gathered(tmp_path, SLOW), (), (*RENDER_RULES, probe(wait_for_helm)))
-    assert seen == [True], "Helm's render had not started when the input rules ran"
+    assert seen == [True], "Helm's render did not run while the input rules ran"
     assert [m.source for m in objects] == ["app/templates/cm.yaml"]
     assert findings == []
 
