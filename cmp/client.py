@@ -55,9 +55,11 @@ def declares_no_dependencies(chart_dir: str) -> bool:
     """The plugin's init (`gitops-cmp init`, before every generate) has nothing to vendor: the chart
     declares no dependency, so the whole init (Python's imports and Helm's engine, about 70 ms of
     CPU) would exit 0 having done nothing. True only when that is certain from the bytes: Chart.yaml
-    is a regular file (not a link) that never spells `dependencies` and holds no escape (a quoted
-    key could spell it with one) and no NUL (UTF-16 or 32 text), and there is no requirements.yaml
-    (where apiVersion v1 charts list them). Anything else: the whole init decides."""
+    is a regular file (not a link) that never spells `dependencies` in any case (Helm reads it with
+    Go's encoding/json, which matches `Dependencies` too), holds no escape (a quoted key could spell
+    it with one), no NUL (UTF-16 or 32 text) and nothing but ASCII after a byte order mark (Go folds
+    `ſ` to `s`), and there is no requirements.yaml (where apiVersion v1 charts list them). Anything
+    else: the whole init decides."""
     if any(os.path.lexists(os.path.join(chart_dir, name)) for name in ("requirements.yaml", "requirements.yml")):
         return False
     try:
@@ -70,7 +72,9 @@ def declares_no_dependencies(chart_dir: str) -> bool:
         data = os.read(fd, CHART_FILE_BYTES + 1)
     finally:
         os.close(fd)
-    return len(data) <= CHART_FILE_BYTES and not any(part in data for part in (b"dependencies", b"\\", b"\0"))
+    text = data.removeprefix(b"\xef\xbb\xbf")
+    return (len(data) <= CHART_FILE_BYTES and text.isascii()
+            and not any(part in text.lower() for part in (b"dependencies", b"\\", b"\0")))
 
 
 def _is_regular(fd: int) -> bool:

@@ -76,6 +76,12 @@ NO_DEPENDENCIES = {  # Chart.yaml -> whether init may exit 0 without loading Hel
     'apiVersion: v2\nname: app\nversion: 0.1.0\n"depend\\x65ncies": [{name: redis, version: 1.0.0}]\n': False,
     "apiVersion: v2\nname: app\nversion: 0.1.0\n{dependencies: []}\n": False,
     "\ufeffapiVersion: v2\nname: app\nversion: 0.1.0\n": True,  # a UTF-8 byte order mark
+    # Helm reads Chart.yaml through Go's encoding/json, which matches a field's name case-insensitively
+    # and folds `ſ` (U+017F) to `s`: each of these declares `redis` to Helm (helm_python.dependency_list).
+    "apiVersion: v2\nname: app\nversion: 0.1.0\nDependencies:\n  - {name: redis, version: 1.0.0}\n": False,
+    "apiVersion: v2\nname: app\nversion: 0.1.0\nDEPENDENCIES:\n  - {name: redis, version: 1.0.0}\n": False,
+    "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencie\u017f:\n  - {name: redis, version: 1.0.0}\n": False,
+    "apiVersion: v2\nname: app\nversion: 0.1.0\ndescription: caf\u00e9\n": False,  # other letters: Helm decides
 }
 
 
@@ -123,3 +129,15 @@ def test_the_plugins_init_of_a_chart_without_dependencies_loads_neither_helm_nor
     imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
     assert "cmp.client" in imported
     assert not [m for m in imported if m.startswith(("helm_python", "cmp.main", "argparse", "yaml"))]
+
+
+def test_the_case_and_folds_helm_accepts_declare_dependencies_to_it(tmp_path: Path):
+    """The table's spellings are what Helm itself reads as dependencies (so init must not skip them)."""
+    import helm_python
+
+    for number, spelled in enumerate(("Dependencies", "DEPENDENCIES", "dependencie\u017f")):
+        chart = tmp_path / str(number)
+        chart.mkdir()
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: app\nversion: 0.1.0\n{spelled}:\n"
+                                          "  - {name: redis, version: 1.0.0, repository: https://charts.example.invalid}\n")
+        assert [d["name"] for d in helm_python.dependency_list(chart)] == ["redis"], spelled
