@@ -74,8 +74,16 @@ def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ..
                 trees: "tuple[Tree, ...] | None" = None) -> tuple[list[Finding], list[manifests.Manifest]]:
     """Every finding for one chart and env (before the allow list) and the objects Helm rendered:
     what render, generate, parity and check all judge. `tolerant`: a rule's input error is a
-    finding (check) instead of the render's error. `trees`: the templates already parsed."""
-    return judged(start_render(gathered), gathered, allow, rules, tolerant, trees)
+    finding (check) instead of the render's error. `trees`: the templates already parsed.
+
+    On the main thread (`check`) Helm starts after the input rules, not beside them: only the main
+    thread's wait for the render watches its memory (deadline.awaited), and while that thread runs
+    the input rules nothing would, so a render could pass maxMemoryBytes unseen (or the kernel's
+    limit, unannounced) and be judged as if it had not."""
+    import threading
+
+    on_main = threading.current_thread() is threading.main_thread()
+    return judged(None if on_main else start_render(gathered), gathered, allow, rules, tolerant, trees)
 
 
 def start_render(gathered: inputs.Inputs, parser: manifests.Parser | None = None) -> "Started[list[manifests.Manifest]]":
@@ -92,18 +100,19 @@ def _shown(gathered: inputs.Inputs) -> str:
     return inputs.display(gathered.chart_dir, gathered.request.repo_root.resolve())
 
 
-def judged(rendering: "Started[list[manifests.Manifest]]", gathered: inputs.Inputs,
+def judged(rendering: "Started[list[manifests.Manifest]] | None", gathered: inputs.Inputs,
            allow: tuple[repo_config.AllowEntry, ...], rules: "Iterable[Rule]" = RENDER_RULES,
            tolerant: bool = False, trees: "tuple[Tree, ...] | None" = None,
            ) -> tuple[list[Finding], list[manifests.Manifest]]:
-    """judge_chart's findings and objects, with Helm's render already under way (start_render)."""
+    """judge_chart's findings and objects, with Helm's render already under way (start_render), or
+    started after the input rules (None)."""
     from cmp.deadline import awaited
 
     shown = _shown(gathered)
     findings = verdict.check_inputs(gathered, rules, tolerant, trees, shown)
     limits = gathered.config.limits
     try:
-        objects = awaited(rendering, limits.deadline_seconds, f"render of {shown}", limits.max_memory_bytes)
+        objects = awaited(rendering or start_render(gathered), limits.deadline_seconds, f"render of {shown}", limits.max_memory_bytes)
     except CmpError:
         if not verdict.judge(findings, allow).blocked:
             raise

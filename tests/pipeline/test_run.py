@@ -14,7 +14,8 @@ from support import write_chart
 
 from cmp import config as repo_config
 from cmp.context import RenderRequest
-from cmp.errors import InputError, RenderError
+from cmp.deadline import call_with_deadline
+from cmp.errors import Abort, InputError, RenderError
 from cmp.exitcodes import ExitCode
 from cmp.findings import Finding
 from cmp.pipeline import inputs, run
@@ -63,10 +64,41 @@ def test_helm_renders_while_the_input_rules_run(tmp_path: Path, monkeypatch: pyt
         seen.append(finished.wait(30))
         return iter(())
 
-    findings, objects = run.judge_chart(gathered(tmp_path, SLOW), (), (*RENDER_RULES, probe(wait_for_helm)))
+    chart = gathered(tmp_path, SLOW)
+    # From a render thread, as render, generate and parity judge (check's main thread: below).
+    findings, objects = call_with_deadline(lambda: run.judge_chart(chart, (), (*RENDER_RULES, probe(wait_for_helm))),
+                                           60, "the test's render")
     assert seen == [True], "Helm's render did not run while the input rules ran"
     assert [m.source for m in objects] == ["app/templates/cm.yaml"]
     assert findings == []
+
+
+# Helm holds 320 MB of this list for a moment and renders one small object.
+HOG = "{{- $_ := until 40000000 }}\n---\n" + CM
+
+
+def test_on_the_main_thread_helm_renders_under_the_memory_guard_not_beside_the_input_rules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The attack: `check` (the main thread) watches the memory only while it waits for Helm. Started
+    beside the input rules, a render that peaks over maxMemoryBytes and finishes while they still
+    run was never seen over it: check judged the chart as rendered (generate stops it)."""
+    import helm_python  # noqa: F401 - the engine's own memory is there before the limit is set
+
+    from cmp.deadline import resident_bytes
+
+    limit = resident_bytes() + (150 << 20)
+    chart = gathered(tmp_path, HOG, config=f"limits: {{maxMemoryBytes: {limit}}}\n")
+    started, finished = watch_helm(monkeypatch)
+
+    def outlast_helm(_: inputs.Inputs) -> Iterator[Finding]:
+        if started.wait(2):  # Helm under way beside the input rules: let it finish first
+            finished.wait(60)
+        return iter(())
+
+    assert threading.current_thread() is threading.main_thread()
+    with pytest.raises(Abort) as stopped:
+        run.judge_chart(chart, (), (*RENDER_RULES, probe(outlast_helm)))
+    assert "MiB of memory" in str(stopped.value) and "limits.maxMemoryBytes" in str(stopped.value)
 
 
 def test_an_input_rules_error_is_reported_before_helms(tmp_path: Path):
