@@ -161,15 +161,16 @@ def call_with_deadline(fn: Callable[[], T], seconds: float, what: str, memory_by
 class Started(Generic[T]):
     """`fn()` running in a render thread from now on, while the caller goes on; `result` waits for it.
     A thread that overruns its deadline is left to finish on its own: a native call cannot be stopped.
-    Under a profiler (`python -m cProfile` sees only its own thread) `fn` runs here, at once."""
+    Under a profiler (`python -m cProfile` sees only its own thread), or when asked to (`here`), `fn`
+    runs here, at once; `result` then gives its outcome as from a thread."""
 
-    def __init__(self, fn: Callable[[], T]) -> None:
+    def __init__(self, fn: Callable[[], T], here: bool = False) -> None:
         self._outcome: list[T] = []
         self._failure: list[BaseException] = []
         self._started = time.monotonic()
         self.finished = False
         self._done: threading.Lock | None = None
-        if sys.getprofile() is not None:
+        if here or sys.getprofile() is not None:
             self._work(fn)
             self.finished = True
             return

@@ -139,3 +139,11 @@ def test_default_deadline_is_below_argo_cds_default_timeout():
     from cmp.config import Limits
 
     assert Limits().deadline_seconds < 60
+
+
+def test_a_call_started_here_runs_at_once_in_the_callers_thread():
+    started = Started(threading.current_thread, here=True)
+    assert started.finished and started.result(0.001, "x", 2**40) is threading.current_thread()
+    failing = Started(lambda: 1 / 0, here=True)
+    with pytest.raises(ZeroDivisionError):
+        failing.result()

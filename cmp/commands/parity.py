@@ -98,8 +98,11 @@ def _run(args: argparse.Namespace) -> int:
     requested = args.jobs or runner.default_jobs()
     early = _early_workers(root, args, shard, requested)
     pool = runner.start_pool(early)
+    from cmp.pipeline.run import without_overlap  # after warm_up and the pool's start: the pipeline's imports
+
     try:
-        return _parity(args, root, shard, cluster, out, requested, (early, pool), started)
+        with without_overlap():  # a run keeps every core busy with renders (cmp.pipeline.run.OVERLAP)
+            return _parity(args, root, shard, cluster, out, requested, (early, pool), started)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -87,11 +87,12 @@ def warm() -> None:
     from cmp.pipeline import helm
 
     helm.warm_up()  # the engine loads while the pipeline is imported
-    import cmp.pipeline.run  # noqa: F401
+    import cmp.pipeline.run
     import helm_python  # noqa: F401
     from cmp.templates import remember_parses
 
     remember_parses()
+    cmp.pipeline.run.OVERLAP = False  # every core renders: Helm in turn (cmp.pipeline.run.OVERLAP)
 
 
 def render_side(side: Side) -> Rendered:

@@ -6,7 +6,8 @@ there are no error findings.
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cmp import config as repo_config
@@ -90,10 +91,29 @@ def start_render(gathered: inputs.Inputs, parser: manifests.Parser | None = None
     """Helm's render (render_objects), begun now in a thread: its native call leaves the GIL, so on a
     large chart it overlaps the template parse and the input rules that the caller runs meanwhile.
     `judged` reads its outcome only after theirs, in the order a sequential run meets them: if an
-    input rule fails the render, Helm's outcome is never read."""
+    input rule fails the render, Helm's outcome is never read. Without OVERLAP, run here and now,
+    its outcome read at the same point."""
     from cmp.deadline import Started
 
-    return Started(lambda: render_objects(gathered, _shown(gathered), parser))
+    return Started(lambda: render_objects(gathered, _shown(gathered), parser), here=not OVERLAP)
+
+
+# Helm's render overlaps the input rules (start_render): one render's wall time, on a machine with a
+# core to spare. `parity` turns it off in its processes, which keep every core busy with renders:
+# there the overlap bought no time and cost about a tenth of the CPU (GIL hand-offs between the two
+# Python threads on every small chart: bench/README.md, parity).
+OVERLAP = True
+
+
+@contextmanager
+def without_overlap() -> Iterator[None]:
+    """Helm's render in turn, not overlapped (OVERLAP), for the block."""
+    global OVERLAP
+    before, OVERLAP = OVERLAP, False
+    try:
+        yield
+    finally:
+        OVERLAP = before
 
 
 def _shown(gathered: inputs.Inputs) -> str:

@@ -184,3 +184,48 @@ def test_the_rules_leave_the_objects_they_judge_as_parsed(tmp_path: Path):
         assert objects, chart
         for manifest in objects:
             assert manifest.obj == yamlio.load_all(manifest.text + "\n", manifest.source, [])[0], (chart, manifest.source)
+
+
+def test_without_overlap_helm_renders_in_turn_and_is_reported_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """parity's processes keep every core busy: from a render thread (as parity judges), Helm runs in
+    that same thread, its outcome read at the same point (an input rule's error first); the overlap
+    is back after the block."""
+    pairs: list[tuple[threading.Thread, threading.Thread]] = []  # (judge_chart's caller, Helm's render)
+    real = run.render_objects
+    caller: list[threading.Thread] = []
+
+    def watched(*args: object) -> object:
+        pairs.append((caller[-1], threading.current_thread()))
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run, "render_objects", watched)
+
+    def judge(chart: inputs.Inputs, rules: tuple[Rule, ...]) -> object:
+        def call() -> object:
+            caller.append(threading.current_thread())
+            return run.judge_chart(chart, (), rules)
+        return call_with_deadline(call, 60, "the test's render")
+
+    def refuse(_: inputs.Inputs) -> Iterator[Finding]:
+        raise InputError("probe: this input cannot be read")
+
+    failing = gathered(tmp_path / "a", '{{ fail "helm refuses too" }}\n')
+    with run.without_overlap():
+        assert not run.OVERLAP
+        with pytest.raises(InputError, match="probe: this input cannot be read"):
+            judge(failing, (probe(refuse),))
+        with pytest.raises(RenderError, match="Helm failed to render"):
+            judge(failing, ())
+        findings, objects = judge(gathered(tmp_path / "b", CM), RENDER_RULES)  # type: ignore[misc]
+        assert [m.source for m in objects] == ["app/templates/cm.yaml"] and findings == []
+    assert run.OVERLAP
+    assert len(pairs) == 3 and all(judging is rendering for judging, rendering in pairs)
+    judge(gathered(tmp_path / "c", CM), RENDER_RULES)
+    assert pairs[-1][0] is not pairs[-1][1]
+
+
+def test_parity_workers_render_in_turn():
+    """A pool process renders as parity's own process does: Helm in turn (run.OVERLAP off)."""
+    code = "from cmp.parity import worker; worker.warm(); import cmp.pipeline.run as r; print(r.OVERLAP)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.strip() == "False"
