@@ -19,9 +19,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmp.errors import InputError
+
+if TYPE_CHECKING:
+    import threading
 
 HELP = "a resident render worker that `generate` hands its renders to (optional; see the README)"
 _WARM_PACKAGES = ("cmp.commands", "cmp.pipeline", "cmp.rules", "cmp.secrets", "cmp.templates")
@@ -228,11 +231,10 @@ def _serve_one(listener: Any, alive: int, fingerprint: bytes, base_env: dict[str
     poller = select.poll()
     poller.register(listener.fileno(), select.POLLIN)
     poller.register(alive, select.POLLIN)
-    loading = False
+    loading = None  # the engine's load, begun while idle
     while True:
-        if not loading and not poller.poll(0):
-            _load_engine_while_idle()
-            loading = True
+        if loading is None and not poller.poll(0):
+            loading = _load_engine_while_idle()
         ready = {fd for fd, _ in poller.poll()}
         if alive in ready:
             return 0  # the parent is gone: nobody would replace this child or stop it
@@ -247,7 +249,7 @@ def _serve_one(listener: Any, alive: int, fingerprint: bytes, base_env: dict[str
         conn.close()  # the client left before asking (it gave up waiting): still unused, wait again
     listener.close()
     os.close(alive)
-    if not loading:
+    if loading is None:
         from cmp.pipeline import helm
 
         helm.defer_loading()
@@ -255,14 +257,18 @@ def _serve_one(listener: Any, alive: int, fingerprint: bytes, base_env: dict[str
     if client.comparable_env(environ) != client.comparable_env(base_env):
         conn.sendall(b"D")  # a different environment: Helm's runtime read ours, so the client renders
         return 0
+    if loading is not None:
+        # Go's runtime copies the process environment as it starts: _render replaces it with the
+        # request's, which must not happen under a load still reading it.
+        loading.join()
     return _render(conn, argv, environ, out_encoding, err_encoding, cwd)
 
 
-def _load_engine_while_idle() -> None:
+def _load_engine_while_idle() -> threading.Thread:
     """Helm's engine, loaded in the background: a request that needs it finds it loaded."""
     from cmp.pipeline import helm
 
-    helm.load_in_background()
+    return helm.load_in_background()
 
 
 def _take_request(conn: Any, fingerprint: bytes) -> tuple[Any, ...] | None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import threading
 
 from cmp.errors import InputError, RenderError
 
@@ -28,10 +31,12 @@ def warm_up() -> None:
         load_in_background()
 
 
-def load_in_background() -> None:
+def load_in_background() -> "threading.Thread":
     import threading
 
-    threading.Thread(target=_load_engine, name="gitops-cmp-helm-load", daemon=True).start()
+    thread = threading.Thread(target=_load_engine, name="gitops-cmp-helm-load", daemon=True)
+    thread.start()
+    return thread
 
 
 _DEFERRED = False
