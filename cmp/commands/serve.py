@@ -19,12 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cmp.errors import InputError
-
-if TYPE_CHECKING:
-    import threading
 
 HELP = "a resident render worker that `generate` hands its renders to (optional; see the README)"
 _WARM_PACKAGES = ("cmp.commands", "cmp.pipeline", "cmp.rules", "cmp.secrets", "cmp.templates")
@@ -215,26 +212,29 @@ def _fork_child(listener: Any, alive: tuple[int, int], fingerprint: bytes, base_
 
 def _serve_one(listener: Any, alive: int, fingerprint: bytes, base_env: dict[str, str], watched: set[int]) -> int:
     """A child: take one request, render it as `generate` in-process would, exit. Helm's engine
-    (about 45 ms of CPU to load) is loaded while the child waits, unless a request is already
-    waiting: then, in a burst, it loads beside the request's input stage (generate's warm_up), and
-    a request answered from the memo never waits for it."""
+    (about 45 ms of CPU to load) is loaded before the child waits, unless a request is waiting
+    already: in a burst the child takes it at once and loads the engine only if the render needs
+    Helm, so a result its memo kept is answered without it."""
     import select
     import signal
 
     from cmp import client
 
-    # SIGTERM must end an idle child, as it ends an in-process generate (whose render installs the
-    # usual handler); Go's runtime keeps both handlers when it loads after them.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
     poller = select.poll()
     poller.register(listener.fileno(), select.POLLIN)
     poller.register(alive, select.POLLIN)
-    loading = None  # the engine's load, begun while idle
+    if poller.poll(0):
+        from cmp.pipeline import helm
+
+        helm.defer_loading()  # and generate's warm_up with it: the render loads the engine if it renders
+    else:
+        import helm_python  # noqa: F401 - idle: the engine, loaded before a request arrives
+    # After the engine: SIGTERM must end an idle child, as it ends an in-process generate (whose
+    # render installs the usual handler); Go's runtime keeps these when it loads after them.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
     while True:
-        if loading is None and not poller.poll(0):
-            loading = _load_engine_while_idle()
         ready = {fd for fd, _ in poller.poll()}
         if alive in ready:
             return 0  # the parent is gone: nobody would replace this child or stop it
@@ -249,26 +249,11 @@ def _serve_one(listener: Any, alive: int, fingerprint: bytes, base_env: dict[str
         conn.close()  # the client left before asking (it gave up waiting): still unused, wait again
     listener.close()
     os.close(alive)
-    if loading is None:
-        from cmp.pipeline import helm
-
-        helm.defer_loading()
     argv, environ, out_encoding, err_encoding, cwd = request
     if client.comparable_env(environ) != client.comparable_env(base_env):
         conn.sendall(b"D")  # a different environment: Helm's runtime read ours, so the client renders
         return 0
-    if loading is not None:
-        # Go's runtime copies the process environment as it starts: _render replaces it with the
-        # request's, which must not happen under a load still reading it.
-        loading.join()
     return _render(conn, argv, environ, out_encoding, err_encoding, cwd)
-
-
-def _load_engine_while_idle() -> threading.Thread:
-    """Helm's engine, loaded in the background: a request that needs it finds it loaded."""
-    from cmp.pipeline import helm
-
-    return helm.load_in_background()
 
 
 def _take_request(conn: Any, fingerprint: bytes) -> tuple[Any, ...] | None:

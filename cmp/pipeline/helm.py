@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import threading
+from typing import Any
 
 from cmp.errors import InputError, RenderError
 
@@ -27,16 +24,11 @@ def warm_up() -> None:
     """Start loading the Helm engine in the background, so that the start of its Go runtime (about
     30 ms, mostly outside the GIL) overlaps the caller's imports and input checks. `render` imports
     it as before and waits for this load only if it has not finished. Off after `defer_loading`."""
-    if not _DEFERRED:
-        load_in_background()
-
-
-def load_in_background() -> "threading.Thread":
+    if _DEFERRED:
+        return
     import threading
 
-    thread = threading.Thread(target=_load_engine, name="gitops-cmp-helm-load", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=_load_engine, name="gitops-cmp-helm-load", daemon=True).start()
 
 
 _DEFERRED = False
