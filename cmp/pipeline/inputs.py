@@ -193,12 +193,15 @@ def _templates(chart_dir: Path, files: list[chartfiles.ChartFile], root: Path, c
     as .tgz (their unpacked bytes count towards the limit): exactly the files Helm is handed."""
     found: list[SourceFile] = []
     budget = config.limits.max_chart_bytes - sum(len(f.data) for f in files)
+    # display(chart_dir / rel, root), the chart's display computed once: a file's `rel` is plain
+    # names joined by `/` (chartfiles' walk), so the two are the same text.
+    prefix = "" if chart_dir == root else display(chart_dir, root) + "/"
     for chart_file in files:
         if "templates/" not in chart_file.rel and not chart_file.rel.endswith(".tgz"):
             continue  # neither a template nor a packaged subchart (what each test below needs)
         rel = PurePath(chart_file.rel)
         path = chart_dir / chart_file.rel
-        shown = display(path, root)
+        shown = prefix + chart_file.rel
         if is_template(rel):
             text = yamlio.decode(_bounded(chart_file, root, config.limits.max_file_bytes), shown)
             found.append(SourceFile(path, shown, text))

@@ -51,9 +51,10 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
         if hit is not None:
             return hit._replace(seconds=time.monotonic() - started)
     mark = memo.stderr_mark() if kept else None
-    rendering = start_render(gathered, memo.output_docs(gathered) if kept else None)  # goes on while the templates are parsed
+    shown = _shown(gathered)
+    rendering = start_render(gathered, memo.output_docs(gathered) if kept else None, shown)  # goes on while the templates are parsed
     trees = memo.parsed(gathered) if kept else None  # parsed once, as the runner would: the memo reads the calls too
-    findings, objects = judged(rendering, gathered, allow, trees=trees)
+    findings, objects = judged(rendering, gathered, allow, trees=trees, shown=shown)
     result = _result(gathered, verdict.judge(findings, allow), objects, started)
     if kept and trees is not None and mark is not None and memo.stderr_mark() == mark:
         memo.offer(kept, gathered, trees, result)
@@ -84,18 +85,21 @@ def judge_chart(gathered: inputs.Inputs, allow: tuple[repo_config.AllowEntry, ..
     import threading
 
     on_main = threading.current_thread() is threading.main_thread()
-    return judged(None if on_main else start_render(gathered), gathered, allow, rules, tolerant, trees)
+    shown = _shown(gathered)
+    return judged(None if on_main else start_render(gathered, shown=shown), gathered, allow, rules, tolerant, trees, shown)
 
 
-def start_render(gathered: inputs.Inputs, parser: manifests.Parser | None = None) -> "Started[list[manifests.Manifest]]":
+def start_render(gathered: inputs.Inputs, parser: manifests.Parser | None = None,
+                 shown: str | None = None) -> "Started[list[manifests.Manifest]]":
     """Helm's render (render_objects), begun now in a thread: its native call leaves the GIL, so on a
     large chart it overlaps the template parse and the input rules that the caller runs meanwhile.
     `judged` reads its outcome only after theirs, in the order a sequential run meets them: if an
     input rule fails the render, Helm's outcome is never read. Without OVERLAP, run here and now,
-    its outcome read at the same point."""
+    its outcome read at the same point. `shown`: the chart directory as findings name it, if known."""
     from cmp.deadline import Started
 
-    return Started(lambda: render_objects(gathered, _shown(gathered), parser), here=not OVERLAP)
+    chart = _shown(gathered) if shown is None else shown
+    return Started(lambda: render_objects(gathered, chart, parser), here=not OVERLAP)
 
 
 # Helm's render overlaps the input rules (start_render): one render's wall time, on a machine with a
@@ -122,17 +126,18 @@ def _shown(gathered: inputs.Inputs) -> str:
 
 def judged(rendering: "Started[list[manifests.Manifest]] | None", gathered: inputs.Inputs,
            allow: tuple[repo_config.AllowEntry, ...], rules: "Iterable[Rule]" = RENDER_RULES,
-           tolerant: bool = False, trees: "tuple[Tree, ...] | None" = None,
+           tolerant: bool = False, trees: "tuple[Tree, ...] | None" = None, shown: str | None = None,
            ) -> tuple[list[Finding], list[manifests.Manifest]]:
     """judge_chart's findings and objects, with Helm's render already under way (start_render), or
-    started after the input rules (None)."""
+    started after the input rules (None). `shown`: the chart directory as findings name it, if known."""
     from cmp.deadline import awaited
 
-    shown = _shown(gathered)
+    shown = _shown(gathered) if shown is None else shown
     findings = verdict.check_inputs(gathered, rules, tolerant, trees, shown)
     limits = gathered.config.limits
     try:
-        objects = awaited(rendering or start_render(gathered), limits.deadline_seconds, f"render of {shown}", limits.max_memory_bytes)
+        objects = awaited(rendering or start_render(gathered, shown=shown), limits.deadline_seconds,
+                          f"render of {shown}", limits.max_memory_bytes)
     except CmpError:
         if not verdict.judge(findings, allow).blocked:
             raise

@@ -193,3 +193,21 @@ def test_a_chart_over_the_limit_names_the_setting(tmp_path: Path):
     chart = write_chart(tmp_path, template=_crd_template(20_000))
     with pytest.raises(InputError, match=r"^chart: chart is over the (10000-)?byte limit \(limits.maxChartBytes\)$"):
         gather(RenderRequest(tmp_path, chart, "prod", None, None), RepoConfig(limits=Limits(max_chart_bytes=10_000)))
+
+
+def test_template_names_are_the_displays_of_their_paths(tmp_path: Path):
+    """inputs._templates names each template from the chart's display and its `/`-joined path in the
+    chart: the same text as the display of its full path, for a chart below the root and at it."""
+    from cmp.pipeline import chartfiles
+    from cmp.pipeline.inputs import _templates, display
+
+    chart = tmp_path / "charts" / "app"
+    for rel in ("templates/a.yaml", "templates/sub/b.tpl", "charts/dep/templates/c.yaml", "values.yaml"):
+        (chart / rel).parent.mkdir(parents=True, exist_ok=True)
+        (chart / rel).write_text("x: 1\n")
+    config = RepoConfig()
+    for root in (tmp_path, chart):
+        files = chartfiles.collect(chart, root, 10**7, lambda name, path: None)
+        found = _templates(chart, files, root, config)
+        assert [t.display for t in found] == [display(t.path, root) for t in found]
+        assert len(found) == 3
