@@ -17,6 +17,9 @@ COPY . /src
 # One RUN: each layer is a full copy of the file system on some storage drivers.
 # libhelm_c.so ships three times (wheels cannot hold symlinks); keep one file and link the rest
 # (~170 MB). pip and setuptools leave the venv: the sidecar never installs anything.
+# Argo CD starts `gitops-cmp init` and `gitops-cmp generate` for every sync of every app, so the
+# command is a launcher of its own, not pip's: without the site module (1.6 ms) and the `re` that
+# pip's wrapper imports, it starts in about 8 ms instead of 10-14 (README, "Resident worker").
 RUN set -eu; \
     python3 -m venv /opt/venv; \
     if [ -d /src/wheelhouse ]; then \
@@ -35,6 +38,9 @@ RUN set -eu; \
         done; \
     done; \
     /opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools; \
+    printf '%s\n' '#!/opt/venv/bin/python3 -S' 'import sys' \
+        'sys.path.append("/opt/venv/lib/python%d.%d/site-packages" % sys.version_info[:2])' \
+        'from cmp.client import entry' 'entry()' > /opt/venv/bin/gitops-cmp; \
     /opt/venv/bin/gitops-cmp --help >/dev/null
 
 FROM ${BASE_IMAGE}

@@ -125,6 +125,20 @@ def test_init_succeeds_on_the_read_only_root(sidecar, argocd_copy):
     assert run.out == b""
 
 
+def test_the_plugins_commands_start_without_site_or_re(sidecar, argocd_copy):
+    """Two processes start per sync (init, generate): the image's launcher leaves out the site
+    module and the `re` that pip's console script imports, and still finds the package."""
+    env = {**env_for_application("apps/webapp/prod.yaml"), "PYTHONPROFILEIMPORTTIME": "1", "GITOPS_CMP_WORKER": "off"}
+    repo = argocd_copy(EXAMPLE)
+    for step, left_out in (("init", {"site", "re"}), ("generate", {"site"})):  # generate renders here: it needs re
+        run = sidecar(step, env=env, repo=repo, app_path="charts/webapp")
+        assert run.code == 0, run.err
+        imported = {line.rsplit("|", 1)[-1].strip() for line in run.err.splitlines() if line.startswith("import time:")}
+        assert "cmp.client" in imported, run.err[-2000:]
+        assert not imported & left_out, step
+        assert step == "init" or b'"kind": "Deployment"' in run.out
+
+
 def test_runs_as_uid_999(facts, sidecar_image):
     assert (facts["uid"], facts["gid"]) == (999, 999)
     assert sidecar_image.attrs["Config"]["User"] == "999:999"
