@@ -116,6 +116,21 @@ def median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
+def plugin_command(scratch: Path, image_launcher: bool) -> list[str]:
+    """How the plugin's commands start: `python -m cmp`, or (`image_launcher`) as the sidecar image
+    starts them, a script run with `python3 -S` that puts this venv's site-packages on sys.path (the
+    Dockerfile writes the same; it needs a release install: -S skips an editable install's hook)."""
+    if not image_launcher:
+        return [PYTHON, "-m", "cmp"]
+    import sysconfig
+
+    launcher = scratch / "gitops-cmp"
+    launcher.write_text(f"#!{PYTHON} -S\nimport sys\nsys.path.append({sysconfig.get_path('purelib')!r})\n"
+                        "from cmp.client import entry\nentry()\n")
+    launcher.chmod(0o755)
+    return [str(launcher)]
+
+
 def tempdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="gitops-cmp-bench-"))
 

@@ -10,7 +10,10 @@ Besides the wall time, the CPU the burst cost: the clients' (user+sys of the N p
 worker's (its render processes and the ones it forks to replace them), measured after a pause
 that lets the replacements load. Median of ROUNDS bursts.
 
-    python bench/burst.py [--apps 10] [--workers 2] [--rounds 5]
+`--image-launcher` starts the plugin's commands as the sidecar image does (its own launcher run with
+`python3 -S`, Dockerfile) instead of `python -m cmp`; it needs a release install.
+
+    python bench/burst.py [--apps 10] [--workers 2] [--rounds 5] [--image-launcher]
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from _common import API_VERSIONS, EXAMPLE, PYTHON, argocd_env, machine, table, tempdir
+import shlex
+
+from _common import API_VERSIONS, EXAMPLE, argocd_env, machine, plugin_command, table, tempdir
 from _helm import helm_binary, helm_env, template_argv
 from generate_vs_helm import start_worker
 
@@ -61,6 +66,8 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--image-launcher", action="store_true",
+                        help="start init and generate as the sidecar image does (python3 -S, a release install)")
     args = parser.parse_args()
     scratch = tempdir()
     repo = scratch / "gitops-repo"
@@ -72,7 +79,8 @@ def main() -> None:
     kept, kept_socket = start_worker(scratch, "kept", ["--workers", str(args.workers)])
     genv = argocd_env("webapp-prod", "charts/webapp", "prod")
     # each app as Argo CD runs the plugin: init, then generate (sh costs about 1 ms)
-    generate = ["/bin/sh", "-c", f"'{PYTHON}' -m cmp init && exec '{PYTHON}' -m cmp generate"]
+    command = shlex.join(plugin_command(scratch, args.image_launcher))
+    generate = ["/bin/sh", "-c", f"{command} init && exec {command} generate"]
     judged = {**genv, "GITOPS_CMP_SOCKET": str(kept_socket)}
     for _ in range(2):  # the worker keeps the app's judged result (the same inputs: a commit elsewhere)
         subprocess.run(generate, cwd=chart, env=judged, capture_output=True, check=True)

@@ -24,7 +24,10 @@ elsewhere in the monorepo did not touch; two renders before the timed rounds fil
 changed" through that same worker with a new value in the env's values file each round (a commit
 that changes only values: the result is rendered, the chart's parsed templates are reused).
 
-    python bench/generate_vs_helm.py [--rounds 11] [--worker] [--only NAME]
+`--image-launcher` starts the plugin's commands as the sidecar image does (its own launcher run with
+`python3 -S`, Dockerfile) instead of `python -m cmp`; it needs a release install.
+
+    python bench/generate_vs_helm.py [--rounds 11] [--worker] [--image-launcher] [--only NAME]
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from _common import API_VERSIONS, PYTHON, ROOT, argocd_env, machine, table, tempdir
+from _common import API_VERSIONS, PYTHON, ROOT, argocd_env, machine, plugin_command, table, tempdir
 from _helm import helm_binary, helm_env, template_argv
 
 ARGO_HELM = Path("/work/.mirror/argoproj+argo-helm/repo")
@@ -163,9 +166,12 @@ def main() -> None:
                                                                 or ROOT / "tests" / "realcharts" / "charts"),
                         help="the real-chart corpus (default: GITOPS_CMP_REALCHARTS, else tests/realcharts/charts)")
     parser.add_argument("--only", action="append", help="run only the named rows")
+    parser.add_argument("--image-launcher", action="store_true",
+                        help="start init and generate as the sidecar image does (python3 -S, a release install)")
     args = parser.parse_args()
 
     scratch = tempdir()
+    launch = plugin_command(scratch, args.image_launcher)
     repo = scratch / "gitops-repo"
     shutil.copytree(ROOT / "examples" / "gitops-repo", repo)
     with (repo / ".gitops-cmp.yaml").open("a") as config:  # argo-cd's ApplicationSet CRD is 1.4 MB
@@ -199,8 +205,8 @@ def main() -> None:
             values = [chart / "values" / f"{env_name}.yaml"]
             hargv = template_argv(chart, app, app, values, "1.30.2", tuple(API_VERSIONS.split(",")))
             henv = helm_env(home)
-            gen_argv = [PYTHON, "-m", "cmp", "generate"]
-            init_argv = [PYTHON, "-m", "cmp", "init"]
+            gen_argv = [*launch, "generate"]
+            init_argv = [*launch, "init"]
 
             def plugin(env: dict[str, str]) -> float:
                 """What Argo CD runs for one sync render: the plugin's init, then generate."""
