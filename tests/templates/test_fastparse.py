@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import EXAMPLE
 from templates import reference_parser
-from templates.test_parser_differential import PIECES, shape
+from templates.test_parser_differential import PIECES, mutated, shape
 
 from cmp.templates import fastparse
 from cmp.templates.nodes import Source, Tree
@@ -110,7 +110,4 @@ def test_the_example_charts_take_the_fast_path(text: str):
 @settings(max_examples=1500, deadline=None)
 @given(st.sampled_from(EXAMPLES), st.data())
 def test_real_templates_cut_and_changed_agree(text: str, data: st.DataObject):
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, min(len(text), start + 40)))
-    inserted = data.draw(st.lists(PIECES, max_size=3).map("".join))
-    assert_agrees(text[:start] + inserted + text[end:])
+    assert_agrees(mutated(text, data))

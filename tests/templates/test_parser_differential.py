@@ -51,14 +51,18 @@ def test_arbitrary_text_lexes_and_parses_as_before(text: str):
 EXAMPLES = [p.read_text() for p in sorted(EXAMPLE.glob("charts/*/templates/*"))]
 
 
+def mutated(text: str, data: st.DataObject) -> str:
+    """`text` with up to 40 characters cut out at a drawn place and up to three PIECES put in."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 40)))
+    return text[:start] + data.draw(st.lists(PIECES, max_size=3).map("".join)) + text[end:]
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.sampled_from(EXAMPLES), st.data())
 def test_real_templates_cut_and_changed_parse_as_before(text: str, data: st.DataObject):
     """The example's templates with a piece cut out or put in: errors at every kind of place."""
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, min(len(text), start + 40)))
-    inserted = data.draw(st.lists(PIECES, max_size=3).map("".join))
-    assert_same(text[:start] + inserted + text[end:])
+    assert_same(mutated(text, data))
 
 
 def test_the_shape_tells_node_classes_apart():
