@@ -1,11 +1,11 @@
 """`gitops-cmp serve`: a resident render worker for `generate` (README: "Resident worker").
 
 A parent process imports the whole pipeline once and keeps a pool of forked children, each of which
-loads Helm's engine while it waits (in a burst, only once its request needs it: a result the memo
+loads Helm's engine before it waits (in a burst, only once its request needs it: a result the memo
 kept is answered without it), answers exactly one request on a private unix socket (the plugin's
 `generate`, or its `init` of a chart that declares dependencies), runs it by calling the same
-`main(argv)` in the request's directory and environment, passes back the exit
-code and its stdout and stderr (memory files), and exits. Nothing of one render's process is left
+`main(argv)` in the request's directory and environment, passes back the exit code and its stdout
+and stderr (memory files), and exits. Nothing of one render's process is left
 for the next: each request gets a process no other request touched. What is kept is the judged
 result (cmp/pipeline/memo.py), by a key over every input byte: a later render with exactly those
 inputs gets that result, any other renders. The parent never loads the Go engine (a forked Go

@@ -35,8 +35,9 @@ _DEFERRED = False
 
 
 def defer_loading() -> None:
-    """A worker's render process that has not loaded the engine yet (a burst took it before it could):
-    the engine loads when a render needs it, so a result the worker kept is answered without it."""
+    """A worker's render process that takes a request before loading the engine (one was waiting as
+    it started: a burst): the engine loads when a render needs it, so a result the worker kept is
+    answered without it."""
     global _DEFERRED
     _DEFERRED = True
 
