@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
 from pathlib import Path
 
 import pytest
+from support import tgz
 
 from cmp import verdict
 from cmp.config import AllowEntry, RepoConfig
@@ -37,17 +36,6 @@ def test_repo_path_for_files_that_are_not_templates():
     assert verdict.repo_path(".", "web/crds/crd.yaml") == "crds/crd.yaml"
 
 
-def _archive(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def _repo(root: Path, allow: str = "[]") -> Path:
     chart = root / "charts" / "web"
     (chart / "templates").mkdir(parents=True)
@@ -56,10 +44,10 @@ def _repo(root: Path, allow: str = "[]") -> Path:
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
     (chart / "templates" / "secret.yaml").write_text(SECRET)
     (chart / "values" / "dev.yaml").write_text("password: hunter2hunter2\n")
-    (chart / "charts" / "common-1.0.0.tgz").write_bytes(_archive({
-        "common/Chart.yaml": "apiVersion: v2\nname: common\nversion: 1.0.0\n",
-        "common/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
-                                    "data: {API_TOKEN: Xk9vB2mQ7pL4sR8t}\n",
+    (chart / "charts" / "common-1.0.0.tgz").write_bytes(tgz({
+        "common/Chart.yaml": b"apiVersion: v2\nname: common\nversion: 1.0.0\n",
+        "common/templates/cm.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+                                    b"data: {API_TOKEN: Xk9vB2mQ7pL4sR8t}\n",
     }))
     (root / ".gitops-cmp.yaml").write_text(f"allow: {allow}\n")
     return chart

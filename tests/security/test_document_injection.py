@@ -8,10 +8,8 @@ and whatever name still reaches the stream (a subchart's Chart.yaml name, which 
 
 from __future__ import annotations
 
-import io
-import tarfile
-
 import pytest
+from support import tgz
 
 from cmp import yamlio
 from cmp.pipeline import emit
@@ -66,18 +64,8 @@ def test_a_subchart_name_with_a_newline_cannot_add_a_document(hostile_repo, cli)
         assert result.out == ""
 
 
-def _archive(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def test_a_packaged_subchart_member_name_with_a_newline_is_refused(hostile_repo, cli) -> None:
-    archive = _archive({
+    archive = tgz({
         "sub/Chart.yaml": b"apiVersion: v2\nname: sub\nversion: 0.1.0\n",
         "sub/templates/x\nkind: Secret.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n"})
     chart = hostile_repo.chart("web", files={"charts/sub-0.1.0.tgz": archive})
