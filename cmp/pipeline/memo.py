@@ -159,15 +159,16 @@ def _relative(path: PurePath, root: PurePath | None) -> str:
     return "/" + path.as_posix()
 
 
-def parsed(gathered: Inputs) -> tuple[Tree, ...]:
+def parsed(gathered: Inputs, key: str | None = None) -> tuple[Tree, ...]:
     """The chart's templates parsed (cmp.templates.parse_all), from the store when this worker
     parsed exactly these template texts before: a commit that changes only values (the usual
     change in a GitOps repository) then skips the parse, the largest part of a large chart's
-    render. A parse is a function of the text alone; the entry is checked against the texts."""
+    render. A parse is a function of the text alone; the entry is checked against the texts.
+    `key`: templates_key(gathered), when the caller has it already."""
     global _TREES_PENDING
     from cmp.templates import parse_all
 
-    name = _trees_key(gathered)
+    name = "t" + (key or templates_key(gathered))
     entry = _read(name)
     if entry is not None and entry[0] == TREES and isinstance(entry[2], bytes):
         trees = _unpickled_trees(entry[2], gathered)
@@ -181,13 +182,15 @@ def parsed(gathered: Inputs) -> tuple[Tree, ...]:
 _TREES_PENDING: tuple[str, tuple[Tree, ...]] | None = None
 
 
-def _trees_key(gathered: Inputs) -> str:
+def templates_key(gathered: Inputs) -> str:
+    """A SHA-256 of the code and the chart's template texts, all that a parse of them depends on: the
+    store names the chart's parsed templates ("t") and its last render's parsed documents ("o") by it."""
     from hashlib import sha256
 
     digest = sha256(MAGIC + TREES.encode())
     _feed(digest, _store().code, None)
     _feed(digest, tuple(t.text for t in gathered.templates), None)
-    return "t" + digest.hexdigest()
+    return digest.hexdigest()
 
 
 def _keep_trees(pending: tuple[str, tuple[Tree, ...]]) -> None:
@@ -261,11 +264,11 @@ def _is_doc(kept: Any) -> TypeGuard[tuple[bytes, tuple[tuple[int, int], ...]]]:
             and all(isinstance(d, tuple) and len(d) == 2 and all(type(n) is int for n in d) for d in kept[1]))
 
 
-def output_docs(gathered: Inputs) -> OutputDocs:
-    """The parsed documents of this chart's last render, for manifests.collect; kept at `settle`
-    when this render is kept."""
+def output_docs(key: str) -> OutputDocs:
+    """The parsed documents of the last render of the chart whose templates_key is `key`, for
+    manifests.collect; kept at `settle` when this render is kept."""
     global _DOCS_PENDING
-    _DOCS_PENDING = OutputDocs("o" + _trees_key(gathered)[1:])
+    _DOCS_PENDING = OutputDocs("o" + key)
     return _DOCS_PENDING
 
 

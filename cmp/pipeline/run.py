@@ -52,8 +52,9 @@ def render(request: RenderRequest, cfg: repo_config.RepoConfig | None = None,
             return hit._replace(seconds=time.monotonic() - started)
     mark = memo.stderr_mark() if kept else None
     shown = _shown(gathered)
-    rendering = start_render(gathered, memo.output_docs(gathered) if kept else None, shown)  # goes on while the templates are parsed
-    trees = memo.parsed(gathered) if kept else None  # parsed once, as the runner would: the memo reads the calls too
+    templates = memo.templates_key(gathered) if kept else ""
+    rendering = start_render(gathered, memo.output_docs(templates) if kept else None, shown)  # goes on while the templates are parsed
+    trees = memo.parsed(gathered, templates) if kept else None  # parsed once, as the runner would: the memo reads the calls too
     findings, objects = judged(rendering, gathered, allow, trees=trees, shown=shown)
     result = _result(gathered, verdict.judge(findings, allow), objects, started)
     if kept and trees is not None and mark is not None and memo.stderr_mark() == mark:

@@ -446,7 +446,7 @@ def test_a_trees_entry_that_names_anything_but_template_nodes_is_refused(store: 
             return (os.system, (f"touch {proof}",))
 
     gathered = _gathered(repo)
-    memo._write(memo._trees_key(gathered), (memo.TREES, 0.0, pickle.dumps(Payload())))
+    memo._write("t" + memo.templates_key(gathered), (memo.TREES, 0.0, pickle.dumps(Payload())))
     trees = memo.parsed(gathered)
     assert not proof.exists()
     assert memo._TREES_PENDING is not None and len(trees) == len(gathered.templates)  # parsed afresh
